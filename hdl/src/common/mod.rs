@@ -1,0 +1,1 @@
+//! Common stream cells shared by every unit.

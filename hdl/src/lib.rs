@@ -1,0 +1,2 @@
+//! Tessera hardware blocks (rust-hdl) and the Verilog emitter.
+pub mod common;

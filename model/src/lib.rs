@@ -1,0 +1,2 @@
+//! Tessera reference model. No rust-hdl dependency.
+pub mod config;

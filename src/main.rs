@@ -1,0 +1,38 @@
+//! `tessera`: the command-line front door to the generator, the reference model and the simulators.
+//!
+//! Exit codes: 0 success, 2 bad input (a message on stderr names what was wrong and nothing is
+//! written), 1 any other failure.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+mod cli;
+
+#[derive(Parser)]
+#[command(
+    name = "tessera",
+    version,
+    about = "Tessera: an open, scaled-down MX inference accelerator generated from Rust",
+    long_about = "Tessera generates synthesizable Verilog for a tile-and-cluster inference accelerator \
+                  (MX systolic tensor unit, vector lanes, banked SRAM, DMA, mesh NoC) from one Rust \
+                  description, and runs it under Verilator against a bit-exact reference model."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show or check a configuration (presets: tiny, small, base, large).
+    #[command(subcommand)]
+    Config(cli::config::ConfigCmd),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Config(cmd) => cli::config::run(cmd),
+    };
+    cli::finish(result)
+}
