@@ -1,2 +1,3 @@
 //! Tessera reference model. No rust-hdl dependency.
 pub mod config;
+pub mod mx;
