@@ -27,12 +27,21 @@ enum Command {
     /// Show or check a configuration (presets: tiny, small, base, large).
     #[command(subcommand)]
     Config(cli::config::ConfigCmd),
+    /// Quantize a float32 .npy matrix to MX codes and scales (reference model).
+    Quantize(cli::mx::QuantizeArgs),
+    /// Dequantize MX codes and scales (.npy) to float32, exactly.
+    Dequantize(cli::mx::DequantizeArgs),
+    /// C = C0 + A x B^T: quantize A and B to MX formats and multiply (bit-exact).
+    Gemm(cli::mx::GemmArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Config(cmd) => cli::config::run(cmd),
+        Command::Quantize(args) => cli::mx::run_quantize(args),
+        Command::Dequantize(args) => cli::mx::run_dequantize(args),
+        Command::Gemm(args) => cli::mx::run_gemm_cmd(args),
     };
     cli::finish(result)
 }
