@@ -1,3 +1,5 @@
 //! Tessera reference model. No rust-hdl dependency.
 pub mod config;
 pub mod mx;
+pub mod csram;
+pub mod tvp;
