@@ -1,5 +1,4 @@
 //! Tessera reference model. No rust-hdl dependency.
 pub mod config;
 pub mod mx;
-pub mod csram;
 pub mod tvp;
