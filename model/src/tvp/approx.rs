@@ -22,10 +22,9 @@
 //! | recip    | 128 over [1,2) (mantissa bits 22..16)   | mantissa 15..0   | (0.5, 1)         |
 //! | rsqrt    | 2 x 128: [1,2) and [2,4) (exponent parity, mantissa 22..16) | mantissa 15..0 | (0.5, 1) |
 //!
-//! Packing: `pack(n, Y)` with `Y` in [2^28, 2^29) means `Y x 2^(n-28)`; the significand keeps
-//! the top 24 bits of Y, rounded half up (`+ 2^(s-1)` then `>> s`, s = 5, larger for subnormal
-//! results), and a carry out of the significand moves into the exponent by plain integer
-//! addition (the IEEE bit-pattern trick), so 2.0 and overflow to Inf need no special case.
+//! Packing: `pack(n, Y)` with `Y` in [2^28, 2^29) means `Y x 2^(n-28)`, rounded to float32 to
+//! nearest even (subnormal results and overflow as IEEE) - the same rounding as add and mul, so
+//! the RTL shares one rounder between all of them.
 //!
 //! Measured worst-case error against float64 over all 2^32 inputs: see `docs/tvp.md` and
 //! [`worst_error`] (run with `tessera vec --report`).
@@ -148,15 +147,14 @@ pub fn poly(c: Coef, d: u32, decreasing: bool) -> u32 {
     }
 }
 
-/// `Y x 2^(n-28)` as float32 bits (positive), `Y` in [2^28, 2^29]; see the module header.
+/// `Y x 2^(n-28)` as float32 bits (positive), `Y` in [2^28, 2^29]: round to nearest even, with
+/// subnormal results and overflow to +Inf as IEEE rounding gives them. This is exactly the
+/// rounding of the add/multiply datapath, so the RTL reuses its one rounder.
 pub fn pack(n: i32, y: u32) -> u32 {
-    if n > 127 {
-        return 0x7F80_0000;
-    }
-    let s = (5 + (-126 - n).max(0)).min(31) as u32;
-    let mant = ((y as u64 + (1u64 << (s - 1))) >> s) as u32;
-    let expbase = if n >= -126 { (n + 126) as u32 } else { 0 };
-    (expbase << 23) + mant
+    // Y x 2^(n-28) is exact in float64 (29 significant bits, exponent within range), and
+    // float64 -> float32 `as` rounds to nearest even.
+    let p = f64::from_bits(((n - 28 + 1023) as u64) << 52);
+    (((y as f64) * p) as f32).to_bits()
 }
 
 /// (sign, 24-bit significand with its leading one at bit 23, unbiased exponent) of a finite,
