@@ -2,3 +2,4 @@
 pub mod config;
 pub mod mx;
 pub mod tvp;
+pub mod csram;
