@@ -1,2 +1,3 @@
 //! Tessera hardware blocks (rust-hdl) and the Verilog emitter.
 pub mod common;
+pub mod emit;
