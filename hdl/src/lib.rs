@@ -1,3 +1,4 @@
 //! Tessera hardware blocks (rust-hdl) and the Verilog emitter.
 pub mod common;
 pub mod emit;
+pub mod units;
