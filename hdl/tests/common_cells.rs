@@ -1,83 +1,21 @@
 //! Synthesizability of the common stream cells: each cell is emitted as Verilog (several sizes, including
 //! the smallest legal ones) and must pass `verilator --lint-only -Wall` and yosys
 //! `hierarchy -check; proc; check -assert` (no latches, no undriven or multiply-driven nets).
-//! Missing tools are a test failure with a message, never a skip.
+//! Missing tools are a test failure with a message, never a skip (the emitter's checks report them).
 use rust_hdl::prelude::*;
-use std::path::PathBuf;
-use std::process::Command;
 use tessera_hdl::common::*;
+use tessera_hdl::emit::{check_all, emit_verilog};
 
-/// rust-hdl's raw Verilog with `$` in identifiers turned into `_`.
-// TODO(cells): switch to `tessera_hdl::emit` once the emitter's helpers land.
+/// The cell through Tessera's emitter (`tessera_hdl::emit`): deduplicated modules, no `$`, sized literals.
 fn emit<U: Block>(mut uut: U) -> String {
-    uut.connect_all();
-    let raw = generate_verilog(&uut);
-    let mut out = String::with_capacity(raw.len());
-    let mut prev = ' ';
-    for c in raw.chars() {
-        if c == '$' && (prev.is_ascii_alphanumeric() || prev == '_') {
-            out.push('_');
-        } else {
-            out.push(c);
-        }
-        prev = c;
-    }
-    out
+    emit_verilog("top", &mut uut).unwrap_or_else(|e| panic!("emitting failed: {e:#}"))
 }
 
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("common_cells")
-        .join(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn run(tool: &str, args: &[&str], dir: &PathBuf, what: &str) {
-    let out = Command::new(tool).args(args).current_dir(dir).output().unwrap_or_else(|e| {
-        panic!("cannot run `{tool}` ({e}): install it (scripts/setup.sh) — the synthesis checks need it")
-    });
-    assert!(
-        out.status.success(),
-        "{what} failed for {}:\n{}\n{}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// Lint and synthesis-check one design; the Verilog is kept in the test's temporary directory.
+/// The emitter's checks: `verilator --lint-only -Wall` (with the project's one waiver file), yosys
+/// `hierarchy -check; proc; check -assert` plus no latches, and the product rules (no `$`, one module per
+/// distinct block). A missing tool is an error naming it.
 fn check(name: &str, verilog: &str) {
-    assert!(
-        !verilog.contains('$'),
-        "{name}: `$` left in the emitted Verilog"
-    );
-    let dir = scratch_dir(name);
-    std::fs::write(dir.join("top.v"), verilog).unwrap();
-    // rust-hdl writes every module of a design into one file; DECLFILENAME would flag each.
-    run(
-        "verilator",
-        &[
-            "--lint-only",
-            "-Wall",
-            "-Wno-DECLFILENAME",
-            "--top-module",
-            "top",
-            "top.v",
-        ],
-        &dir,
-        "verilator --lint-only -Wall",
-    );
-    run(
-        "yosys",
-        &[
-            "-q",
-            "-p",
-            "read_verilog top.v; hierarchy -check -top top; proc; check -assert",
-        ],
-        &dir,
-        "yosys hierarchy/proc/check -assert",
-    );
+    check_all(verilog, "top").unwrap_or_else(|e| panic!("{name}: {e:#}"));
 }
 
 #[test]
