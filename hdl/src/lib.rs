@@ -2,3 +2,4 @@
 pub mod common;
 pub mod emit;
 pub mod units;
+pub mod ttu;
