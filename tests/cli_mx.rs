@@ -269,13 +269,13 @@ fn rejects(d: &Path, args: &[&str], needle: &str, outputs: &[&str]) {
 #[test]
 fn bad_inputs_exit_2_and_write_nothing() {
     let d = scratch("errors");
-    write_npy(&d.join("f64.npy"), &[2, 32], &vec![1.0f64; 64]);
-    write_npy(&d.join("r3.npy"), &[2, 2, 32], &vec![1.0f32; 128]);
-    write_npy(&d.join("r1.npy"), &[32], &vec![1.0f32; 32]);
-    write_npy(&d.join("x.npy"), &[2, 48], &vec![1.0f32; 96]);
-    write_npy(&d.join("a.npy"), &[2, 64], &vec![1.0f32; 128]);
-    write_npy(&d.join("b.npy"), &[3, 32], &vec![1.0f32; 96]);
-    write_npy(&d.join("codes.npy"), &[2, 32], &vec![0x1Fu8; 64]);
+    write_npy(&d.join("f64.npy"), &[2, 32], &[1.0f64; 64]);
+    write_npy(&d.join("r3.npy"), &[2, 2, 32], &[1.0f32; 128]);
+    write_npy(&d.join("r1.npy"), &[32], &[1.0f32; 32]);
+    write_npy(&d.join("x.npy"), &[2, 48], &[1.0f32; 96]);
+    write_npy(&d.join("a.npy"), &[2, 64], &[1.0f32; 128]);
+    write_npy(&d.join("b.npy"), &[3, 32], &[1.0f32; 96]);
+    write_npy(&d.join("codes.npy"), &[2, 32], &[0x1Fu8; 64]);
     write_npy(&d.join("scales.npy"), &[2, 1], &[127u8, 127]);
     write_npy(&d.join("scales_bad.npy"), &[2, 2], &[127u8; 4]);
     std::fs::write(d.join("junk.npy"), b"not an npy file").unwrap();

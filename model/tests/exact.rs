@@ -196,6 +196,7 @@ fn parse_hex_float(s: &str) -> f64 {
 }
 
 /// The independent block MAC: exact value with big integers, specials with f64 IEEE semantics.
+#[allow(clippy::too_many_arguments)]
 fn mac_expected(
     t: &Table,
     acc: u32,
@@ -559,6 +560,7 @@ fn mac(acc: u32, fa: ElemFormat, sa: u8, ca: &[u8], fb: ElemFormat, sb: u8, cb: 
 }
 
 #[test]
+#[allow(clippy::type_complexity)]
 fn block_mac_directed() {
     let t = Table::load();
     let e4 = ElemFormat::E4m3;
@@ -953,7 +955,7 @@ fn sum_width_holds_the_extreme_sum() {
                 let w = mx::sum_width_bits(fa, fb, k);
                 // Two's complement of w bits holds +-extreme, w - 1 bits does not.
                 assert!(
-                    extreme <= (1u128 << (w - 1)) - 1,
+                    extreme < (1u128 << (w - 1)),
                     "{fa} x {fb} k={k}: {w} bits too narrow"
                 );
                 assert!(
@@ -1150,7 +1152,7 @@ fn bfloat16_conversions() {
             Ordering::Less => lo,
             Ordering::Greater => hi,
             Ordering::Equal => {
-                if (lo >> 16) % 2 == 0 {
+                if (lo >> 16).is_multiple_of(2) {
                     lo
                 } else {
                     hi

@@ -263,7 +263,7 @@ fn check_shape(block: usize, cols: usize) -> Result<(), MxError> {
     if block == 0 {
         return Err(MxError::BadBlock(block));
     }
-    if cols % block != 0 {
+    if !cols.is_multiple_of(block) {
         return Err(MxError::NotMultiple { cols, block });
     }
     Ok(())
