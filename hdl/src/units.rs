@@ -49,6 +49,12 @@ pub const UNITS: &[Unit] = &[
         present: |c| c.csram.ports >= 2,
         emit: rr_arbiter_csram,
     },
+    Unit {
+        name: "ttu",
+        about: "tensor unit: R x C output-stationary MX array, exact block sums, one float32 RNE per block",
+        present: always,
+        emit: crate::ttu::emit_unit,
+    },
 ];
 
 /// The units this configuration has, in file order.

@@ -119,6 +119,11 @@ impl TtuParams {
     }
 }
 
+/// The `ttu` unit of `tessera generate` (registered in `units.rs`): top module `ttu`.
+pub fn emit_unit(cfg: &Config) -> anyhow::Result<String> {
+    TtuTop::new(cfg).map_err(anyhow::Error::msg)?.emit("ttu")
+}
+
 /// The TTU top for a configuration, in the width variant it needs.
 pub enum TtuTop {
     Narrow(Box<Ttu<W_NARROW, { W_NARROW + 30 }>>),
