@@ -3,3 +3,4 @@ pub mod common;
 pub mod emit;
 pub mod units;
 pub mod ttu;
+pub mod tvp;

@@ -1,0 +1,16 @@
+//! TVP: the tile vector processor, L float32 lanes on valid/ready streams.
+pub mod approx;
+pub mod fadd;
+pub mod fmul;
+pub mod lane;
+pub mod mul16;
+pub mod round;
+pub mod top;
+
+pub use approx::ApproxFront;
+pub use fadd::FpAddFront;
+pub use fmul::FpMulFront;
+pub use lane::TvpLane;
+pub use mul16::Mul16;
+pub use round::FpRound;
+pub use top::Tvp;

@@ -1,0 +1,203 @@
+//! `Tvp`: the tile vector processor, `L` float32 lanes behind one valid/ready stream.
+//!
+//! ```text
+//!                in_valid/in_ready                               out_valid/out_ready
+//!  in_op, in_s ---------------+
+//!  in_a[32L], in_b, in_c --> lane 0 .. lane L-1 (TvpLane: front | round) --> out_z[32L]
+//!                       v1_q ------------------> v2_q ------------------> out_valid
+//!        adv = !v2_q | out_ready  (every pipeline register loads on adv; in_ready = adv)
+//! ```
+//!
+//! * One beat = one opcode, L lanes of operands (lane i in bits 32i+31..32i), one scalar.
+//! * Throughput: one L-wide operation per cycle while `out_ready` stays high.
+//! * Latency: 2 cycles (a beat accepted on edge t is offered on `out_z` after edge t+2).
+//! * Back-pressure stalls the whole pipeline (`adv` low); `out_valid` and `out_z` hold until
+//!   taken; `out_valid` comes from a register and never depends on `out_ready`.
+//! * Counters (32-bit, wrap): `cnt_in` beats accepted, `cnt_out` beats delivered, `cnt_stall`
+//!   cycles with a result waiting and `out_ready` low.
+//! * Reset (synchronous, active high): after one edge the pipeline is empty (`out_valid` = 0,
+//!   `in_ready` = 1) and the counters read 0.
+//!
+//! `W` must equal `32 * L` (rust-hdl widths are type parameters; [`Tvp::new`] checks it).
+use super::TvpLane;
+use rust_hdl::prelude::*;
+
+/// L-lane TVP; `W = 32 L` is the width of the lane vectors.
+#[derive(LogicBlock)]
+pub struct Tvp<const L: usize, const W: usize> {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous, active-high reset.
+    pub reset: Signal<In, Bit>,
+    /// Input stream.
+    pub in_valid: Signal<In, Bit>,
+    pub in_ready: Signal<Out, Bit>,
+    pub in_op: Signal<In, Bits<4>>,
+    pub in_a: Signal<In, Bits<W>>,
+    pub in_b: Signal<In, Bits<W>>,
+    pub in_c: Signal<In, Bits<W>>,
+    pub in_s: Signal<In, Bits<32>>,
+    /// Output stream.
+    pub out_valid: Signal<Out, Bit>,
+    pub out_ready: Signal<In, Bit>,
+    pub out_z: Signal<Out, Bits<W>>,
+    /// Performance counters.
+    pub cnt_in: Signal<Out, Bits<32>>,
+    pub cnt_out: Signal<Out, Bits<32>>,
+    pub cnt_stall: Signal<Out, Bits<32>>,
+    lanes: Vec<TvpLane>,
+    place: Vec<Place<W>>,
+    v1_q: DFF<Bit>,
+    v2_q: DFF<Bit>,
+    cnt_in_q: DFF<Bits<32>>,
+    cnt_out_q: DFF<Bits<32>>,
+    cnt_stall_q: DFF<Bits<32>>,
+    adv: Signal<Local, Bit>,
+    acc: Vec<Signal<Local, Bits<W>>>,
+    k_shift: Vec<Constant<Bits<16>>>,
+    k_one32: Constant<Bits<32>>,
+    k_zero32: Constant<Bits<32>>,
+    k_zero_w: Constant<Bits<W>>,
+}
+
+impl<const L: usize, const W: usize> Tvp<L, W> {
+    /// A TVP with `L` lanes; panics if `W != 32 L` (a generator bug, not user input).
+    pub fn new() -> Self {
+        assert_eq!(W, 32 * L, "Tvp<L, W>: W must be 32 L");
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            in_valid: Default::default(),
+            in_ready: Default::default(),
+            in_op: Default::default(),
+            in_a: Default::default(),
+            in_b: Default::default(),
+            in_c: Default::default(),
+            in_s: Default::default(),
+            out_valid: Default::default(),
+            out_ready: Default::default(),
+            out_z: Default::default(),
+            cnt_in: Default::default(),
+            cnt_out: Default::default(),
+            cnt_stall: Default::default(),
+            lanes: (0..L).map(|_| TvpLane::default()).collect(),
+            place: (0..L).map(|i| Place::new(32 * i)).collect(),
+            v1_q: Default::default(),
+            v2_q: Default::default(),
+            cnt_in_q: Default::default(),
+            cnt_out_q: Default::default(),
+            cnt_stall_q: Default::default(),
+            adv: Default::default(),
+            acc: (0..=L).map(|_| Default::default()).collect(),
+            k_shift: (0..L)
+                .map(|i| Constant::new(((32 * i) as u64).to_bits()))
+                .collect(),
+            k_one32: Constant::new(1u64.to_bits()),
+            k_zero32: Constant::new(0u64.to_bits()),
+            k_zero_w: Constant::new(0u64.to_bits()),
+        }
+    }
+}
+
+impl<const L: usize, const W: usize> Default for Tvp<L, W> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const L: usize, const W: usize> Logic for Tvp<L, W> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, v1_q, v2_q, cnt_in_q, cnt_out_q, cnt_stall_q);
+
+        self.adv.next = !self.v2_q.q.val() || self.out_ready.val();
+        self.in_ready.next = self.adv.val();
+        if self.adv.val() {
+            self.v1_q.d.next = self.in_valid.val();
+            self.v2_q.d.next = self.v1_q.q.val();
+        }
+        if self.in_valid.val() && self.adv.val() {
+            self.cnt_in_q.d.next = self.cnt_in_q.q.val() + self.k_one32.val();
+        }
+        if self.v2_q.q.val() && self.out_ready.val() {
+            self.cnt_out_q.d.next = self.cnt_out_q.q.val() + self.k_one32.val();
+        }
+        if self.v2_q.q.val() && !self.out_ready.val() {
+            self.cnt_stall_q.d.next = self.cnt_stall_q.q.val() + self.k_one32.val();
+        }
+        if self.reset.val() {
+            self.v1_q.d.next = false;
+            self.v2_q.d.next = false;
+            self.cnt_in_q.d.next = self.k_zero32.val();
+            self.cnt_out_q.d.next = self.k_zero32.val();
+            self.cnt_stall_q.d.next = self.k_zero32.val();
+        }
+
+        self.acc[0].next = self.k_zero_w.val();
+        for i in 0..L {
+            self.lanes[i].clock.next = self.clock.val();
+            self.lanes[i].en.next = self.adv.val();
+            self.lanes[i].op.next = self.in_op.val();
+            self.lanes[i].a.next = self.in_a.val().get_bits::<32>(32 * i);
+            self.lanes[i].b.next = self.in_b.val().get_bits::<32>(32 * i);
+            self.lanes[i].c.next = self.in_c.val().get_bits::<32>(32 * i);
+            self.lanes[i].s.next = self.in_s.val();
+            self.place[i].x.next = self.lanes[i].z.val();
+            self.acc[i + 1].next = self.acc[i].val() | self.place[i].y.val();
+        }
+        // rust-hdl evaluates array indices at generation time from loop variables only.
+        for j in L..(L + 1) {
+            self.out_z.next = self.acc[j].val();
+        }
+        self.out_valid.next = self.v2_q.q.val();
+        self.cnt_in.next = self.cnt_in_q.q.val();
+        self.cnt_out.next = self.cnt_out_q.q.val();
+        self.cnt_stall.next = self.cnt_stall_q.q.val();
+    }
+}
+
+/// Places a lane's 32-bit result at bit `offset` of a W-bit vector (zeros elsewhere).
+/// (A block of its own because rust-hdl evaluates `bit_cast` arguments outside `for` loops.)
+#[derive(LogicBlock)]
+pub struct Place<const W: usize> {
+    /// Lane result.
+    pub x: Signal<In, Bits<32>>,
+    /// `x << offset`, W bits.
+    pub y: Signal<Out, Bits<W>>,
+    k_offset: Constant<Bits<16>>,
+}
+
+impl<const W: usize> Place<W> {
+    /// A placer for bit offset `offset`.
+    pub fn new(offset: usize) -> Self {
+        Self {
+            x: Default::default(),
+            y: Default::default(),
+            k_offset: Constant::new((offset as u64).to_bits()),
+        }
+    }
+}
+
+impl<const W: usize> Logic for Place<W> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.y.next = bit_cast::<W, 32>(self.x.val()) << self.k_offset.val();
+    }
+}
+
+/// Verilog of the TVP with `lanes` lanes (2, 4, 8 or 16), module name `top`.
+pub fn verilog(lanes: u32) -> Result<String, String> {
+    fn gen<const L: usize, const W: usize>() -> String {
+        let mut t = Tvp::<L, W>::new();
+        t.connect_all();
+        generate_verilog(&t)
+    }
+    match lanes {
+        1 => Ok(gen::<1, 32>()),
+        2 => Ok(gen::<2, 64>()),
+        4 => Ok(gen::<4, 128>()),
+        8 => Ok(gen::<8, 256>()),
+        16 => Ok(gen::<16, 512>()),
+        n => Err(format!("tvp.lanes must be 1, 2, 4, 8 or 16, got {n}")),
+    }
+}
