@@ -27,6 +27,8 @@ enum Command {
     /// Show or check a configuration (presets: tiny, small, base, large).
     #[command(subcommand)]
     Config(cli::config::ConfigCmd),
+    /// Generate Verilog for every unit of a configuration, plus manifest.json (default: base into rtl-out/base).
+    Generate(cli::generate::GenerateArgs),
     /// Quantize a float32 .npy matrix to MX codes and scales (reference model).
     Quantize(cli::mx::QuantizeArgs),
     /// Dequantize MX codes and scales (.npy) to float32, exactly.
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Config(cmd) => cli::config::run(cmd),
+        Command::Generate(args) => cli::generate::run(args),
         Command::Quantize(args) => cli::mx::run_quantize(args),
         Command::Dequantize(args) => cli::mx::run_dequantize(args),
         Command::Gemm(args) => cli::mx::run_gemm_cmd(args),

@@ -55,6 +55,12 @@ pub const UNITS: &[Unit] = &[
         present: always,
         emit: crate::ttu::emit_unit,
     },
+    Unit {
+        name: "tvp",
+        about: "vector processor: tvp.lanes float32 lanes, IEEE add/sub/mul, min/max, compare/select, exp2/recip/rsqrt; 2-cycle pipeline",
+        present: always,
+        emit: crate::tvp::emit_unit,
+    },
 ];
 
 /// The units this configuration has, in file order.
@@ -161,4 +167,39 @@ mod tests {
             crate::emit::check_all(&v, u.name).unwrap_or_else(|e| panic!("unit {}: {e:#}", u.name));
         }
     }
+}
+
+/// Everything `tessera generate` writes for one configuration, in memory: `(file name, contents)` for every
+/// unit's `<name>.v`, then `manifest.json`. Nothing is written, so a failure leaves the output untouched.
+pub fn generate(cfg: &Config) -> Result<Vec<(String, String)>> {
+    use sha2::{Digest, Sha256};
+    let mut files = Vec::new();
+    let mut entries = Vec::new();
+    for unit in units_of(cfg) {
+        let text = render(cfg, unit)?;
+        let name = format!("{}.v", unit.name);
+        let sha: String = Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        entries.push(serde_json::json!({
+            "name": name,
+            "top": unit.name,
+            "about": unit.about,
+            "sha256": sha,
+            "modules": crate::emit::module_names(&text)?,
+        }));
+        files.push((name, text));
+    }
+    let manifest = serde_json::json!({
+        "configuration": cfg,
+        "generator": format!("tessera {}", crate::emit::GENERATOR_VERSION),
+        "rust_hdl": crate::emit::RUST_HDL_VERSION,
+        "files": entries,
+    });
+    files.push((
+        "manifest.json".to_string(),
+        serde_json::to_string_pretty(&manifest)? + "\n",
+    ));
+    Ok(files)
 }

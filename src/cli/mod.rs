@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 pub mod config;
+pub mod generate;
 pub mod mx;
 
 /// An error caused by the user's input: reported on stderr with exit code 2.
