@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 mod cli;
+mod fpga;
 
 #[derive(Parser)]
 #[command(
@@ -35,6 +36,11 @@ enum Command {
     Dequantize(cli::mx::DequantizeArgs),
     /// C = C0 + A x B^T: quantize A and B to MX formats and multiply (bit-exact).
     Gemm(cli::mx::GemmArgs),
+    /// Write a seeded random float32 matrix as .npy (demo and test data).
+    Random(cli::random::RandomArgs),
+    /// FPGA builds with the open flow (yosys, nextpnr): bitstream plus resource and timing report.
+    #[command(subcommand)]
+    Fpga(cli::fpga::FpgaCmd),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +51,8 @@ fn main() -> ExitCode {
         Command::Quantize(args) => cli::mx::run_quantize(args),
         Command::Dequantize(args) => cli::mx::run_dequantize(args),
         Command::Gemm(args) => cli::mx::run_gemm_cmd(args),
+        Command::Random(args) => cli::random::run(args),
+        Command::Fpga(cmd) => cli::fpga::run(cmd),
     };
     cli::finish(result)
 }

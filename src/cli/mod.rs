@@ -3,8 +3,10 @@
 use std::process::ExitCode;
 
 pub mod config;
+pub mod fpga;
 pub mod generate;
 pub mod mx;
+pub mod random;
 
 /// An error caused by the user's input: reported on stderr with exit code 2.
 #[derive(Debug)]
