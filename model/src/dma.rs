@@ -1,0 +1,341 @@
+//! DMA descriptor format, status codes and the reference model of a copy (issue 7; ARCHITECTURE.md
+//! section 3, "DMA descriptor").
+//!
+//! The descriptor is one 256-bit word, packed here once and unpacked by the RTL (`hdl/src/dma`):
+//!
+//! | bits | field | meaning |
+//! |---|---|---|
+//! | 31:0 | `src` | source byte address |
+//! | 63:32 | `dst` | destination byte address |
+//! | 95:64 | `src_stride` | bytes between row starts at the source |
+//! | 127:96 | `dst_stride` | bytes between row starts at the destination |
+//! | 159:128 | `src_plane_stride` | bytes between plane starts at the source |
+//! | 191:160 | `dst_plane_stride` | bytes between plane starts at the destination |
+//! | 207:192 | `row_bytes` | bytes per row |
+//! | 223:208 | `rows` | rows per plane |
+//! | 239:224 | `planes` | planes (1 for a 2D copy) |
+//! | 247:240 | `id` | completion id, echoed in the status |
+//! | 248 | `store` | 0: AXI memory -> SRAM (load), 1: SRAM -> AXI memory (store) |
+//! | 255:249 | - | zero |
+//!
+//! Rules (checked in this order; the first failing one is the status code, nothing is moved):
+//! 1. `row_bytes`, `rows` and `planes` are non-zero ([`Status::ZeroLength`]);
+//! 2. `src`, `dst`, `row_bytes` and the four strides are multiples of the AXI beat (data width / 8 bytes)
+//!    ([`Status::Misaligned`]);
+//! 3. the last byte touched on each side, `base + (planes-1)*plane_stride + (rows-1)*stride + row_bytes - 1`,
+//!    lies inside that side's memory: `2^axi_addr_width` bytes for AXI, the CSRAM's `banks*depth*width/8`
+//!    bytes for SRAM ([`Status::OutOfRange`]).
+//!
+//! Strides are unsigned; rows and planes may overlap (the copy order is then plane, row, byte ascending).
+use crate::config::Config;
+
+/// Completion status codes (the `code` field of a status word).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Status {
+    /// The copy finished without error.
+    Ok = 0,
+    /// `row_bytes`, `rows` or `planes` is zero: rejected, nothing moved.
+    ZeroLength = 1,
+    /// An address, length or stride is not a multiple of the AXI beat: rejected, nothing moved.
+    Misaligned = 2,
+    /// The copy would touch memory outside the AXI address space or the SRAM: rejected, nothing moved.
+    OutOfRange = 3,
+    /// An AXI response was SLVERR: the descriptor aborted (no later byte of it is written).
+    AxiSlvErr = 4,
+    /// An AXI response was DECERR: the descriptor aborted.
+    AxiDecErr = 5,
+    /// The SRAM answered `error`: the descriptor aborted.
+    SramError = 6,
+}
+
+impl Status {
+    /// The status for a code read from the hardware.
+    pub fn from_code(code: u8) -> Option<Status> {
+        use Status::*;
+        [Ok, ZeroLength, Misaligned, OutOfRange, AxiSlvErr, AxiDecErr, SramError]
+            .into_iter()
+            .find(|s| *s as u8 == code)
+    }
+}
+
+/// Width of the packed descriptor in bits.
+pub const DESC_BITS: usize = 256;
+/// Width of the packed status word: `[7:0]` id, `[15:8]` code, `[47:16]` fault address.
+pub const STATUS_BITS: usize = 48;
+
+/// One DMA descriptor (see the module header for the packed layout).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Descriptor {
+    pub src: u32,
+    pub dst: u32,
+    pub src_stride: u32,
+    pub dst_stride: u32,
+    pub src_plane_stride: u32,
+    pub dst_plane_stride: u32,
+    pub row_bytes: u16,
+    pub rows: u16,
+    pub planes: u16,
+    pub id: u8,
+    /// SRAM -> AXI (else AXI -> SRAM).
+    pub store: bool,
+}
+
+/// A completion reported by the engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Completion {
+    pub id: u8,
+    pub status: Status,
+    /// The faulting address for AXI/SRAM errors (AXI: the burst's or beat's byte address; SRAM: the word's
+    /// byte address), else 0.
+    pub fault: u32,
+}
+
+impl Completion {
+    /// Unpacks a 48-bit status word.
+    pub fn unpack(word: u64) -> Option<Completion> {
+        Some(Completion {
+            id: word as u8,
+            status: Status::from_code((word >> 8) as u8)?,
+            fault: (word >> 16) as u32,
+        })
+    }
+}
+
+/// The sizes the checks need, from the configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DmaGeometry {
+    /// AXI beat in bytes (data width / 8).
+    pub beat_bytes: u32,
+    /// AXI address space in bytes (2^axi_addr_width).
+    pub axi_bytes: u64,
+    /// SRAM size in bytes.
+    pub sram_bytes: u64,
+    /// SRAM word in bytes.
+    pub word_bytes: u32,
+}
+
+impl DmaGeometry {
+    /// The geometry of a configuration's DMA and CSRAM.
+    pub fn of(cfg: &Config) -> DmaGeometry {
+        DmaGeometry {
+            beat_bytes: cfg.dma.axi_data_width / 8,
+            axi_bytes: 1u64 << cfg.dma.axi_addr_width,
+            sram_bytes: cfg.csram.banks as u64 * cfg.csram.depth as u64 * cfg.csram.width as u64 / 8,
+            word_bytes: cfg.csram.width / 8,
+        }
+    }
+}
+
+impl Descriptor {
+    /// A 2D copy (one plane).
+    pub fn copy_2d(store: bool, src: u32, dst: u32, row_bytes: u16, rows: u16, id: u8) -> Descriptor {
+        Descriptor {
+            src,
+            dst,
+            src_stride: row_bytes as u32,
+            dst_stride: row_bytes as u32,
+            row_bytes,
+            rows,
+            planes: 1,
+            id,
+            store,
+            ..Default::default()
+        }
+    }
+
+    /// The 256-bit word as eight little-endian `u32`s.
+    pub fn pack(&self) -> [u32; 8] {
+        [
+            self.src,
+            self.dst,
+            self.src_stride,
+            self.dst_stride,
+            self.src_plane_stride,
+            self.dst_plane_stride,
+            self.row_bytes as u32 | (self.rows as u32) << 16,
+            self.planes as u32 | (self.id as u32) << 16 | (self.store as u32) << 24,
+        ]
+    }
+
+    /// Total bytes moved.
+    pub fn bytes(&self) -> u64 {
+        self.row_bytes as u64 * self.rows as u64 * self.planes as u64
+    }
+
+    /// One past the last byte touched from `base` (may exceed 2^32).
+    fn extent(&self, base: u32, stride: u32, plane_stride: u32) -> u64 {
+        base as u64
+            + (self.planes as u64).saturating_sub(1) * plane_stride as u64
+            + (self.rows as u64).saturating_sub(1) * stride as u64
+            + self.row_bytes as u64
+    }
+
+    /// The descriptor checks (module header): `Ok` or the rejection code.
+    pub fn check(&self, g: &DmaGeometry) -> Status {
+        if self.row_bytes == 0 || self.rows == 0 || self.planes == 0 {
+            return Status::ZeroLength;
+        }
+        let m = g.beat_bytes - 1;
+        let fields = [
+            self.src,
+            self.dst,
+            self.row_bytes as u32,
+            self.src_stride,
+            self.dst_stride,
+            self.src_plane_stride,
+            self.dst_plane_stride,
+        ];
+        if fields.iter().any(|f| f & m != 0) {
+            return Status::Misaligned;
+        }
+        let src_end = self.extent(self.src, self.src_stride, self.src_plane_stride);
+        let dst_end = self.extent(self.dst, self.dst_stride, self.dst_plane_stride);
+        let (axi_end, sram_end) = if self.store {
+            (dst_end, src_end)
+        } else {
+            (src_end, dst_end)
+        };
+        if axi_end > g.axi_bytes || sram_end > g.sram_bytes {
+            return Status::OutOfRange;
+        }
+        Status::Ok
+    }
+
+    /// `(source offset, destination offset, length)` of every row, in copy order.
+    pub fn rows_in_order(&self) -> Vec<(u64, u64, u64)> {
+        let mut v = Vec::new();
+        for p in 0..self.planes as u64 {
+            for r in 0..self.rows as u64 {
+                v.push((
+                    self.src as u64 + p * self.src_plane_stride as u64 + r * self.src_stride as u64,
+                    self.dst as u64 + p * self.dst_plane_stride as u64 + r * self.dst_stride as u64,
+                    self.row_bytes as u64,
+                ));
+            }
+        }
+        v
+    }
+}
+
+/// Reference model of the copy: applies `d` to the two memories (AXI memory and SRAM, byte arrays) and
+/// returns the status. A rejected descriptor changes nothing. (AXI/SRAM errors are a property of the
+/// memories, not of the model; tests that inject them compute their expectation from the fault address.)
+pub fn apply(d: &Descriptor, g: &DmaGeometry, axi: &mut [u8], sram: &mut [u8]) -> Status {
+    let s = d.check(g);
+    if s != Status::Ok {
+        return s;
+    }
+    for (src, dst, len) in d.rows_in_order() {
+        for i in 0..len {
+            let (from, to) = ((src + i) as usize, (dst + i) as usize);
+            if d.store {
+                axi[to] = sram[from];
+            } else {
+                sram[to] = axi[from];
+            }
+        }
+    }
+    Status::Ok
+}
+
+/// The AXI4 bursts the engine issues for one side of a descriptor: `(byte address, beats)`, each at most
+/// 256 beats and never crossing a 4 KiB boundary, rows split independently.
+pub fn bursts(d: &Descriptor, beat_bytes: u32) -> Vec<(u64, u32)> {
+    let mut v = Vec::new();
+    for (src, dst, len) in d.rows_in_order() {
+        let mut a = if d.store { dst } else { src };
+        let mut left = len;
+        while left > 0 {
+            let to_4k = 4096 - (a & 4095);
+            let chunk = left.min(to_4k).min(256 * beat_bytes as u64);
+            v.push((a, (chunk / beat_bytes as u64) as u32));
+            a += chunk;
+            left -= chunk;
+        }
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn geo() -> DmaGeometry {
+        DmaGeometry {
+            beat_bytes: 8,
+            axi_bytes: 1 << 32,
+            sram_bytes: 1 << 16,
+            word_bytes: 8,
+        }
+    }
+
+    #[test]
+    fn pack_layout() {
+        let d = Descriptor {
+            src: 1,
+            dst: 2,
+            src_stride: 3,
+            dst_stride: 4,
+            src_plane_stride: 5,
+            dst_plane_stride: 6,
+            row_bytes: 7,
+            rows: 8,
+            planes: 9,
+            id: 10,
+            store: true,
+        };
+        assert_eq!(d.pack(), [1, 2, 3, 4, 5, 6, 7 | 8 << 16, 9 | 10 << 16 | 1 << 24]);
+    }
+
+    #[test]
+    fn checks_in_order() {
+        let g = geo();
+        let ok = Descriptor::copy_2d(false, 0x1000, 0x100, 64, 4, 1);
+        assert_eq!(ok.check(&g), Status::Ok);
+        assert_eq!(Descriptor { rows: 0, ..ok }.check(&g), Status::ZeroLength);
+        assert_eq!(Descriptor { src: 4, ..ok }.check(&g), Status::Misaligned);
+        assert_eq!(Descriptor { rows: 0, src: 4, ..ok }.check(&g), Status::ZeroLength);
+        // SRAM side ends exactly at the top: allowed; one beat more: rejected.
+        let top = Descriptor::copy_2d(false, 0, (1 << 16) - 64, 64, 1, 1);
+        assert_eq!(top.check(&g), Status::Ok);
+        assert_eq!(Descriptor { dst: (1 << 16) - 56, ..top }.check(&g), Status::OutOfRange);
+        // The AXI side of a store: 2^32 is the limit.
+        let st = Descriptor::copy_2d(true, 0, u32::MAX - 7, 8, 1, 1);
+        assert_eq!(st.check(&g), Status::Ok);
+        assert_eq!(Descriptor { rows: 2, dst_stride: 8, ..st }.check(&g), Status::OutOfRange);
+    }
+
+    #[test]
+    fn bursts_are_legal_and_cover_the_rows() {
+        let d = Descriptor {
+            src: 4096 - 64,
+            src_stride: 8192,
+            ..Descriptor::copy_2d(false, 0, 0, 4096, 3, 0)
+        };
+        let b = bursts(&d, 8);
+        for &(a, n) in &b {
+            assert!(n >= 1 && n <= 256);
+            assert_eq!(a / 4096, (a + n as u64 * 8 - 1) / 4096, "burst {a:#x}+{n} crosses 4 KiB");
+        }
+        assert_eq!(b.iter().map(|x| x.1 as u64 * 8).sum::<u64>(), d.bytes());
+        assert_eq!(b[0], (4096 - 64, 8));
+    }
+
+    #[test]
+    fn apply_copies_rows_with_strides() {
+        let g = geo();
+        let mut axi = (0..256u32).map(|i| i as u8).collect::<Vec<_>>();
+        let mut sram = vec![0u8; 1 << 16];
+        let d = Descriptor {
+            src_stride: 32,
+            dst_stride: 16,
+            ..Descriptor::copy_2d(false, 8, 0, 16, 3, 0)
+        };
+        assert_eq!(apply(&d, &g, &mut axi, &mut sram), Status::Ok);
+        assert_eq!(&sram[0..16], &axi[8..24]);
+        assert_eq!(&sram[16..32], &axi[40..56]);
+        assert_eq!(&sram[32..48], &axi[72..88]);
+        assert!(sram[48..].iter().all(|&b| b == 0));
+    }
+}
