@@ -4,3 +4,4 @@ pub mod emit;
 pub mod units;
 pub mod ttu;
 pub mod tvp;
+pub mod csram;
