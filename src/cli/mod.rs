@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 pub mod config;
 pub mod fpga;
+pub mod gemm_rtl;
 pub mod generate;
 pub mod mx;
 pub mod random;

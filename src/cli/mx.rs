@@ -64,6 +64,8 @@ pub struct DequantizeArgs {
 pub enum Engine {
     /// The bit-exact reference model (tessera_model::mx::gemm), all threads.
     Model,
+    /// The TTU's generated Verilog under Verilator (configuration from --preset/--config).
+    Rtl,
 }
 
 /// Arguments of `tessera gemm`.
@@ -96,6 +98,12 @@ pub struct GemmArgs {
     /// Engine computing the MX GEMM.
     #[arg(long, value_enum, default_value_t = Engine::Model)]
     pub engine: Engine,
+    /// Configuration preset of the TTU for `--engine rtl`: tiny, small, base, large (default base).
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// Configuration TOML file of the TTU for `--engine rtl` (instead of --preset).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }
 
 /// A GEMM implementation: C = C0 + A x B^T on MX tensors, float32 bits [M][N] row-major.
@@ -368,8 +376,14 @@ pub fn run_dequantize(args: DequantizeArgs) -> anyhow::Result<()> {
 
 /// `tessera gemm` with the engine chosen on the command line.
 pub fn run_gemm_cmd(args: GemmArgs) -> anyhow::Result<()> {
+    let rtl;
     let engine: &dyn GemmEngine = match args.engine {
         Engine::Model => &ModelEngine,
+        Engine::Rtl => {
+            let cfg = super::load_config(args.preset.as_deref(), args.config.as_deref())?;
+            rtl = super::gemm_rtl::RtlEngine::new(cfg)?;
+            &rtl
+        }
     };
     run_gemm(&args, engine)
 }
