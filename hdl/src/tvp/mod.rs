@@ -13,4 +13,4 @@ pub use fmul::FpMulFront;
 pub use lane::TvpLane;
 pub use mul16::Mul16;
 pub use round::FpRound;
-pub use top::Tvp;
+pub use top::{emit_unit, Tvp};

@@ -185,19 +185,23 @@ impl<const W: usize> Logic for Place<W> {
     }
 }
 
-/// Verilog of the TVP with `lanes` lanes (2, 4, 8 or 16), module name `top`.
-pub fn verilog(lanes: u32) -> Result<String, String> {
-    fn gen<const L: usize, const W: usize>() -> String {
-        let mut t = Tvp::<L, W>::new();
-        t.connect_all();
-        generate_verilog(&t)
-    }
+/// The TVP of a configuration (`tvp.lanes` lanes), emitted by Tessera's emitter with top module
+/// `name`. Lane counts the generator supports: 1, 2, 4, 8, 16 (the presets use 2, 4, 8 and 16).
+pub fn emit_named(name: &str, lanes: u32) -> anyhow::Result<String> {
+    use crate::emit::emit_verilog;
     match lanes {
-        1 => Ok(gen::<1, 32>()),
-        2 => Ok(gen::<2, 64>()),
-        4 => Ok(gen::<4, 128>()),
-        8 => Ok(gen::<8, 256>()),
-        16 => Ok(gen::<16, 512>()),
-        n => Err(format!("tvp.lanes must be 1, 2, 4, 8 or 16, got {n}")),
+        1 => emit_verilog(name, &mut Tvp::<1, 32>::new()),
+        2 => emit_verilog(name, &mut Tvp::<2, 64>::new()),
+        4 => emit_verilog(name, &mut Tvp::<4, 128>::new()),
+        8 => emit_verilog(name, &mut Tvp::<8, 256>::new()),
+        16 => emit_verilog(name, &mut Tvp::<16, 512>::new()),
+        n => anyhow::bail!(
+            "tvp.lanes = {n} is not supported by the generator (supported: 1 2 4 8 16)"
+        ),
     }
+}
+
+/// The unit registry's entry point: the TVP of `cfg`, top module `tvp`.
+pub fn emit_unit(cfg: &tessera_model::config::Config) -> anyhow::Result<String> {
+    emit_named("tvp", cfg.tvp.lanes)
 }
