@@ -1,23 +1,19 @@
-//! Building a simulation straight from a rust-hdl block.
-//!
-//! NOTE: Tessera's own emitter (`tessera_hdl::emit`, issue 2 item 4: no `$` in names, deduplicated modules,
-//! lint-clean) was not ready when this was written, so this helper uses rust-hdl's raw
-//! `generate_verilog`. Verilator accepts its output (`$` is legal inside Verilog identifiers and becomes
-//! `__024` in C++; [`crate::Sim::port`] accepts either spelling). Switch [`verilog_of`] to the emitter once it
-//! lands, so that what is simulated is exactly what `tessera generate` writes.
+//! Building a simulation straight from a rust-hdl block, through Tessera's emitter
+//! (`tessera_hdl::emit::emit_verilog`), so the simulated Verilog is exactly what `tessera generate` writes:
+//! no `$` in names (rust-hdl's `a$b` becomes `a_b`), one module per distinct block.
 
 use crate::model::SimBuilder;
-use rust_hdl::prelude::{generate_verilog, Block};
+use anyhow::Result;
+use rust_hdl::prelude::Block;
 
-/// The Verilog of `block` (after `connect_all`), whose top module is named `top`.
-pub fn verilog_of<U: Block>(block: &mut U) -> String {
-    block.connect_all();
-    generate_verilog(block)
+/// The emitted Verilog of `block` with top module `top`.
+pub fn verilog_of<U: Block>(top: &str, block: &mut U) -> Result<String> {
+    tessera_hdl::emit::emit_verilog(top, block)
 }
 
 impl SimBuilder {
-    /// A builder for a rust-hdl block: top module `top`, source `top.v`.
-    pub fn from_block<U: Block>(block: &mut U) -> SimBuilder {
-        SimBuilder::new("top").source("top.v", verilog_of(block))
+    /// A builder for a rust-hdl block emitted with top module `top` (source `<top>.v`).
+    pub fn from_block<U: Block>(top: &str, block: &mut U) -> Result<SimBuilder> {
+        Ok(SimBuilder::new(top).source(format!("{top}.v"), verilog_of(top, block)?))
     }
 }

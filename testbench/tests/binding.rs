@@ -1,7 +1,7 @@
 //! The Verilator binding: building, caching, ports of every width, instances, tracing, errors.
 
 use rand::Rng;
-use std::sync::Arc;
+use std::sync::Barrier;
 use tessera_testbench::{bits, run_test, Dir, Sim, SimBuilder};
 
 /// A registered 100-bit adder, a combinational 100-bit xor, and narrow ports of every storage class.
@@ -109,9 +109,11 @@ fn wide_ports_match_a_reference() {
 fn two_instances_of_one_design_keep_their_own_state() {
     let mut one = counter().build().unwrap();
     let mut two = counter().build().unwrap();
+    let (i1, i2) = (one.model().build_info(), two.model().build_info());
+    assert_eq!(i1.key, i2.key);
     assert!(
-        Arc::ptr_eq(one.model(), two.model()),
-        "one process loads a design once"
+        i2.cache_hit,
+        "the second instance reuses the loaded library"
     );
     for sim in [&mut one, &mut two] {
         let rst = sim.port("rst");
@@ -219,4 +221,228 @@ fn missing_verilator_is_a_clear_error() {
 fn sims_are_send() {
     fn is_send<T: Send>() {}
     is_send::<Sim>();
+}
+
+/// The counter with a comment that makes its cache key unique to this run.
+fn unique_counter(tag: &str) -> (SimBuilder, String) {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let text = format!("// {tag} {} {nanos}\n{COUNTER}", std::process::id());
+    (
+        SimBuilder::new("counter").source("counter.v", text.clone()),
+        text,
+    )
+}
+
+#[test]
+fn second_build_is_a_cache_hit() {
+    let (builder, _) = unique_counter("second_build_is_a_cache_hit");
+    let first = builder.build_model().unwrap();
+    assert!(
+        !first.build_info().cache_hit,
+        "a never-seen design is built"
+    );
+    let second = builder.build_model().unwrap();
+    assert!(second.build_info().cache_hit);
+    assert_eq!(first.build_info().key, second.build_info().key);
+    assert!(second.build_info().dir.join("libcounter.so").is_file());
+    // A different parameter is a different model.
+    let other = builder.clone().param("STEP", 2).build_model().unwrap();
+    assert_ne!(other.build_info().key, first.build_info().key);
+    for m in [&first, &other] {
+        std::fs::remove_dir_all(&m.build_info().dir).unwrap();
+    }
+}
+
+#[test]
+fn parallel_builds_of_one_design_build_once() {
+    let (builder, _) = unique_counter("parallel_builds_of_one_design_build_once");
+    let barrier = Barrier::new(4);
+    let results: Vec<(bool, u64)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                let (builder, barrier) = (&builder, &barrier);
+                s.spawn(move || {
+                    barrier.wait();
+                    let mut sim = builder.build().unwrap();
+                    let rst = sim.port("rst");
+                    sim.reset(rst, 1);
+                    sim.poke("en", 1);
+                    sim.step_n(i + 1);
+                    (sim.model().build_info().cache_hit, sim.peek("count"))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        results.iter().filter(|r| !r.0).count(),
+        1,
+        "exactly one thread built: {results:?}"
+    );
+    assert_eq!(
+        results.iter().map(|r| r.1).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4]
+    );
+    std::fs::remove_dir_all(&builder.build_model().unwrap().build_info().dir).unwrap();
+}
+
+/// Runs this test binary's `child_build` helper with `source` as the counter's text and extra environment.
+fn spawn_child(source: &str, env: &[(&str, &str)]) -> std::process::Child {
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "--exact",
+        "child_build",
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env("BINDING_CHILD_SOURCE", source)
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().unwrap()
+}
+
+/// The `CHILD=` line a child printed.
+fn child_result(child: std::process::Child) -> String {
+    let out = child.wait_with_output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    text.lines()
+        .find_map(|l| {
+            l.find("CHILD=")
+                .map(|i| l[i + "CHILD=".len()..].trim().to_string())
+        })
+        .unwrap_or_else(|| panic!("child printed no result:\n{text}"))
+}
+
+/// Helper process for the cross-process tests: builds the counter from `BINDING_CHILD_SOURCE` and prints
+/// `CHILD=hit`, `CHILD=miss` or `CHILD=error: ...`.
+#[test]
+#[ignore = "helper process, run by the cross-process tests"]
+fn child_build() {
+    let source = std::env::var("BINDING_CHILD_SOURCE").expect("run by the cross-process tests");
+    match SimBuilder::new("counter")
+        .source("counter.v", source)
+        .build()
+    {
+        Ok(mut sim) => {
+            let rst = sim.port("rst");
+            sim.reset(rst, 1);
+            sim.poke("en", 1);
+            sim.step_n(3);
+            assert_eq!(sim.peek("count"), 3);
+            println!(
+                "CHILD={}",
+                if sim.model().build_info().cache_hit {
+                    "hit"
+                } else {
+                    "miss"
+                }
+            );
+        }
+        Err(e) => println!("CHILD=error: {e:#}"),
+    }
+}
+
+#[test]
+fn processes_share_the_cache_and_build_once() {
+    let (builder, text) = unique_counter("processes_share_the_cache_and_build_once");
+    let children: Vec<_> = (0..2).map(|_| spawn_child(&text, &[])).collect();
+    let here = builder.build_model().unwrap().build_info().cache_hit;
+    let mut outcomes: Vec<String> = children.into_iter().map(child_result).collect();
+    outcomes.push(if here { "hit" } else { "miss" }.to_string());
+    assert_eq!(
+        outcomes.iter().filter(|o| *o == "miss").count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        outcomes.iter().filter(|o| *o == "hit").count(),
+        2,
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        child_result(spawn_child(&text, &[])),
+        "hit",
+        "a later process reuses the build"
+    );
+    std::fs::remove_dir_all(&builder.build_model().unwrap().build_info().dir).unwrap();
+}
+
+#[test]
+fn missing_verilator_on_path_or_in_env_is_a_clear_error() {
+    let out = child_result(spawn_child(COUNTER, &[("PATH", "")]));
+    assert_eq!(
+        out,
+        "error: verilator not found on PATH: run scripts/setup.sh or apt-get install verilator"
+    );
+    let out = child_result(spawn_child(
+        COUNTER,
+        &[("TESSERA_VERILATOR", "/nonexistent/verilator")],
+    ));
+    assert!(
+        out.starts_with("error: verilator not found at /nonexistent/verilator"),
+        "{out}"
+    );
+}
+
+#[test]
+fn traced_run_writes_a_vcd_with_the_signals() {
+    let path = tessera_testbench::harness::vcd_dir().join("binding-traced-run.vcd");
+    std::fs::remove_file(&path).ok();
+    {
+        let mut sim = counter().vcd_path(&path).build().unwrap();
+        assert_eq!(sim.vcd_path(), Some(path.as_path()));
+        let rst = sim.port("rst");
+        sim.reset(rst, 1);
+        sim.poke("en", 1);
+        sim.step_n(4);
+    }
+    let vcd = std::fs::read_to_string(&path).unwrap();
+    for signal in [" clk ", " rst ", " en ", " count "] {
+        assert!(
+            vcd.contains("$var") && vcd.contains(signal),
+            "no {signal} in\n{vcd}"
+        );
+    }
+    // Five cycles: rising edges at 5, 15, ..., 45 and the final falling edge at 50.
+    for t in ["#0\n", "#5\n", "#45\n", "#50\n"] {
+        assert!(vcd.contains(t), "no time {t} in the VCD");
+    }
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn failing_test_writes_a_vcd_automatically() {
+    let name = "binding_failing_test_writes_a_vcd_automatically";
+    let seed = tessera_testbench::seed_for(name);
+    let path = tessera_testbench::harness::vcd_dir().join(format!("{name}-{seed}.vcd"));
+    std::fs::remove_file(&path).ok();
+    let result = std::panic::catch_unwind(|| {
+        run_test(name, &counter(), |sim, _| {
+            let rst = sim.port("rst");
+            sim.reset(rst, 1);
+            sim.poke("en", 1);
+            sim.step_n(20);
+            assert_eq!(sim.peek("count"), 21, "deliberate failure at cycle 21");
+        })
+    });
+    let panic = result.expect_err("the body fails");
+    let msg = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        msg.contains("deliberate failure"),
+        "the original panic is resumed: {msg}"
+    );
+    let vcd = std::fs::read_to_string(&path).expect("the VCD of the failing run exists");
+    assert!(
+        vcd.contains(" count ") && vcd.contains("#205\n") && vcd.contains("#210\n"),
+        "{vcd}"
+    );
+    std::fs::remove_file(&path).unwrap();
 }
