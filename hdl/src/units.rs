@@ -61,6 +61,12 @@ pub const UNITS: &[Unit] = &[
         present: always,
         emit: crate::tvp::emit_unit,
     },
+    Unit {
+        name: "csram",
+        about: "cluster SRAM: csram.ports ports, csram.banks word-interleaved banks, round robin per bank, in-order responses, SECDED + fault injection, counters",
+        present: always,
+        emit: crate::csram::emit_unit,
+    },
 ];
 
 /// The units this configuration has, in file order.
