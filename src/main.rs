@@ -41,6 +41,8 @@ enum Command {
     /// FPGA builds with the open flow (yosys, nextpnr): bitstream plus resource and timing report.
     #[command(subcommand)]
     Fpga(cli::fpga::FpgaCmd),
+    /// One TVP vector operation or composite (softmax, rmsnorm, ...) on .npy files; --report for error figures.
+    Vec(cli::vec::VecArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         Command::Gemm(args) => cli::mx::run_gemm_cmd(args),
         Command::Random(args) => cli::random::run(args),
         Command::Fpga(cmd) => cli::fpga::run(cmd),
+        Command::Vec(args) => cli::vec::run(args),
     };
     cli::finish(result)
 }

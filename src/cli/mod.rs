@@ -8,6 +8,7 @@ pub mod gemm_rtl;
 pub mod generate;
 pub mod mx;
 pub mod random;
+pub mod vec;
 
 /// An error caused by the user's input: reported on stderr with exit code 2.
 #[derive(Debug)]
