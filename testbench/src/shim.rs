@@ -12,8 +12,8 @@
 
 use anyhow::{bail, Context, Result};
 
-/// Bumped whenever the generated C++ changes: it is part of every cache key.
-pub const SHIM_VERSION: u32 = 3;
+/// Bumped whenever the generated C++ or the way it is compiled changes: it is part of every cache key.
+pub const SHIM_VERSION: u32 = 4;
 
 /// Direction of a top-level port as Verilator declares it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
