@@ -158,6 +158,9 @@ fn truncate(value: u128, width: usize) -> u128 {
 /// identifier wider than `W` is part-selected `x[W-1:0]`, every `localparam` is replaced by its value, and
 /// every literal is made exactly `W` bits (value mod 2^W). The rewrite is kept only when some operand of
 /// `e'` is exactly `W` bits wide, so `e'` has width `W` even where it is self-determined (in a concatenation).
+/// When `e` is a single unsigned primary (an identifier or a constant part-select `x[(N)+:(M)]`) narrower
+/// than `W`, the cast is a zero-extension and becomes `{k'b0, x}`; a wider part-select keeps its low `W` bits
+/// (`x[N+:W]`).
 fn fix_casts(body: &mut Vec<Token>) -> usize {
     let mut changed = 0;
     let mut from = 0;
@@ -191,6 +194,74 @@ fn fix_casts(body: &mut Vec<Token>) -> usize {
             }
             if depth != 0 || q == 0 || t(q - 1) != "(" {
                 continue;
+            }
+            // A single primary: a bare unsigned identifier or a constant part-select `x[(N)+:(M)]`. Widening
+            // is zero-extension `{k'h0, x}` (the primary is unsigned), narrowing keeps the low bits.
+            let span: Vec<usize> = (q + 1..=p - 2).collect();
+            let ident_width = |k: usize| -> Option<usize> {
+                let tok = &body[sig[k]];
+                decls
+                    .get(tok.text.as_str())
+                    .filter(|d| tok.kind == Kind::Ident && !d.signed && d.value.is_none())
+                    .map(|d| d.width)
+            };
+            let primary: Option<(usize, Vec<Token>)> = if span.len() == 1 {
+                ident_width(span[0]).map(|wd| (wd, vec![body[sig[span[0]]].clone()]))
+            } else if span.len() == 10
+                && ident_width(span[0]).is_some()
+                && [1, 2, 4, 5, 6, 8, 9].map(|i| t(span[i])) == ["[", "(", ")", "+:", "(", ")", "]"]
+                && body[sig[span[3]]].kind == Kind::Number
+            {
+                let m = t(span[7]).parse::<usize>().ok();
+                let n = sized_literal(t(span[3]))
+                    .map(|(_, v)| v)
+                    .or_else(|| t(span[3]).parse::<u128>().ok());
+                match (m, n) {
+                    (Some(m), Some(n)) if m > w => Some((
+                        w,
+                        vec![Token {
+                            kind: Kind::Ident,
+                            text: format!("{}[{}+:{}]", t(span[0]), n, w),
+                        }],
+                    )),
+                    (Some(m), Some(n)) => Some((
+                        m,
+                        vec![Token {
+                            kind: Kind::Ident,
+                            text: format!("{}[{}+:{}]", t(span[0]), n, m),
+                        }],
+                    )),
+                    _ => None,
+                }
+            } else {
+                None
+            };
+            if let Some((pw, mut toks)) = primary {
+                if pw <= w {
+                    let mut replacement = vec![Token {
+                        kind: Kind::Punct,
+                        text: if pw < w { "{".into() } else { "(".into() },
+                    }];
+                    if pw < w {
+                        replacement.push(literal(w - pw, 0));
+                        replacement.push(Token {
+                            kind: Kind::Punct,
+                            text: ", ".into(),
+                        });
+                    }
+                    replacement.append(&mut toks);
+                    replacement.push(Token {
+                        kind: Kind::Punct,
+                        text: if pw < w { "}".into() } else { ")".into() },
+                    });
+                    if pw < w || span.len() > 1 {
+                        let start = sig[q - 1];
+                        from = q - 1;
+                        body.splice(start..=sig[p + 2], replacement);
+                        changed += 1;
+                        continue 'scan;
+                    }
+                }
             }
             // Rewrite the operands of e = tokens sig[q+1] ..= sig[p-2].
             let mut inner: Vec<Token> = Vec::new();
@@ -422,9 +493,16 @@ mod tests {
             out.contains("o = ((n >> 32'h1) & 4'hf);"),
             "shift is not modular: {out}"
         );
-        // narrower operands only: the rewrite would change the self-determined width, so it is not done
-        let out = fix("reg [7:0] o; wire [2:0] a; always @(*) begin o = {((a) & 4'hf), 4'h0}; end");
-        assert!(out.contains("((a) & 4'hf)"), "{out}");
+        // narrower operands of an expression: the rewrite would change the self-determined width (a carry)
+        let out =
+            fix("reg [7:0] o; wire [2:0] a; always @(*) begin o = {((a + a) & 4'hf), 4'h0}; end");
+        assert!(out.contains("((a + a) & 4'hf)"), "{out}");
+        // a single narrower identifier is zero-extended; part-selects keep their offset
+        let out = fix("reg [7:0] o; wire [2:0] a; wire [31:0] x; always @(*) begin o = ((a) & 8'hff); o = ((x[(32'h17)+:(8)]) & 8'hff); o = ((x[(32'h0)+:(23)]) & 8'hff); o = ((x[(32'h4)+:(3)]) & 8'hff); end");
+        assert!(out.contains("o = {5'b0, a};"), "{out}");
+        assert!(out.contains("o = (x[23+:8]);"), "{out}");
+        assert!(out.contains("o = (x[0+:8]);"), "{out}");
+        assert!(out.contains("o = {5'b0, x[4+:3]};"), "{out}");
     }
 
     #[test]
