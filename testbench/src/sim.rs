@@ -196,7 +196,7 @@ impl Sim {
     pub fn set_wide(&mut self, port: Port, words: &[u32]) {
         let d = self.check(port, true);
         let n = port.words();
-        let top_mask = if d.width % 32 == 0 {
+        let top_mask = if d.width.is_multiple_of(32) {
             u32::MAX
         } else {
             (1u32 << (d.width % 32)) - 1
