@@ -1,5 +1,6 @@
 //! Tessera reference model. No rust-hdl dependency.
 pub mod config;
 pub mod mx;
-pub mod tvp;
 pub mod csram;
+pub mod dma;
+pub mod tvp;
