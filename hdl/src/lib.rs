@@ -1,5 +1,4 @@
 //! Tessera hardware blocks (rust-hdl) and the Verilog emitter.
-pub mod board;
 pub mod common;
 pub mod emit;
 pub mod units;
@@ -7,4 +6,3 @@ pub mod ttu;
 pub mod tvp;
 pub mod csram;
 pub mod noc;
-pub mod dma;
