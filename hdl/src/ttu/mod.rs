@@ -189,21 +189,15 @@ mod tests {
         );
     }
 
-    /// Synthesizable (yosys `check -assert` through the emitter's helper) and one module per
-    /// distinct block. Verilator -Wall lint is NOT clean yet: rust-hdl emits widening `bit_cast`s
-    /// as `(x & N'hmask)`, which Verilator reports as WIDTH warnings (see docs/ttu.md, known limits).
+    /// Lint-clean (`verilator --lint-only -Wall` with the project's waivers), synthesizable (yosys
+    /// `check -assert`), and one module per distinct block.
     #[test]
-    fn emitted_ttu_passes_yosys_and_shares_modules() {
+    fn emitted_ttu_passes_lint_and_yosys_and_shares_modules() {
         let mut counts = Vec::new();
         for p in ["tiny", "small"] {
             let cfg = Config::preset(p).unwrap();
             let v = emit_unit(&cfg).unwrap();
-            crate::emit::check_product(&v).unwrap_or_else(|e| panic!("{p}: {e:#}"));
-            let file = std::env::temp_dir().join(format!("ttu-{p}-{}.v", std::process::id()));
-            std::fs::write(&file, &v).unwrap();
-            let r = crate::emit::check_yosys(&file, "ttu");
-            let _ = std::fs::remove_file(&file);
-            r.unwrap_or_else(|e| panic!("{p}: {e:#}"));
+            crate::emit::check_all(&v, "ttu").unwrap_or_else(|e| panic!("{p}: {e:#}"));
             counts.push(crate::emit::module_names(&v).unwrap().len());
         }
         // 2x2 and 4x4 arrays: the module count does not grow with R x C.

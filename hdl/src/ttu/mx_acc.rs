@@ -94,13 +94,14 @@ pub struct MxAcc<const W: usize, const F: usize> {
     stk: Signal<Local, Bit>,
     mr: Signal<Local, Bits<25>>,
     mag: Signal<Local, Bits<32>>,
+    /// float32 exponent field minus one of a normal result.
+    efield: Signal<Local, Bits<12>>,
     blk_inf: Signal<Local, Bit>,
     nan_out: Signal<Local, Bit>,
 
     /// 2^(W-1): a block sum at or above it is negative.
     half_w: Constant<Bits<W>>,
     zero_w: Constant<Bits<W>>,
-    zero_f: Constant<Bits<F>>,
     one_f: Constant<Bits<F>>,
     zero12: Constant<Bits<12>>,
     one12: Constant<Bits<12>>,
@@ -120,11 +121,9 @@ pub struct MxAcc<const W: usize, const F: usize> {
     /// EBIAS - 126 + 1 - 1: subtracted from a normal exponent gives the float32 field minus one.
     k_efield: Constant<Bits<12>>,
     hidden: Constant<Bits<24>>,
-    zero8: Constant<Bits<8>>,
-    one8: Constant<Bits<8>>,
+    k_26: Constant<Bits<8>>,
+    one25: Constant<Bits<25>>,
     ff8: Constant<Bits<8>>,
-    zero23: Constant<Bits<23>>,
-    zero25: Constant<Bits<25>>,
     f32_nan: Constant<Bits<32>>,
     f32_inf: Constant<Bits<32>>,
     f32_sign: Constant<Bits<32>>,
@@ -189,11 +188,11 @@ impl<const W: usize, const F: usize> MxAcc<W, F> {
             stk: Default::default(),
             mr: Default::default(),
             mag: Default::default(),
+            efield: Default::default(),
             blk_inf: Default::default(),
             nan_out: Default::default(),
             half_w: Constant::new(Bits::<W>::from(1u64) << ((W - 1) as u64)),
             zero_w: Constant::new(0u64.to_bits()),
-            zero_f: Constant::new(0u64.to_bits()),
             one_f: Constant::new(1u64.to_bits()),
             zero12: c12(0),
             one12: c12(1),
@@ -206,11 +205,9 @@ impl<const W: usize, const F: usize> MxAcc<W, F> {
             k_rsh: c12(F as i64 - 26),
             k_efield: c12(EBIAS - 126),
             hidden: Constant::new((1u64 << 23).to_bits()),
-            zero8: Constant::new(0u64.to_bits()),
-            one8: Constant::new(1u64.to_bits()),
+            k_26: Constant::new(26u64.to_bits()),
+            one25: Constant::new(1u64.to_bits()),
             ff8: Constant::new(0xFFu64.to_bits()),
-            zero23: Constant::new(0u64.to_bits()),
-            zero25: Constant::new(0u64.to_bits()),
             f32_nan: Constant::new(0x7FC0_0000u64.to_bits()),
             f32_inf: Constant::new(0x7F80_0000u64.to_bits()),
             f32_sign: Constant::new(0x8000_0000u64.to_bits()),
@@ -308,17 +305,22 @@ impl<const W: usize, const F: usize> Logic for MxAcc<W, F> {
         self.round.amt.next = self.k_rsh.val() + self.sub_sh.val();
         self.m.next = self.round.y.val().get_bits::<24>(2);
         self.guard.next = self.round.y.val().get_bit(1);
-        self.stk.next = self.round.y.val().get_bit(0) | self.round.sticky.val();
+        // Bits above 25 are zero by construction (the top one sits at bit 25 or lower after the
+        // shift); folding them into the sticky keeps every bit of `round.y` read for the linter.
+        self.stk.next = self.round.y.val().get_bit(0)
+            | self.round.sticky.val()
+            | (self.round.y.val() >> self.k_26.val()).any();
         self.mr.next = bit_cast::<25, 24>(self.m.val());
         if self.guard.val() & (self.stk.val() | self.m.val().get_bit(0)) {
-            self.mr.next = bit_cast::<25, 24>(self.m.val()) + bit_cast::<25, 8>(self.one8.val());
+            self.mr.next = bit_cast::<25, 24>(self.m.val()) + self.one25.val();
         }
         // Pack: a normal result adds (field - 1) << 23 to the 24-bit significand with its hidden
         // bit, so a rounding carry moves into the exponent; a subnormal one is the significand.
         self.mag.next = bit_cast::<32, 25>(self.mr.val());
+        self.efield.next = self.er.val() - self.k_efield.val();
         if self.er.val() >= self.k_emin.val() {
-            self.mag.next = (bit_cast::<32, 12>(self.er.val() - self.k_efield.val()) << 23)
-                + bit_cast::<32, 25>(self.mr.val());
+            self.mag.next =
+                (bit_cast::<32, 12>(self.efield.val()) << 23) + bit_cast::<32, 25>(self.mr.val());
         }
         if (self.er.val() >= self.k_eovf.val()) | (self.mag.val() >= self.f32_inf.val()) {
             self.mag.next = self.f32_inf.val();

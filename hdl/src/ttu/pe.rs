@@ -127,14 +127,14 @@ impl<const W: usize> Logic for Pe<W> {
         self.mul1.a.next = self.dec_a1.mag.val();
         self.mul1.b.next = self.dec_b1.mag.val();
         // Align on the common lsb and apply the product sign.
-        self.mag0.next = bit_cast::<W, 16>(self.mul0.p.val())
+        self.mag0.next = bit_cast::<W, 32>(self.mul0.p.val())
             << (bit_cast::<7, 6>(self.dec_a.shift.val())
                 + bit_cast::<7, 6>(self.dec_b.shift.val()));
         self.term0.next = self.mag0.val();
         if self.dec_a.sign.val() ^ self.dec_b.sign.val() {
             self.term0.next = self.zero_w.val() - self.mag0.val();
         }
-        self.mag1.next = bit_cast::<W, 16>(self.mul1.p.val())
+        self.mag1.next = bit_cast::<W, 32>(self.mul1.p.val())
             << (bit_cast::<7, 6>(self.dec_a1.shift.val())
                 + bit_cast::<7, 6>(self.dec_b1.shift.val()));
         self.term1.next = self.zero_w.val();
