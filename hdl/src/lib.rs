@@ -1,4 +1,5 @@
 //! Tessera hardware blocks (rust-hdl) and the Verilog emitter.
+pub mod board;
 pub mod common;
 pub mod emit;
 pub mod units;
