@@ -2380,7 +2380,6 @@ module ttu_mxacc(sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
     // Constant declarations
     localparam  half_w = 42'h20000000000;
     localparam  zero_w = 42'h0;
-    localparam  zero_f = 72'h0;
     localparam  one_f = 72'h1;
     localparam  zero12 = 12'h0;
     localparam  one12 = 12'h1;
@@ -2393,11 +2392,9 @@ module ttu_mxacc(sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
     localparam  k_rsh = 12'h2e;
     localparam  k_efield = 12'h382;
     localparam  hidden = 24'h800000;
-    localparam  zero8 = 8'h0;
-    localparam  one8 = 8'h1;
+    localparam  k_26 = 8'h1a;
+    localparam  one25 = 25'h1;
     localparam  ff8 = 8'hff;
-    localparam  zero23 = 23'h0;
-    localparam  zero25 = 25'h0;
     localparam  f32_nan = 32'h7fc00000;
     localparam  f32_inf = 32'h7f800000;
     localparam  f32_sign = 32'h80000000;
@@ -2454,6 +2451,7 @@ module ttu_mxacc(sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
     reg  stk;
     reg  [24:0] mr;
     reg  [31:0] mag;
+    reg  [11:0] efield;
     reg  blk_inf;
     reg  nan_out;
 
@@ -2559,14 +2557,15 @@ module ttu_mxacc(sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
         round_amt = k_rsh + sub_sh;
         m = round_y[(32'h2)+:(24)];
         guard = round_y[32'h1];
-        stk = round_y[32'h0] | round_sticky;
+        stk = round_y[32'h0] | round_sticky | |(round_y >> k_26);
         mr = {1'b0, m};
         if (guard & (stk | m[32'h0])) begin
-            mr = {1'b0, m} + (25'b1);
+            mr = {1'b0, m} + one25;
         end
         mag = {7'b0, mr};
+        efield = er - k_efield;
         if (er >= k_emin) begin
-            mag = ((er - 32'h382) << 32'h17) + {7'b0, mr};
+            mag = ({20'h0, efield} << 32'h17) + {7'b0, mr};
         end
         if ((er >= k_eovf) | (mag >= f32_inf)) begin
             mag = f32_inf;
@@ -2879,10 +2878,10 @@ module ttu_pe(clock,en,first,dual,fmt_a,fmt_b,code_a,code_b,sum,nan,pinf,ninf);
     wire  [5:0] dec_b1_shift;
     reg  [7:0] mul0_a;
     reg  [7:0] mul0_b;
-    wire  [15:0] mul0_p;
+    wire  [31:0] mul0_p;
     reg  [7:0] mul1_a;
     reg  [7:0] mul1_b;
-    wire  [15:0] mul1_p;
+    wire  [31:0] mul1_p;
     reg  [41:0] acc_d;
     wire  [41:0] acc_q;
     reg  acc_clock;
@@ -2995,12 +2994,12 @@ module ttu_pe(clock,en,first,dual,fmt_a,fmt_b,code_a,code_b,sum,nan,pinf,ninf);
         mul0_b = dec_b_mag;
         mul1_a = dec_a1_mag;
         mul1_b = dec_b1_mag;
-        mag0 = {26'b0, mul0_p} << ({1'b0, dec_a_shift} + {1'b0, dec_b_shift});
+        mag0 = {10'b0, mul0_p} << ({1'b0, dec_a_shift} + {1'b0, dec_b_shift});
         term0 = mag0;
         if (dec_a_sign ^ dec_b_sign) begin
             term0 = zero_w - mag0;
         end
-        mag1 = {26'b0, mul1_p} << ({1'b0, dec_a1_shift} + {1'b0, dec_b1_shift});
+        mag1 = {10'b0, mul1_p} << ({1'b0, dec_a1_shift} + {1'b0, dec_b1_shift});
         term1 = zero_w;
         if (dual) begin
             term1 = mag1;
@@ -3171,14 +3170,10 @@ module ttu_mul0(a,b,p);
     // Module arguments
     input wire  [7:0] a;
     input wire  [7:0] b;
-    output reg  [15:0] p;
-
-    // Local signals
-    reg  [31:0] wide;
+    output reg  [31:0] p;
 
     // Update code
     always @(*) begin
-        wide = {8'h0, a} * {8'h0, b};
-        p = wide[(32'h0)+:(16)];
+        p = {8'h0, a} * {8'h0, b};
     end
 endmodule // ttu_mul0
