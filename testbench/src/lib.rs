@@ -12,6 +12,7 @@ pub mod bits;
 mod cache;
 pub mod harness;
 pub mod hdl;
+pub mod noc;
 mod model;
 pub mod scoreboard;
 mod shim;
