@@ -43,6 +43,8 @@ enum Command {
     Fpga(cli::fpga::FpgaCmd),
     /// One TVP vector operation or composite (softmax, rmsnorm, ...) on .npy files; --report for error figures.
     Vec(cli::vec::VecArgs),
+    /// NoC mesh under Verilator: latency vs offered load (CSV + SVG), saturation, QoS and multicast figures.
+    NocBench(cli::noc_bench::NocBenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         Command::Random(args) => cli::random::run(args),
         Command::Fpga(cmd) => cli::fpga::run(cmd),
         Command::Vec(args) => cli::vec::run(args),
+        Command::NocBench(args) => cli::noc_bench::run(args),
     };
     cli::finish(result)
 }

@@ -64,6 +64,7 @@ pub const UNITS: &[Unit] = &[
         present: always,
         emit: crate::csram::emit_unit,
     },
+    Unit { name: "noc_mesh", about: "NoC: chip.mesh_x x chip.mesh_y wormhole routers, 2 VCs (classes), credits, XY routing, XY-tree multicast", present: always, emit: crate::noc::emit::mesh_verilog },
 ];
 
 /// The units this configuration has, in file order.

@@ -7,6 +7,7 @@ pub mod fpga;
 pub mod gemm_rtl;
 pub mod generate;
 pub mod mx;
+pub mod noc_bench;
 pub mod random;
 pub mod vec;
 

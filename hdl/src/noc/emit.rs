@@ -5,7 +5,7 @@ use anyhow::{bail, Result};
 use tessera_model::config::Config;
 
 /// Top-module name of the mesh in the emitted Verilog.
-pub const MESH_TOP: &str = "tessera_noc_mesh";
+pub const MESH_TOP: &str = "noc_mesh";
 
 /// Verilog for an `nx` x `ny` mesh with `width`-bit flit payloads and `depth`-flit VC buffers.
 pub fn mesh_verilog_with(

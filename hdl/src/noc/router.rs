@@ -375,43 +375,43 @@ impl<const W: usize> Logic for Router<W> {
                 self.rfn[v * np].next = false;
                 self.rfn[v * np + 1].next = false;
                 self.rfn[v * np + 2].next =
-                    (self.in_col[v].val() & (self.hy1[v].val() > self.pos_y.val()));
+                    self.in_col[v].val() & (self.hy1[v].val() > self.pos_y.val());
                 self.rfn[v * np + 3].next = false;
                 self.rfn[v * np + 4].next = self.go_l[v].val();
                 // From E: moving west (X phase).
                 self.rfn[(2 + v) * np].next =
-                    (self.in_col[2 + v].val() & (self.hy0[2 + v].val() < self.pos_y.val()));
+                    self.in_col[2 + v].val() & (self.hy0[2 + v].val() < self.pos_y.val());
                 self.rfn[(2 + v) * np + 1].next = false;
                 self.rfn[(2 + v) * np + 2].next =
-                    (self.in_col[2 + v].val() & (self.hy1[2 + v].val() > self.pos_y.val()));
+                    self.in_col[2 + v].val() & (self.hy1[2 + v].val() > self.pos_y.val());
                 self.rfn[(2 + v) * np + 3].next =
-                    ((self.hx0[2 + v].val() < self.pos_x.val()) & !self.hbad[2 + v].val());
+                    (self.hx0[2 + v].val() < self.pos_x.val()) & !self.hbad[2 + v].val();
                 self.rfn[(2 + v) * np + 4].next = self.go_l[2 + v].val();
                 // From S: moving north (Y phase).
                 self.rfn[(4 + v) * np].next =
-                    (self.in_col[4 + v].val() & (self.hy0[4 + v].val() < self.pos_y.val()));
+                    self.in_col[4 + v].val() & (self.hy0[4 + v].val() < self.pos_y.val());
                 self.rfn[(4 + v) * np + 1].next = false;
                 self.rfn[(4 + v) * np + 2].next = false;
                 self.rfn[(4 + v) * np + 3].next = false;
                 self.rfn[(4 + v) * np + 4].next = self.go_l[4 + v].val();
                 // From W: moving east (X phase).
                 self.rfn[(6 + v) * np].next =
-                    (self.in_col[6 + v].val() & (self.hy0[6 + v].val() < self.pos_y.val()));
+                    self.in_col[6 + v].val() & (self.hy0[6 + v].val() < self.pos_y.val());
                 self.rfn[(6 + v) * np + 1].next =
-                    ((self.hx1[6 + v].val() > self.pos_x.val()) & !self.hbad[6 + v].val());
+                    (self.hx1[6 + v].val() > self.pos_x.val()) & !self.hbad[6 + v].val();
                 self.rfn[(6 + v) * np + 2].next =
-                    (self.in_col[6 + v].val() & (self.hy1[6 + v].val() > self.pos_y.val()));
+                    self.in_col[6 + v].val() & (self.hy1[6 + v].val() > self.pos_y.val());
                 self.rfn[(6 + v) * np + 3].next = false;
                 self.rfn[(6 + v) * np + 4].next = self.go_l[6 + v].val();
                 // From L0: injection (X phase, both directions).
                 self.rfn[(8 + v) * np].next =
-                    (self.in_col[8 + v].val() & (self.hy0[8 + v].val() < self.pos_y.val()));
+                    self.in_col[8 + v].val() & (self.hy0[8 + v].val() < self.pos_y.val());
                 self.rfn[(8 + v) * np + 1].next =
-                    ((self.hx1[8 + v].val() > self.pos_x.val()) & !self.hbad[8 + v].val());
+                    (self.hx1[8 + v].val() > self.pos_x.val()) & !self.hbad[8 + v].val();
                 self.rfn[(8 + v) * np + 2].next =
-                    (self.in_col[8 + v].val() & (self.hy1[8 + v].val() > self.pos_y.val()));
+                    self.in_col[8 + v].val() & (self.hy1[8 + v].val() > self.pos_y.val());
                 self.rfn[(8 + v) * np + 3].next =
-                    ((self.hx0[8 + v].val() < self.pos_x.val()) & !self.hbad[8 + v].val());
+                    (self.hx0[8 + v].val() < self.pos_x.val()) & !self.hbad[8 + v].val();
                 self.rfn[(8 + v) * np + 4].next = self.go_l[8 + v].val();
             }
             // ---- 2. VC allocation: all outputs at once, round-robin per output VC ----
