@@ -7,7 +7,7 @@
 //! ```
 //!
 //! Credit-based flow control (Dally & Towles, *Principles and Practices of Interconnection Networks*,
-//! 2004, section 13.3): the sender keeps one counter per VC, initialised to the receiver's buffer depth,
+//! 2004, ch. 13): the sender keeps one counter per VC, initialised to the receiver's buffer depth,
 //! decremented for each flit sent and incremented for each credit pulse; it sends only with a non-zero
 //! counter, so the receiver never overflows and `valid` never depends on anything combinational from the
 //! receiver (the section 3 stream rule holds: there is no `ready` at all).

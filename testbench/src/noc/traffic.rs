@@ -1,4 +1,4 @@
-//! BookSim-style synthetic traffic patterns (Dally & Towles 2004, section 3.2; BookSim 2
+//! BookSim-style synthetic traffic patterns (Dally & Towles 2004, ch. 3; BookSim 2
 //! `traffic.cpp`): the destination a source sends to.
 use rand::Rng;
 
