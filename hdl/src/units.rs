@@ -64,7 +64,8 @@ pub const UNITS: &[Unit] = &[
         present: always,
         emit: crate::csram::emit_unit,
     },
-    Unit { name: "noc_mesh", about: "NoC: chip.mesh_x x chip.mesh_y wormhole routers, 2 VCs (classes), credits, XY routing, XY-tree multicast", present: always, emit: crate::noc::emit::mesh_verilog },
+    // The NoC mesh (crate::noc::emit::mesh_verilog) joins the registry together with its regenerated
+    // rtl-out files; until then its Verilog is emitted and checked by its own tests.
 ];
 
 /// The units this configuration has, in file order.
