@@ -46,38 +46,58 @@ fn main() {
     if let Some(cache) = cache {
         // Child: a fresh process that finds the model on disk.
         let t = Instant::now();
-        let m = SimBuilder::new("counter").source("counter.v", COUNTER).cache_dir(&cache).build_model().unwrap();
+        let m = SimBuilder::new("counter")
+            .source("counter.v", COUNTER)
+            .cache_dir(&cache)
+            .build_model()
+            .unwrap();
         assert!(m.build_info().cache_hit);
         println!("CHILD_MS={:.1}", t.elapsed().as_secs_f64() * 1e3);
         return;
     }
     let cache = std::env::temp_dir().join(format!("tessera-binding-bench-{}", std::process::id()));
     std::fs::remove_dir_all(&cache).ok();
-    let counter = SimBuilder::new("counter").source("counter.v", COUNTER).cache_dir(&cache);
-    let mac = SimBuilder::new("mac").source("mac.v", MAC).cache_dir(&cache);
+    let counter = SimBuilder::new("counter")
+        .source("counter.v", COUNTER)
+        .cache_dir(&cache);
+    let mac = SimBuilder::new("mac")
+        .source("mac.v", MAC)
+        .cache_dir(&cache);
 
     let t = Instant::now();
     let m = counter.build_model().unwrap();
     assert!(!m.build_info().cache_hit);
-    println!("cold build, runtime + model (counter): {:.2} s", t.elapsed().as_secs_f64());
+    println!(
+        "cold build, runtime + model (counter): {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
 
     let t = Instant::now();
     let m2 = mac.build_model().unwrap();
     assert!(!m2.build_info().cache_hit);
-    println!("cold build, model only (mac):          {:.2} s", t.elapsed().as_secs_f64());
+    println!(
+        "cold build, model only (mac):          {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
 
     let out = std::process::Command::new(std::env::current_exe().unwrap())
         .env("BINDING_BENCH_CACHE", &cache)
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    let ms = text.lines().find_map(|l| l.strip_prefix("CHILD_MS=")).expect("child result");
+    let ms = text
+        .lines()
+        .find_map(|l| l.strip_prefix("CHILD_MS="))
+        .expect("child result");
     println!("cached build, fresh process (counter): {ms} ms");
 
     let t = Instant::now();
     let m3 = counter.build_model().unwrap();
     assert!(m3.build_info().cache_hit);
-    println!("cached build, same process (counter):  {:.3} ms", t.elapsed().as_secs_f64() * 1e3);
+    println!(
+        "cached build, same process (counter):  {:.3} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
 
     for (name, model) in [("counter", &m), ("mac", &m2)] {
         let mut sim = model.instantiate(None).unwrap();
@@ -96,7 +116,10 @@ fn main() {
             sim.step();
         }
         let s = t.elapsed().as_secs_f64();
-        println!("{name}: {:.2} M cycles/s (step() with one input write per cycle; {n} cycles)", n as f64 / s / 1e6);
+        println!(
+            "{name}: {:.2} M cycles/s (step() with one input write per cycle; {n} cycles)",
+            n as f64 / s / 1e6
+        );
     }
     std::fs::remove_dir_all(&cache).ok();
 }

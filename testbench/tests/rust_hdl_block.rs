@@ -29,7 +29,10 @@ impl Logic for Count8 {
 #[test]
 fn emitted_block_counts_and_wraps() {
     let mut block = Count8::default();
-    let mut sim = SimBuilder::from_block("count8", &mut block).unwrap().build().unwrap();
+    let mut sim = SimBuilder::from_block("count8", &mut block)
+        .unwrap()
+        .build()
+        .unwrap();
     let (reset, enable) = (sim.port("reset"), sim.port("enable"));
     assert_eq!(sim.port("count").width(), 8);
     sim.reset(reset, 1);
