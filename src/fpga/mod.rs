@@ -32,8 +32,6 @@ pub struct BoardInfo {
     pub constraints: &'static str,
     /// The preset this board targets.
     pub preset: &'static str,
-    /// Board oscillator, MHz.
-    pub osc_mhz: f64,
     /// Pins of the out-of-context harness: clock, serial in, serial out.
     pub harness_pins: (&'static str, &'static str, &'static str),
 }
@@ -47,7 +45,6 @@ impl Board {
                 device: "LFE5U-85F-6BG381C",
                 constraints: "fpga/boards/ulx3s/ulx3s.lpf",
                 preset: "small",
-                osc_mhz: 25.0,
                 harness_pins: ("clk_25mhz", "ftdi_txd", "ftdi_rxd"),
             },
             Board::Icebreaker => BoardInfo {
@@ -56,7 +53,6 @@ impl Board {
                 device: "iCE40UP5K-SG48",
                 constraints: "fpga/boards/icebreaker/icebreaker.pcf",
                 preset: "tiny",
-                osc_mhz: 12.0,
                 harness_pins: ("CLK", "RX", "TX"),
             },
         }

@@ -123,28 +123,6 @@ impl Report {
         })
     }
 
-    /// One table row for the README's results table.
-    pub fn table_row(&self) -> String {
-        format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {:.1} | {:.0} | {} |",
-            self.meta.board,
-            self.meta.configuration,
-            self.meta.unit,
-            self.luts,
-            self.flip_flops,
-            self.dsps,
-            self.block_rams,
-            self.fmax_mhz,
-            self.meta.target_mhz,
-            if self.timing_met { "yes" } else { "no" }
-        )
-    }
-
-    /// The header matching [`Report::table_row`].
-    pub fn table_header() -> &'static str {
-        "| board | configuration | design | LUT4 | FF | DSP | BRAM | Fmax (MHz) | target (MHz) | met |\n|---|---|---|---:|---:|---:|---:|---:|---:|---|"
-    }
-
     /// The human-readable report.
     pub fn markdown(&self) -> String {
         let m = &self.meta;
