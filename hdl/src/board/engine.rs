@@ -22,7 +22,8 @@
 //! AXI4-Lite: AW and W are taken together (`awready = wready = awvalid & wvalid & !bvalid`),
 //! B follows one cycle later. AR is taken when no read is pending; R follows two cycles later
 //! (one cycle of block RAM latency, one output register). Responses: OKAY; SLVERR for a write to
-//! a read-only register or to the C memory, for a write to FMT/M/N/K while busy, and for any
+//! a read-only register or to the C memory, for a write to FMT/M/N/K while busy or with
+//! `wstrb != 0xF` or a value above 16 bits, and for any
 //! memory access while busy (the sequencer owns the memory ports); DECERR outside the map
 //! (rdata is 0 on errors). Address bits 1:0 are ignored.
 //!
@@ -78,9 +79,9 @@ pub struct Engine<const W: usize, const F: usize> {
     err_q: DFF<Bit>,
     err_code: DFF<Bits<8>>,
     cycles: DFF<Bits<32>>,
-    macs_base: DFF<Bits<32>>,
-    starved_base: DFF<Bits<32>>,
-    stalled_base: DFF<Bits<32>>,
+    macs_base: DFF<Bits<48>>,
+    starved_base: DFF<Bits<48>>,
+    stalled_base: DFF<Bits<48>>,
     // Sequencer.
     kblocks_q: DFF<Bits<16>>,
     kb_m1: DFF<Bits<16>>,
@@ -115,7 +116,14 @@ pub struct Engine<const W: usize, const F: usize> {
     r_idx: Signal<Local, Bits<MEM_AW>>,
     q_region: Signal<Local, Bits<4>>,
     q_lane: Signal<Local, Bits<2>>,
+    /// The lane field names an existing row (A) / column (B, C) memory.
+    w_row_ok: Signal<Local, Bit>,
+    w_col_ok: Signal<Local, Bit>,
+    q_row_ok: Signal<Local, Bit>,
+    q_col_ok: Signal<Local, Bit>,
     start_req: Signal<Local, Bit>,
+    /// A partial write (wstrb != 0xF) or a value above 16 bits: FMT/M/N/K refuse it.
+    w_bad: Signal<Local, Bit>,
     dual: Signal<Local, Bit>,
     m_tiles: Signal<Local, Bits<16>>,
     n_tiles: Signal<Local, Bits<16>>,
@@ -138,6 +146,9 @@ pub struct Engine<const W: usize, const F: usize> {
     status_word: Signal<Local, Bits<32>>,
     rd_value: Signal<Local, Bits<32>>,
     rd_resp: Signal<Local, Bits<2>>,
+    stalled_run: Signal<Local, Bits<48>>,
+    starved_run: Signal<Local, Bits<48>>,
+    macs_run: Signal<Local, Bits<48>>,
     /// The A or B word of the lane being read.
     lane_word: Signal<Local, Bits<16>>,
 
@@ -159,8 +170,6 @@ pub struct Engine<const W: usize, const F: usize> {
     info_value: Constant<Bits<32>>,
     formats_mask: Constant<Bits<8>>,
     lane_id: Vec<Constant<Bits<2>>>,
-    rows_last: Constant<Bits<2>>,
-    cols_last: Constant<Bits<2>>,
     row_mask: Constant<Bits<16>>,
     col_mask: Constant<Bits<16>>,
     k_mask: Constant<Bits<16>>,
@@ -184,7 +193,10 @@ pub struct Engine<const W: usize, const F: usize> {
     e_fmt: Constant<Bits<8>>,
     e_ops: Constant<Bits<8>>,
     e_res: Constant<Bits<8>>,
-    zero2: Constant<Bits<2>>,
+    zero3: Constant<Bits<3>>,
+    one8: Constant<Bits<8>>,
+    full_strb: Constant<Bits<4>>,
+    ones32: Constant<Bits<32>>,
     zero8: Constant<Bits<8>>,
     one_aw: Constant<Bits<MEM_AW>>,
     zero_aw: Constant<Bits<MEM_AW>>,
@@ -289,7 +301,12 @@ impl<const W: usize, const F: usize> Engine<W, F> {
             r_idx: Default::default(),
             q_region: Default::default(),
             q_lane: Default::default(),
+            w_row_ok: Default::default(),
+            w_col_ok: Default::default(),
+            q_row_ok: Default::default(),
+            q_col_ok: Default::default(),
             start_req: Default::default(),
+            w_bad: Default::default(),
             dual: Default::default(),
             m_tiles: Default::default(),
             n_tiles: Default::default(),
@@ -311,6 +328,9 @@ impl<const W: usize, const F: usize> Engine<W, F> {
             status_word: Default::default(),
             rd_value: Default::default(),
             rd_resp: Default::default(),
+            stalled_run: Default::default(),
+            starved_run: Default::default(),
+            macs_run: Default::default(),
             lane_word: Default::default(),
             o_id: o("ID"),
             o_info: o("INFO"),
@@ -328,9 +348,7 @@ impl<const W: usize, const F: usize> Engine<W, F> {
             id_value: c(regs::ID_VALUE as u64),
             info_value: c(info),
             formats_mask: c(mask),
-            lane_id: (0..4).map(|i| c(i as u64)).collect(),
-            rows_last: c(r as u64 - 1),
-            cols_last: c(cc as u64 - 1),
+            lane_id: (0..r.max(cc)).map(|i| c(i as u64)).collect(),
             row_mask: c(r as u64 - 1),
             col_mask: c(cc as u64 - 1),
             k_mask: c(p.block as u64 - 1),
@@ -354,7 +372,10 @@ impl<const W: usize, const F: usize> Engine<W, F> {
             e_fmt: c(regs::ERR_FMT as u64),
             e_ops: c(regs::ERR_OPERANDS_FIT as u64),
             e_res: c(regs::ERR_RESULTS_FIT as u64),
-            zero2: c(0),
+            zero3: c(0),
+            one8: c(1),
+            full_strb: c(0xF),
+            ones32: c(0xFFFF_FFFF),
             zero8: c(0),
             one_aw: c(1),
             zero_aw: c(0),
@@ -430,6 +451,27 @@ impl<const W: usize, const F: usize> Logic for Engine<W, F> {
         self.r_idx.next = self.araddr.val().get_bits::<MEM_AW>(2);
         self.q_region.next = self.rd_addr_q.q.val().get_bits::<4>(12);
         self.q_lane.next = self.rd_addr_q.q.val().get_bits::<2>(10);
+        // Lane checks by equality with each existing lane (a `<=` would be constant at 4 lanes).
+        self.w_row_ok.next = false;
+        self.q_row_ok.next = false;
+        for i in 0..self.a_mem.len() {
+            if self.w_lane.val() == self.lane_id[i].val() {
+                self.w_row_ok.next = true;
+            }
+            if self.q_lane.val() == self.lane_id[i].val() {
+                self.q_row_ok.next = true;
+            }
+        }
+        self.w_col_ok.next = false;
+        self.q_col_ok.next = false;
+        for i in 0..self.b_mem.len() {
+            if self.w_lane.val() == self.lane_id[i].val() {
+                self.w_col_ok.next = true;
+            }
+            if self.q_lane.val() == self.lane_id[i].val() {
+                self.q_col_ok.next = true;
+            }
+        }
 
         // ---------------------------------------------------------------- start checks
         self.dual.next = (self.fmt_a_q.q.val() == self.f_e2m1.val())
@@ -445,7 +487,8 @@ impl<const W: usize, const F: usize> Logic for Engine<W, F> {
         self.tiles.next = self.m_tiles.val() * self.n_tiles.val();
         self.fa_mask.next = self.formats_mask.val() >> bit_cast::<8, 3>(self.fmt_a_q.q.val());
         self.fb_mask.next = self.formats_mask.val() >> bit_cast::<8, 3>(self.fmt_b_q.q.val());
-        self.fmt_ok.next = self.fa_mask.val().get_bit(0) & self.fb_mask.val().get_bit(0);
+        self.fmt_ok.next = (self.fa_mask.val() & self.one8.val()).any()
+            & (self.fb_mask.val() & self.one8.val()).any();
         self.start_req.next = self.aw_fire.val()
             & (self.awaddr.val() == self.o_ctrl.val())
             & self.wdata.val().get_bit(0)
@@ -455,6 +498,8 @@ impl<const W: usize, const F: usize> Logic for Engine<W, F> {
         if self.bvalid_q.q.val() & self.bready.val() {
             self.bvalid_q.d.next = false;
         }
+        self.w_bad.next =
+            (self.wstrb.val() != self.full_strb.val()) | self.wdata.val().get_bits::<16>(16).any();
         if self.aw_fire.val() {
             self.bvalid_q.d.next = true;
             self.bresp_q.d.next = self.decerr.val();
@@ -466,7 +511,7 @@ impl<const W: usize, const F: usize> Logic for Engine<W, F> {
                     | (self.awaddr.val() == self.o_n.val())
                     | (self.awaddr.val() == self.o_k.val())
                 {
-                    if self.busy_q.q.val() {
+                    if self.busy_q.q.val() | self.w_bad.val() {
                         self.bresp_q.d.next = self.slverr.val();
                     } else {
                         self.bresp_q.d.next = self.okay.val();
@@ -496,7 +541,7 @@ impl<const W: usize, const F: usize> Logic for Engine<W, F> {
                     self.bresp_q.d.next = self.slverr.val();
                 }
             } else if self.w_region.val() == self.a_region.val() {
-                if self.w_lane.val() <= self.rows_last.val() {
+                if self.w_row_ok.val() {
                     self.bresp_q.d.next = self.okay.val();
                     if self.busy_q.q.val() {
                         self.bresp_q.d.next = self.slverr.val();
@@ -505,7 +550,7 @@ impl<const W: usize, const F: usize> Logic for Engine<W, F> {
             } else if (self.w_region.val() == self.b_region.val())
                 | (self.w_region.val() == self.c_region.val())
             {
-                if self.w_lane.val() <= self.cols_last.val() {
+                if self.w_col_ok.val() {
                     self.bresp_q.d.next = self.okay.val();
                     if self.busy_q.q.val() | (self.w_region.val() == self.c_region.val()) {
                         self.bresp_q.d.next = self.slverr.val();
@@ -552,6 +597,10 @@ impl<const W: usize, const F: usize> Logic for Engine<W, F> {
         if self.err_q.q.val() {
             self.status_word.next = self.status_word.val() | self.four32.val();
         }
+        // Counters of this run, saturating at 2^32 - 1 in their 32-bit registers.
+        self.macs_run.next = self.ttu.cnt_macs.val() - self.macs_base.q.val();
+        self.starved_run.next = self.ttu.cnt_starved.val() - self.starved_base.q.val();
+        self.stalled_run.next = self.ttu.cnt_stalled.val() - self.stalled_base.q.val();
         self.rd_value.next = self.zero32.val();
         self.rd_resp.next = self.decerr.val();
         self.lane_word.next = self.zero16.val();
@@ -577,21 +626,27 @@ impl<const W: usize, const F: usize> Logic for Engine<W, F> {
             } else if self.rd_addr_q.q.val() == self.o_cycles.val() {
                 self.rd_value.next = self.cycles.q.val();
             } else if self.rd_addr_q.q.val() == self.o_macs.val() {
-                self.rd_value.next =
-                    self.ttu.cnt_macs.val().get_bits::<32>(0) - self.macs_base.q.val();
+                self.rd_value.next = self.macs_run.val().get_bits::<32>(0);
+                if self.macs_run.val().get_bits::<16>(32).any() {
+                    self.rd_value.next = self.ones32.val();
+                }
             } else if self.rd_addr_q.q.val() == self.o_starved.val() {
-                self.rd_value.next =
-                    self.ttu.cnt_starved.val().get_bits::<32>(0) - self.starved_base.q.val();
+                self.rd_value.next = self.starved_run.val().get_bits::<32>(0);
+                if self.starved_run.val().get_bits::<16>(32).any() {
+                    self.rd_value.next = self.ones32.val();
+                }
             } else if self.rd_addr_q.q.val() == self.o_stalled.val() {
-                self.rd_value.next =
-                    self.ttu.cnt_stalled.val().get_bits::<32>(0) - self.stalled_base.q.val();
+                self.rd_value.next = self.stalled_run.val().get_bits::<32>(0);
+                if self.stalled_run.val().get_bits::<16>(32).any() {
+                    self.rd_value.next = self.ones32.val();
+                }
             } else if self.rd_addr_q.q.val() == self.o_formats.val() {
                 self.rd_value.next = bit_cast::<32, 8>(self.formats_mask.val());
             } else {
                 self.rd_resp.next = self.decerr.val();
             }
         } else if self.q_region.val() == self.a_region.val() {
-            if self.q_lane.val() <= self.rows_last.val() {
+            if self.q_row_ok.val() {
                 self.rd_resp.next = self.okay.val();
                 for i in 0..self.a_mem.len() {
                     if self.q_lane.val() == self.lane_id[i].val() {
@@ -601,7 +656,7 @@ impl<const W: usize, const F: usize> Logic for Engine<W, F> {
                 self.rd_value.next = bit_cast::<32, 16>(self.lane_word.val());
             }
         } else if self.q_region.val() == self.b_region.val() {
-            if self.q_lane.val() <= self.cols_last.val() {
+            if self.q_col_ok.val() {
                 self.rd_resp.next = self.okay.val();
                 for i in 0..self.b_mem.len() {
                     if self.q_lane.val() == self.lane_id[i].val() {
@@ -611,7 +666,7 @@ impl<const W: usize, const F: usize> Logic for Engine<W, F> {
                 self.rd_value.next = bit_cast::<32, 16>(self.lane_word.val());
             }
         } else if self.q_region.val() == self.c_region.val() {
-            if self.q_lane.val() <= self.cols_last.val() {
+            if self.q_col_ok.val() {
                 self.rd_resp.next = self.okay.val();
                 for i in 0..self.c_mem.len() {
                     if self.q_lane.val() == self.lane_id[i].val() {
@@ -750,9 +805,9 @@ impl<const W: usize, const F: usize> Logic for Engine<W, F> {
                 self.err_code.d.next = self.zero8.val();
                 self.busy_q.d.next = true;
                 self.cycles.d.next = self.zero32.val();
-                self.macs_base.d.next = self.ttu.cnt_macs.val().get_bits::<32>(0);
-                self.starved_base.d.next = self.ttu.cnt_starved.val().get_bits::<32>(0);
-                self.stalled_base.d.next = self.ttu.cnt_stalled.val().get_bits::<32>(0);
+                self.macs_base.d.next = self.ttu.cnt_macs.val();
+                self.starved_base.d.next = self.ttu.cnt_starved.val();
+                self.stalled_base.d.next = self.ttu.cnt_stalled.val();
                 self.kblocks_q.d.next = self.k_q.q.val() >> self.log2_k.val();
                 self.kb_m1.d.next = self.kbeats.val() - self.one16.val();
                 self.nt_m1.d.next = self.n_tiles.val() - self.one16.val();
@@ -782,7 +837,8 @@ impl<const W: usize, const F: usize> Logic for Engine<W, F> {
             self.bvalid_q.d.next = false;
             self.rd_pend.d.next = false;
             self.rvalid_q.d.next = false;
-            self.fmt_a_q.d.next = bit_cast::<3, 2>(self.zero2.val());
+            self.fmt_a_q.d.next = self.zero3.val();
+            self.fmt_b_q.d.next = self.zero3.val();
             self.m_q.d.next = self.zero16.val();
             self.n_q.d.next = self.zero16.val();
             self.k_q.d.next = self.zero16.val();

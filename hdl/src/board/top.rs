@@ -28,42 +28,37 @@ pub struct BoardCore<const W: usize, const F: usize> {
     /// Serial in (from the host) and out (to the host).
     pub rxd: Signal<In, Bit>,
     pub txd: Signal<Out, Bit>,
-    /// 0 busy, 1 done, 2 error, 3..6 zero, 7 heartbeat.
-    pub leds: Signal<Out, Bits<8>>,
+    /// STATUS bits and a ~1.5 Hz (at 25 MHz) heartbeat, for LEDs.
+    pub busy: Signal<Out, Bit>,
+    pub done: Signal<Out, Bit>,
+    pub error: Signal<Out, Bit>,
+    pub heartbeat: Signal<Out, Bit>,
     rx: UartRx,
     tx: UartTx,
     bridge: UartAxiBridge,
     engine: Engine<W, F>,
     beat: DFF<Bits<24>>,
     one24: Constant<Bits<24>>,
-    led_busy: Constant<Bits<8>>,
-    led_done: Constant<Bits<8>>,
-    led_err: Constant<Bits<8>>,
-    led_beat: Constant<Bits<8>>,
-    zero8: Constant<Bits<8>>,
 }
 
 impl<const W: usize, const F: usize> BoardCore<W, F> {
     /// The core for TTU parameters `p` and a UART bit time of `divisor` clock cycles.
     pub fn new(p: &TtuParams, divisor: u32) -> Result<Self, String> {
-        let c8 = |v: u64| Constant::new(v.to_bits());
         Ok(BoardCore {
             clock: Default::default(),
             reset: Default::default(),
             rxd: Default::default(),
             txd: Default::default(),
-            leds: Default::default(),
+            busy: Default::default(),
+            done: Default::default(),
+            error: Default::default(),
+            heartbeat: Default::default(),
             rx: UartRx::new(divisor),
             tx: UartTx::new(divisor),
             bridge: Default::default(),
             engine: Engine::new(p)?,
             beat: Default::default(),
             one24: Constant::new(1u64.to_bits()),
-            led_busy: c8(1),
-            led_done: c8(2),
-            led_err: c8(4),
-            led_beat: c8(0x80),
-            zero8: c8(0),
         })
     }
 }
@@ -106,19 +101,10 @@ impl<const W: usize, const F: usize> Logic for BoardCore<W, F> {
         self.bridge.rresp.next = self.engine.rresp.val();
         self.bridge.rvalid.next = self.engine.rvalid.val();
         self.engine.rready.next = self.bridge.rready.val();
-        self.leds.next = self.zero8.val();
-        if self.engine.busy.val() {
-            self.leds.next = self.leds.val() | self.led_busy.val();
-        }
-        if self.engine.done.val() {
-            self.leds.next = self.leds.val() | self.led_done.val();
-        }
-        if self.engine.error.val() {
-            self.leds.next = self.leds.val() | self.led_err.val();
-        }
-        if self.beat.q.val().get_bit(23) {
-            self.leds.next = self.leds.val() | self.led_beat.val();
-        }
+        self.busy.next = self.engine.busy.val();
+        self.done.next = self.engine.done.val();
+        self.error.next = self.engine.error.val();
+        self.heartbeat.next = self.beat.q.val().get_bit(23);
     }
 }
 
@@ -175,6 +161,11 @@ pub struct Ulx3sTop<const W: usize, const F: usize> {
     pub led: Signal<Out, Bits<8>>,
     rst: ResetGen,
     core: BoardCore<W, F>,
+    led_busy: Constant<Bits<8>>,
+    led_done: Constant<Bits<8>>,
+    led_err: Constant<Bits<8>>,
+    led_beat: Constant<Bits<8>>,
+    zero8: Constant<Bits<8>>,
 }
 
 impl<const W: usize, const F: usize> Logic for Ulx3sTop<W, F> {
@@ -186,7 +177,19 @@ impl<const W: usize, const F: usize> Logic for Ulx3sTop<W, F> {
         self.core.reset.next = self.rst.reset.val();
         self.core.rxd.next = self.ftdi_txd.val();
         self.ftdi_rxd.next = self.core.txd.val();
-        self.led.next = self.core.leds.val();
+        self.led.next = self.zero8.val();
+        if self.core.busy.val() {
+            self.led.next = self.led.val() | self.led_busy.val();
+        }
+        if self.core.done.val() {
+            self.led.next = self.led.val() | self.led_done.val();
+        }
+        if self.core.error.val() {
+            self.led.next = self.led.val() | self.led_err.val();
+        }
+        if self.core.heartbeat.val() {
+            self.led.next = self.led.val() | self.led_beat.val();
+        }
     }
 }
 
@@ -213,8 +216,8 @@ impl<const W: usize, const F: usize> Logic for IcebreakerTop<W, F> {
         self.core.reset.next = self.rst.reset.val();
         self.core.rxd.next = self.RX.val();
         self.TX.next = self.core.txd.val();
-        self.LEDG_N.next = !self.core.leds.val().get_bit(1);
-        self.LEDR_N.next = !self.core.leds.val().get_bit(2);
+        self.LEDG_N.next = !self.core.done.val();
+        self.LEDR_N.next = !self.core.error.val();
     }
 }
 
@@ -228,6 +231,11 @@ impl<const W: usize, const F: usize> Ulx3sTop<W, F> {
             led: Default::default(),
             rst: Default::default(),
             core: BoardCore::new(p, divisor)?,
+            led_busy: Constant::new(1u64.to_bits()),
+            led_done: Constant::new(2u64.to_bits()),
+            led_err: Constant::new(4u64.to_bits()),
+            led_beat: Constant::new(0x80u64.to_bits()),
+            zero8: Constant::new(0u64.to_bits()),
         })
     }
 }
