@@ -135,15 +135,16 @@ fn build_board(args: &BuildArgs, cfg: &tessera_model::config::Config) -> anyhow:
         Board::Icebreaker => board::BoardPins::Icebreaker,
     };
     // The top runs on the oscillator (no PLL): the UART divisor and the timing target follow it.
-    let freq = args.freq.unwrap_or(info.osc_mhz);
-    if (freq - info.osc_mhz).abs() > 1e-9 {
+    let osc_mhz = oscillator_mhz(args.board);
+    let freq = args.freq.unwrap_or(osc_mhz);
+    if (freq - osc_mhz).abs() > 1e-9 {
         return super::usage(format!(
             "the board top runs on the {} MHz oscillator of {} (no PLL); --freq must be {} or left out, got {freq}",
-            info.osc_mhz, info.name, info.osc_mhz
+            osc_mhz, info.name, osc_mhz
         ));
     }
     let top = format!("board_{}", info.name);
-    let divisor = board::divisor((info.osc_mhz * 1e6).round() as u32, board::BAUD);
+    let divisor = board::divisor((osc_mhz * 1e6).round() as u32, board::BAUD);
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("target/fpga").join(format!("{}-{}-board", info.name, cfg.name))
     });
@@ -185,4 +186,13 @@ fn build_board(args: &BuildArgs, cfg: &tessera_model::config::Config) -> anyhow:
         out.join("report.md").display()
     );
     Ok(())
+}
+
+/// The board oscillator the board top runs on (constraint files: `FREQUENCY PORT "clk_25mhz" 25
+/// MHZ`; iCEBreaker's 12 MHz crystal on `CLK`).
+fn oscillator_mhz(board: Board) -> f64 {
+    match board {
+        Board::Ulx3s => 25.0,
+        Board::Icebreaker => 12.0,
+    }
 }
