@@ -37,6 +37,13 @@
 //!    where all of its outputs choose it (synchronous replication), then it is popped once.
 //! 4. *Traversal*: winners pop their buffer, return a credit upstream, decrement the output credit.
 //!
+//! Multicast and deadlock: XY trees that branch while travelling in opposite X directions can deadlock
+//! each other (one tree holds a N/S output in column c and waits in column c+1, the other the reverse;
+//! Lin, McKinley & Ni 1994). So a multicast whose rectangle lies (partly) west of the router first travels
+//! west *without branching* to the rectangle's west column, turns back east there and only then branches:
+//! every branching tree grows eastwards, branches never wait on a westbound channel, and the channel
+//! dependency graph stays acyclic (west < east < the Y channels of higher columns).
+//!
 //! Starvation bound: at an output where class 1 is ready, at most `STARVE_LIMIT` class-0 flits pass
 //! before a class-1 flit does.
 //!
@@ -109,6 +116,9 @@ pub struct Router<const W: usize> {
     hbad: Vec<Signal<Local, Bit>>,
     go_l: Vec<Signal<Local, Bit>>,
     in_col: Vec<Signal<Local, Bit>>,
+    /// Multicast still travelling west to its rectangle's west column, index 0..1 = E input VCs,
+    /// 2..3 = L0 input VCs.
+    wfirst: Vec<Signal<Local, Bit>>,
     /// Route of the head flit, index iv * PORTS + out.
     rfn: Vec<Signal<Local, Bit>>,
     /// Route in force (latched route while a packet owns its outputs), index iv * PORTS + out.
@@ -216,6 +226,7 @@ impl<const W: usize> Router<W> {
             hbad: sigs(niv),
             go_l: sigs(niv),
             in_col: sigs(niv),
+            wfirst: sigs(4),
             rfn: sigs(niv * np),
             rc: sigs(niv * np),
             rt_q: dffs(niv * np),
@@ -378,15 +389,23 @@ impl<const W: usize> Logic for Router<W> {
                     self.in_col[v].val() & (self.hy1[v].val() > self.pos_y.val());
                 self.rfn[v * np + 3].next = false;
                 self.rfn[v * np + 4].next = self.go_l[v].val();
-                // From E: moving west (X phase).
-                self.rfn[(2 + v) * np].next =
-                    self.in_col[2 + v].val() & (self.hy0[2 + v].val() < self.pos_y.val());
-                self.rfn[(2 + v) * np + 1].next = false;
-                self.rfn[(2 + v) * np + 2].next =
-                    self.in_col[2 + v].val() & (self.hy1[2 + v].val() > self.pos_y.val());
+                // From E: moving west (X phase). A multicast keeps going west without branching
+                // until the rectangle's west column, where it turns back east and branches (so every
+                // branching tree grows eastwards only: see "Multicast and deadlock" above).
+                self.wfirst[v].next = self.fifo[2 + v].data.val().get_bit(23)
+                    & (self.hx0[2 + v].val() < self.pos_x.val());
+                self.rfn[(2 + v) * np].next = self.in_col[2 + v].val()
+                    & (self.hy0[2 + v].val() < self.pos_y.val())
+                    & !self.wfirst[v].val();
+                self.rfn[(2 + v) * np + 1].next = (self.hx1[2 + v].val() > self.pos_x.val())
+                    & !self.hbad[2 + v].val()
+                    & !self.wfirst[v].val();
+                self.rfn[(2 + v) * np + 2].next = self.in_col[2 + v].val()
+                    & (self.hy1[2 + v].val() > self.pos_y.val())
+                    & !self.wfirst[v].val();
                 self.rfn[(2 + v) * np + 3].next =
                     (self.hx0[2 + v].val() < self.pos_x.val()) & !self.hbad[2 + v].val();
-                self.rfn[(2 + v) * np + 4].next = self.go_l[2 + v].val();
+                self.rfn[(2 + v) * np + 4].next = self.go_l[2 + v].val() & !self.wfirst[v].val();
                 // From S: moving north (Y phase).
                 self.rfn[(4 + v) * np].next =
                     self.in_col[4 + v].val() & (self.hy0[4 + v].val() < self.pos_y.val());
@@ -403,16 +422,23 @@ impl<const W: usize> Logic for Router<W> {
                     self.in_col[6 + v].val() & (self.hy1[6 + v].val() > self.pos_y.val());
                 self.rfn[(6 + v) * np + 3].next = false;
                 self.rfn[(6 + v) * np + 4].next = self.go_l[6 + v].val();
-                // From L0: injection (X phase, both directions).
-                self.rfn[(8 + v) * np].next =
-                    self.in_col[8 + v].val() & (self.hy0[8 + v].val() < self.pos_y.val());
-                self.rfn[(8 + v) * np + 1].next =
-                    (self.hx1[8 + v].val() > self.pos_x.val()) & !self.hbad[8 + v].val();
-                self.rfn[(8 + v) * np + 2].next =
-                    self.in_col[8 + v].val() & (self.hy1[8 + v].val() > self.pos_y.val());
+                // From L0: injection (X phase, both directions; a multicast west of here goes west
+                // first, unbranched).
+                self.wfirst[2 + v].next = self.fifo[8 + v].data.val().get_bit(23)
+                    & (self.hx0[8 + v].val() < self.pos_x.val());
+                self.rfn[(8 + v) * np].next = self.in_col[8 + v].val()
+                    & (self.hy0[8 + v].val() < self.pos_y.val())
+                    & !self.wfirst[2 + v].val();
+                self.rfn[(8 + v) * np + 1].next = (self.hx1[8 + v].val() > self.pos_x.val())
+                    & !self.hbad[8 + v].val()
+                    & !self.wfirst[2 + v].val();
+                self.rfn[(8 + v) * np + 2].next = self.in_col[8 + v].val()
+                    & (self.hy1[8 + v].val() > self.pos_y.val())
+                    & !self.wfirst[2 + v].val();
                 self.rfn[(8 + v) * np + 3].next =
                     (self.hx0[8 + v].val() < self.pos_x.val()) & !self.hbad[8 + v].val();
-                self.rfn[(8 + v) * np + 4].next = self.go_l[8 + v].val();
+                self.rfn[(8 + v) * np + 4].next =
+                    self.go_l[8 + v].val() & !self.wfirst[2 + v].val();
             }
             // ---- 2. VC allocation: all outputs at once, round-robin per output VC ----
             for o in 0..self._np {
