@@ -44,11 +44,16 @@ fn main() -> anyhow::Result<()> {
         loaded.p99_latency,
         loaded.p99_latency as f64 / alone.p99_latency.max(1) as f64
     );
-    let (mc, uc) = bench.multicast(8)?;
-    println!(
-        "multicast to 16 nodes: {mc} cycles, unicast to the farthest node: {uc} cycles ({:.2}x)",
-        mc as f64 / uc as f64
-    );
+    // Multicasts travel cut-through: the longest one is one buffer (spec.depth flits) long.
+    let east = 2 * 4 + 3;
+    for (what, src) in [("corner (0,0)", 0), ("east edge (3,2)", east)] {
+        let (mc, uc) = bench.multicast_from(src, spec.depth)?;
+        println!(
+            "multicast to 16 nodes ({} flits) from {what}: {mc} cycles, unicast to the farthest node: {uc} cycles ({:.2}x)",
+            spec.depth,
+            mc as f64 / uc as f64
+        );
+    }
     let cycles: u64 = std::env::var("NOC_SOAK_CYCLES")
         .ok()
         .and_then(|v| v.parse().ok())
