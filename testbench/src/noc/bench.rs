@@ -201,6 +201,9 @@ impl Bench {
             flits += tb.flits_out;
             tb.clear_records();
             done += n;
+            if std::env::var_os("NOC_SOAK_PROGRESS").is_some() {
+                eprintln!("soak: {done} cycles checked, {flits} flits delivered");
+            }
         }
         Ok(flits)
     }
