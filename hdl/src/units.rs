@@ -64,8 +64,12 @@ pub const UNITS: &[Unit] = &[
         present: always,
         emit: crate::csram::emit_unit,
     },
-    // The NoC mesh (crate::noc::emit::mesh_verilog) joins the registry together with its regenerated
-    // rtl-out files; until then its Verilog is emitted and checked by its own tests.
+    Unit {
+        name: "noc_mesh",
+        about: "NoC: chip.mesh_x x chip.mesh_y wormhole routers, 2 VCs (classes), credits, XY routing, cut-through XY-tree multicast",
+        present: always,
+        emit: crate::noc::emit::mesh_verilog,
+    },
 ];
 
 /// The units this configuration has, in file order.

@@ -162,13 +162,17 @@ pub fn run(a: NocBenchArgs) -> Result<()> {
         loaded.p99_latency as f64 / alone.p99_latency.max(1) as f64
     );
 
-    let mlen = 8;
-    let (mc, uc) = bench.multicast(mlen)?;
-    println!(
-        "multicast to all {} nodes ({mlen} flits): {mc} cycles; unicast to the farthest node: {uc} cycles ({:.2}x)",
-        nx as u32 * ny as u32,
-        mc as f64 / uc as f64
-    );
+    // Multicasts travel cut-through, so the longest one the mesh carries is one buffer deep.
+    let mlen = spec.depth.min(8);
+    let n = nx as usize * ny as usize;
+    let east = (ny as usize / 2) * nx as usize + nx as usize - 1;
+    for (what, src) in [("corner (0,0)", 0), ("east edge", east)] {
+        let (mc, uc) = bench.multicast_from(src, mlen)?;
+        println!(
+            "multicast to all {n} nodes ({mlen} flits) from node {src}, {what}: {mc} cycles; unicast to the node farthest from it: {uc} cycles ({:.2}x)",
+            mc as f64 / uc as f64
+        );
+    }
 
     if a.soak > 0 {
         let t = Traffic {

@@ -20,6 +20,7 @@
 //! * Destination coordinates are 4 bits wide although a mesh is at most 8 x 8, so that "outside the mesh"
 //!   is representable: a packet whose destination (or rectangle) leaves the mesh, or whose rectangle is
 //!   empty (lo > hi), is consumed by the first router that sees it and counted in its `drops` counter.
+//!   So is a multicast longer than the routers' buffer depth (multicasts travel cut-through).
 //! * `len - 1` (6 bits) is informational for endpoints (1..=64 flits); routers use the `tail` bit.
 //! * `op` is a 2-bit opcode for the endpoints; the network does not interpret it.
 //!
@@ -141,17 +142,20 @@ impl Header {
         }
     }
 
-    /// True when the routers will drop this packet (destination outside a `mx` x `my` mesh, or an
-    /// empty rectangle).
-    pub fn is_bad(&self, mx: u32, my: u32) -> bool {
+    /// True when the routers will drop this packet: destination outside a `mx` x `my` mesh, an empty
+    /// rectangle, or a multicast longer than the routers' `depth`-flit buffers (a multicast is carried
+    /// cut-through, so it must fit in one buffer; see `router.rs`, "Multicast and deadlock").
+    pub fn is_bad(&self, mx: u32, my: u32, depth: u32) -> bool {
         let (x0, x1, y0, y1) = self.rect();
         let (x0, x1, y0, y1) = (x0 as u32, x1 as u32, y0 as u32, y1 as u32);
         x0 >= mx || x1 >= mx || y0 >= my || y1 >= my || x0 > x1 || y0 > y1
+            || (self.mcast && self.len > depth)
     }
 
-    /// The nodes that must receive this packet (empty when it is dropped).
-    pub fn destinations(&self, mx: u32, my: u32) -> Vec<(u8, u8)> {
-        if self.is_bad(mx, my) {
+    /// The nodes that must receive this packet (empty when it is dropped), on a `mx` x `my` mesh with
+    /// `depth`-flit buffers.
+    pub fn destinations(&self, mx: u32, my: u32, depth: u32) -> Vec<(u8, u8)> {
+        if self.is_bad(mx, my, depth) {
             return vec![];
         }
         let (x0, x1, y0, y1) = self.rect();
@@ -191,12 +195,14 @@ mod tests {
 
     #[test]
     fn bad_destinations() {
-        assert!(Header::unicast((0, 0), (2, 0), 0, 1).is_bad(2, 2));
-        assert!(!Header::unicast((0, 0), (1, 1), 0, 1).is_bad(2, 2));
-        assert!(Header::multicast((0, 0), (1, 0), (0, 1), 0, 1).is_bad(4, 4));
+        assert!(Header::unicast((0, 0), (2, 0), 0, 1).is_bad(2, 2, 4));
+        assert!(!Header::unicast((0, 0), (1, 1), 0, 9).is_bad(2, 2, 4));
+        assert!(Header::multicast((0, 0), (1, 0), (0, 1), 0, 1).is_bad(4, 4, 4));
+        assert!(!Header::multicast((0, 0), (0, 0), (1, 1), 0, 4).is_bad(4, 4, 4));
+        assert!(Header::multicast((0, 0), (0, 0), (1, 1), 0, 5).is_bad(4, 4, 4));
         assert_eq!(
             Header::multicast((0, 0), (1, 1), (2, 3), 0, 1)
-                .destinations(4, 4)
+                .destinations(4, 4, 4)
                 .len(),
             6
         );

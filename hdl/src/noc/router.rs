@@ -27,18 +27,39 @@
 //!    (unicast = a 1x1 rectangle). X phase (from L0, E or W): keep going E/W while the rectangle lies
 //!    further that way; in a column of the rectangle also branch N/S and eject. Y phase (from N or S):
 //!    keep going N/S and eject. A head whose rectangle leaves the mesh is dropped at the local input.
+//!    A multicast head whose length exceeds the buffer depth is dropped there too (see below).
 //! 2. *VC allocation*: an output VC is locked by one packet from head to tail (wormhole). A head asks for
-//!    all of its outputs at once and only when they are all free; a round-robin arbiter per output VC
-//!    picks among askers, and a packet takes its outputs only if it wins every one of them (no packet
-//!    ever holds one output while waiting for another, so multicast trees cannot deadlock each other;
-//!    cf. the XY-tree deadlock discussion in Lin, McKinley & Ni, IEEE TPDS 1994).
-//! 3. *Switch allocation*, per output: class 0 (VC 0) first, unless class 1 has been ready (flit + credit)
-//!    while `STARVE_LIMIT` class-0 flits left: then class 1 goes. A multicast flit leaves only in a cycle
-//!    where all of its outputs choose it (synchronous replication), then it is popped once.
-//! 4. *Traversal*: winners pop their buffer, return a credit upstream, decrement the output credit.
+//!    all of its outputs at once and only when they are all free; every output VC picks the first asker
+//!    at or after a round-robin pointer that all outputs of the VC share, and a packet takes its outputs
+//!    only if it wins every one of them. The shared order matters: with one pointer per output, two
+//!    multicasts asking for the same two outputs could each be picked by one of them, forever; with one
+//!    order the first asker wins all of its outputs, so some asker always wins. A multicast
+//!    asks only when every mesh output of its tree has credits for the whole packet (virtual cut-through
+//!    for multicast, wormhole for unicast).
+//! 3. *Switch allocation*, per packet: a packet is *able* when it owns its outputs, has a flit and every
+//!    output has a credit. Able class-0 packets move, except on an output taken by a *boosted* class-1
+//!    packet (an able class-1 packet one of whose outputs has let `STARVE_LIMIT` class-0 flits pass while
+//!    it was able); then able class-1 packets move on outputs no class-0 flit took. A multicast flit
+//!    leaves on all of its outputs in the same cycle (synchronous replication) and is popped once.
+//! 4. *Traversal*: movers pop their buffer, return a credit upstream, decrement the output credit.
 //!
-//! Starvation bound: at an output where class 1 is ready, at most `STARVE_LIMIT` class-0 flits pass
-//! before a class-1 flit does.
+//! Multicast and deadlock. With wormhole switching and synchronous replication an XY tree deadlocks:
+//! a tree that holds its branches while one branch waits for a link can close a cycle with another tree
+//! (two trees entering one column at different rows, or trees growing in opposite X directions; Lin,
+//! McKinley & Ni, "Deadlock-free multicast wormhole routing in 2-D mesh multicomputers", IEEE TPDS 1994).
+//! Two rules remove every such cycle:
+//! * Allocation is all-or-nothing, so a waiting head holds no output.
+//! * A multicast is allocated only when every mesh output of its tree has room for the whole packet
+//!   (credits >= length; the buffers are identical in every router). Once allocated it can therefore
+//!   send every flit as it arrives without waiting on any mesh link (only the ejection sinks, which
+//!   always drain), so a tree never sits in a cycle of waits; unicasts keep XY routing's acyclic
+//!   channel dependencies. The price: a multicast is at most `depth` flits long; a longer one is dropped
+//!   at the local input and counted in `drops`, like a bad destination (the endpoint splits multicasts).
+//! Switch allocation is decided per packet for the same reason: a per-output class choice could let two
+//! multicasts that share two outputs each win one of them, forever.
+//!
+//! Starvation bound: at an output where a class-1 packet is able, at most `STARVE_LIMIT` class-0 flits
+//! pass before a class-1 flit does.
 //!
 //! Reset: one cycle of `reset` empties the buffers, frees every output, sets each output credit counter
 //! to `depth` (the neighbour's buffer depth) and clears the counters.
@@ -46,7 +67,7 @@ use super::link::{LinkIn, LinkOut};
 use super::vc_fifo::VcFifo;
 use rust_hdl::prelude::*;
 
-/// Class-1 flits wait at most this many class-0 flits at an output where they are ready.
+/// Class-1 flits wait at most this many class-0 flits at an output where they are able to move.
 pub const STARVE_LIMIT: u64 = 8;
 /// Router ports: N, E, S, W, one local port.
 pub const PORTS: usize = 5;
@@ -130,10 +151,21 @@ pub struct Router<const W: usize> {
     // Per output VC, index out * 2 + vc.
     busy: Vec<Signal<Local, Bit>>,
     gidx: Vec<Signal<Local, Bits<4>>>,
-    ownok: Vec<Signal<Local, Bit>>,
-    rdy: Vec<Signal<Local, Bit>>,
-    selv: Vec<Signal<Local, Bit>>,
+    /// Per input VC: packet length - 1 from the head flit, zero-extended.
+    mlen: Vec<Signal<Local, Bits<8>>>,
+    /// Per input VC: a unicast, or a multicast whose every mesh output has room for the whole packet.
+    vct: Vec<Signal<Local, Bit>>,
+    /// Per input VC: owns its outputs, has a flit, and every output has a credit.
+    able: Vec<Signal<Local, Bit>>,
+    /// Per input port: its class-1 packet is able and one of its outputs has starved class 1.
+    boost: Vec<Signal<Local, Bit>>,
+    /// Per output: the VC-1 owner is able / is able and boosted.
+    able1: Vec<Signal<Local, Bit>>,
+    t1: Vec<Signal<Local, Bit>>,
+    /// Per output: a class-0 flit leaves on it this cycle.
+    used0: Vec<Signal<Local, Bit>>,
     sentv: Vec<Signal<Local, Bit>>,
+    /// Round-robin pointer per VC, shared by all outputs (index vc).
     ptr_q: Vec<DFF<Bits<4>>>,
     cred_q: Vec<DFF<Bits<8>>>,
     /// Arbiter requests, index (out * 2 + vc) * PORTS + in.
@@ -150,6 +182,8 @@ pub struct Router<const W: usize> {
     mesh_w: Constant<Bits<4>>,
     mesh_h: Constant<Bits<4>>,
     depth8: Constant<Bits<8>>,
+    /// 1, 2, 4, ..., 32 as 8-bit constants.
+    pow8: Vec<Constant<Bits<8>>>,
     limit8: Constant<Bits<8>>,
     zero4: Constant<Bits<4>>,
     zero8: Constant<Bits<8>>,
@@ -231,11 +265,15 @@ impl<const W: usize> Router<W> {
             pop: sigs(niv),
             busy: sigs(nov),
             gidx: sigs(nov),
-            ownok: sigs(nov),
-            rdy: sigs(nov),
-            selv: sigs(nov),
+            mlen: sigs(niv),
+            vct: sigs(niv),
+            able: sigs(niv),
+            boost: sigs(np),
+            able1: sigs(np),
+            t1: sigs(np),
+            used0: sigs(np),
             sentv: sigs(nov),
-            ptr_q: dffs(nov),
+            ptr_q: dffs(2),
             cred_q: dffs(nov),
             greq: sigs(nov * np),
             starve_q: dffs(np),
@@ -252,6 +290,7 @@ impl<const W: usize> Router<W> {
             mesh_w: Constant::new((mesh_x as u64).to_bits()),
             mesh_h: Constant::new((mesh_y as u64).to_bits()),
             depth8: Constant::new((depth as u64).to_bits()),
+            pow8: (0..6).map(|k| Constant::new((1u64 << k).to_bits())).collect(),
             limit8: Constant::new(STARVE_LIMIT.to_bits()),
             zero4: Constant::new(0u64.to_bits()),
             zero8: Constant::new(0u64.to_bits()),
@@ -279,12 +318,14 @@ impl<const W: usize> Logic for Router<W> {
             self.own_q[i].d.next = self.own_q[i].q.val();
             self.drop_q[i].clock.next = self.clock.val();
             self.drop_q[i].d.next = self.drop_q[i].q.val();
-            self.ptr_q[i].clock.next = self.clock.val();
-            self.ptr_q[i].d.next = self.ptr_q[i].q.val();
             self.cred_q[i].clock.next = self.clock.val();
             self.cred_q[i].d.next = self.cred_q[i].q.val();
             self.fifo[i].clock.next = self.clock.val();
             self.fifo[i].reset.next = self.reset.val();
+        }
+        for v in 0..2 {
+            self.ptr_q[v].clock.next = self.clock.val();
+            self.ptr_q[v].d.next = self.ptr_q[v].q.val();
         }
         for o in 0..self._np {
             self.starve_q[o].clock.next = self.clock.val();
@@ -352,6 +393,26 @@ impl<const W: usize> Logic for Router<W> {
                 // Only the local input can see a destination outside the mesh (mesh links carry
                 // packets that an earlier router already checked).
                 self.hbad[iv].next = false;
+                // Length - 1 (bits 31:26), zero-extended bit by bit (bit_cast cannot take a loop index).
+                self.mlen[iv].next = self.zero8.val();
+                if self.fifo[iv].data.val().get_bit(26) {
+                    self.mlen[iv].next = self.mlen[iv].val() | self.pow8[0].val();
+                }
+                if self.fifo[iv].data.val().get_bit(27) {
+                    self.mlen[iv].next = self.mlen[iv].val() | self.pow8[1].val();
+                }
+                if self.fifo[iv].data.val().get_bit(28) {
+                    self.mlen[iv].next = self.mlen[iv].val() | self.pow8[2].val();
+                }
+                if self.fifo[iv].data.val().get_bit(29) {
+                    self.mlen[iv].next = self.mlen[iv].val() | self.pow8[3].val();
+                }
+                if self.fifo[iv].data.val().get_bit(30) {
+                    self.mlen[iv].next = self.mlen[iv].val() | self.pow8[4].val();
+                }
+                if self.fifo[iv].data.val().get_bit(31) {
+                    self.mlen[iv].next = self.mlen[iv].val() | self.pow8[5].val();
+                }
             }
             for iv in 8..(2 * self._np) {
                 self.hbad[iv].next = (self.hx0[iv].val() >= self.mesh_w.val())
@@ -359,7 +420,8 @@ impl<const W: usize> Logic for Router<W> {
                     | (self.hy0[iv].val() >= self.mesh_h.val())
                     | (self.hy1[iv].val() >= self.mesh_h.val())
                     | (self.hx0[iv].val() > self.hx1[iv].val())
-                    | (self.hy0[iv].val() > self.hy1[iv].val());
+                    | (self.hy0[iv].val() > self.hy1[iv].val())
+                    | (self.fifo[iv].data.val().get_bit(23) & (self.mlen[iv].val() >= self.depth8.val()));
             }
             for iv in 0..(2 * self._np) {
                 self.in_col[iv].next = (self.hx0[iv].val() <= self.pos_x.val())
@@ -427,6 +489,19 @@ impl<const W: usize> Logic for Router<W> {
             }
             for p in 0..self._np {
                 for v in 0..2 {
+                    // Virtual cut-through for multicast: a tree is allocated only where every mesh
+                    // output can take the whole packet, so it never waits on a mesh link while holding
+                    // its other branches (see "Multicast and deadlock").
+                    self.vct[p * 2 + v].next = true;
+                    if self.fifo[p * 2 + v].data.val().get_bit(23) {
+                        for o in 0..4 {
+                            if self.rfn[(p * 2 + v) * np + o].val()
+                                & (self.cred_q[o * 2 + v].q.val() <= self.mlen[p * 2 + v].val())
+                            {
+                                self.vct[p * 2 + v].next = false;
+                            }
+                        }
+                    }
                     self.allfree[p * 2 + v].next = true;
                     for o in 0..self._np {
                         if self.rfn[(p * 2 + v) * np + o].val() & self.busy[o * 2 + v].val() {
@@ -443,7 +518,8 @@ impl<const W: usize> Logic for Router<W> {
                         & !self.own_q[p * 2 + v].q.val()
                         & !self.drop_q[p * 2 + v].q.val()
                         & !self.hbad[p * 2 + v].val()
-                        & self.allfree[p * 2 + v].val();
+                        & self.allfree[p * 2 + v].val()
+                        & self.vct[p * 2 + v].val();
                 }
             }
             for o in 0..self._np {
@@ -461,7 +537,7 @@ impl<const W: usize> Logic for Router<W> {
                     }
                     for k in 0..self._np {
                         if self.greq[(o * 2 + v) * np + (np - 1 - k)].val()
-                            & (self.pidx[np - 1 - k].val() >= self.ptr_q[o * 2 + v].q.val())
+                            & (self.pidx[np - 1 - k].val() >= self.ptr_q[v].q.val())
                         {
                             self.gidx[o * 2 + v].next = self.pidx[np - 1 - k].val();
                         }
@@ -488,39 +564,82 @@ impl<const W: usize> Logic for Router<W> {
                             self.rc[(p * 2 + v) * np + o].next =
                                 self.rfn[(p * 2 + v) * np + o].val();
                         }
-                        if self.won[p * 2 + v].val() & self.rfn[(p * 2 + v) * np + o].val() {
-                            self.ptr_q[o * 2 + v].d.next = self.pnext[p].val();
-                        }
                     }
                 }
             }
-            // ---- 3. switch allocation per output: class 0 first, class 1 after STARVE_LIMIT ----
-            for o in 0..self._np {
-                for v in 0..2 {
-                    self.ownok[o * 2 + v].next = false;
-                    for p in 0..self._np {
-                        if self.owns[p * 2 + v].val()
-                            & self.rc[(p * 2 + v) * np + o].val()
-                            & self.fifo[p * 2 + v].valid.val()
-                        {
-                            self.ownok[o * 2 + v].next = true;
-                        }
+            // The priority pointer moves past the first winner at or after it.
+            for v in 0..2 {
+                for k in 0..self._np {
+                    if self.won[(np - 1 - k) * 2 + v].val() {
+                        self.ptr_q[v].d.next = self.pnext[np - 1 - k].val();
                     }
-                    self.rdy[o * 2 + v].next = self.ownok[o * 2 + v].val()
-                        & (self.cred_q[o * 2 + v].q.val() != self.zero8.val());
                 }
-                self.selv[o * 2 + 1].next = self.rdy[o * 2 + 1].val()
-                    & (!self.rdy[o * 2].val() | (self.starve_q[o].q.val() >= self.limit8.val()));
-                self.selv[o * 2].next = self.rdy[o * 2].val() & !self.selv[o * 2 + 1].val();
+                for k in 0..self._np {
+                    if self.won[(np - 1 - k) * 2 + v].val()
+                        & (self.pidx[np - 1 - k].val() >= self.ptr_q[v].q.val())
+                    {
+                        self.ptr_q[v].d.next = self.pnext[np - 1 - k].val();
+                    }
+                }
             }
+            // ---- 3. switch allocation: a packet moves when all of its outputs take its flit ----
+            // Decided per packet, not per output, so that two multicasts sharing outputs can never
+            // pick each other's class at different outputs and wait forever.
             for p in 0..self._np {
                 for v in 0..2 {
-                    self.fire[p * 2 + v].next =
+                    self.able[p * 2 + v].next =
                         self.owns[p * 2 + v].val() & self.fifo[p * 2 + v].valid.val();
                     for o in 0..self._np {
-                        if self.rc[(p * 2 + v) * np + o].val() & !self.selv[o * 2 + v].val() {
-                            self.fire[p * 2 + v].next = false;
+                        if self.rc[(p * 2 + v) * np + o].val()
+                            & (self.cred_q[o * 2 + v].q.val() == self.zero8.val())
+                        {
+                            self.able[p * 2 + v].next = false;
                         }
+                    }
+                }
+                self.boost[p].next = false;
+                for o in 0..self._np {
+                    if self.rc[(p * 2 + 1) * np + o].val()
+                        & (self.starve_q[o].q.val() >= self.limit8.val())
+                    {
+                        self.boost[p].next = self.able[p * 2 + 1].val();
+                    }
+                }
+            }
+            for o in 0..self._np {
+                self.able1[o].next = false;
+                self.t1[o].next = false;
+                for p in 0..self._np {
+                    if self.able[p * 2 + 1].val() & self.rc[(p * 2 + 1) * np + o].val() {
+                        self.able1[o].next = true;
+                        if self.boost[p].val() {
+                            self.t1[o].next = true;
+                        }
+                    }
+                }
+            }
+            // Class 0 first, except on outputs taken by a starved (boosted) class-1 packet.
+            for p in 0..self._np {
+                self.fire[p * 2].next = self.able[p * 2].val();
+                for o in 0..self._np {
+                    if self.rc[(p * 2) * np + o].val() & self.t1[o].val() {
+                        self.fire[p * 2].next = false;
+                    }
+                }
+            }
+            for o in 0..self._np {
+                self.used0[o].next = false;
+                for p in 0..self._np {
+                    if self.fire[p * 2].val() & self.rc[(p * 2) * np + o].val() {
+                        self.used0[o].next = true;
+                    }
+                }
+            }
+            for p in 0..self._np {
+                self.fire[p * 2 + 1].next = self.able[p * 2 + 1].val();
+                for o in 0..self._np {
+                    if self.rc[(p * 2 + 1) * np + o].val() & self.used0[o].val() {
+                        self.fire[p * 2 + 1].next = false;
                     }
                 }
             }
@@ -555,7 +674,7 @@ impl<const W: usize> Logic for Router<W> {
                 if self.sentv[o * 2 + 1].val() {
                     self.starve_q[o].d.next = self.zero8.val();
                 } else if self.sentv[o * 2].val()
-                    & self.rdy[o * 2 + 1].val()
+                    & self.able1[o].val()
                     & (self.starve_q[o].q.val() < self.limit8.val())
                 {
                     self.starve_q[o].d.next = self.starve_q[o].q.val() + self.one8.val();
@@ -640,8 +759,10 @@ impl<const W: usize> Logic for Router<W> {
             for i in 0..(2 * self._np) {
                 self.own_q[i].d.next = false;
                 self.drop_q[i].d.next = false;
-                self.ptr_q[i].d.next = self.zero4.val();
                 self.cred_q[i].d.next = self.depth8.val();
+            }
+            for v in 0..2 {
+                self.ptr_q[v].d.next = self.zero4.val();
             }
             for o in 0..self._np {
                 self.starve_q[o].d.next = self.zero8.val();

@@ -142,12 +142,22 @@ impl Bench {
     /// `len` flits on an idle mesh: (multicast completion, unicast completion) in cycles from the head's
     /// injection to the last tail's ejection.
     pub fn multicast(&self, len: u32) -> Result<(u64, u64)> {
+        self.multicast_from(0, len)
+    }
+
+    /// [`Bench::multicast`] from node `src`; the unicast goes to the node farthest from `src`.
+    pub fn multicast_from(&self, src: usize, len: u32) -> Result<(u64, u64)> {
         let (nx, ny) = (self.spec.nx, self.spec.ny);
+        let (sx, sy) = ((src % nx as usize) as u8, (src / nx as usize) as u8);
+        let far = (
+            if sx < nx - 1 - sx { nx - 1 } else { 0 },
+            if sy < ny - 1 - sy { ny - 1 } else { 0 },
+        );
         let mut rng = self.rng(3);
         let mut tb = self.tb()?;
         let id = tb.send(
-            0,
-            Header::multicast((0, 0), (0, 0), (nx - 1, ny - 1), 1, len),
+            src,
+            Header::multicast((sx, sy), (0, 0), (nx - 1, ny - 1), 1, len),
         );
         tb.drain(1.0, &mut rng)?;
         let ds: Vec<_> = tb
@@ -156,8 +166,15 @@ impl Bench {
             .filter(|d| d.id == id)
             .copied()
             .collect();
+        anyhow::ensure!(
+            ds.len() == nx as usize * ny as usize,
+            "multicast of {len} flits reached {} of {} nodes (is it longer than the buffer depth {}?)",
+            ds.len(),
+            nx as usize * ny as usize,
+            self.spec.depth
+        );
         let mc = ds.iter().map(|d| d.tail_out).max().unwrap_or(0) - ds[0].injected;
-        let id = tb.send(0, Header::unicast((0, 0), (nx - 1, ny - 1), 1, len));
+        let id = tb.send(src, Header::unicast((sx, sy), far, 1, len));
         tb.drain(1.0, &mut rng)?;
         let d = tb
             .deliveries
@@ -184,6 +201,9 @@ impl Bench {
             flits += tb.flits_out;
             tb.clear_records();
             done += n;
+            if std::env::var_os("NOC_SOAK_PROGRESS").is_some() {
+                eprintln!("soak: {done} cycles checked, {flits} flits delivered");
+            }
         }
         Ok(flits)
     }

@@ -176,7 +176,8 @@ pub struct NocTb {
     /// Flits offered on injection links / seen on ejection links, since reset.
     pub flits_in: u64,
     pub flits_out: u64,
-    /// Packets the generator addressed outside the mesh.
+    /// Packets sent that the routers must drop (outside the mesh, empty rectangle, or a multicast
+    /// longer than the buffer depth).
     pub bad_sent: u64,
     /// Packets the generator could not queue (source queue full).
     pub refused: u64,
@@ -280,7 +281,7 @@ impl NocTb {
         hdr.src_y = sy;
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1).max(1);
-        let dests = hdr.destinations(self.spec.nx as u32, self.spec.ny as u32);
+        let dests = hdr.destinations(self.spec.nx as u32, self.spec.ny as u32, self.spec.depth);
         if dests.is_empty() {
             self.bad_sent += 1;
         }
@@ -332,6 +333,44 @@ impl NocTb {
             .map(|q| q[0].len() + q[1].len())
             .sum::<usize>()
             + self.inflight.len()
+    }
+
+    /// What is stuck, for the watchdog's message: the packets that entered the network (head injected)
+    /// but did not reach every destination, split into unicast and multicast.
+    pub fn stuck_summary(&self) -> String {
+        let queued: std::collections::HashSet<u32> = self
+            .queues
+            .iter()
+            .flat_map(|q| q.iter().flatten())
+            .filter(|p| p.sent == 0)
+            .map(|p| p.id)
+            .collect();
+        let mut ids: Vec<u32> = self
+            .inflight
+            .keys()
+            .copied()
+            .filter(|id| !queued.contains(id))
+            .collect();
+        ids.sort_unstable();
+        let mc: Vec<String> = ids
+            .iter()
+            .filter(|id| self.inflight[id].0.hdr.mcast)
+            .map(|id| {
+                let (p, left) = &self.inflight[id];
+                let h = p.hdr;
+                format!(
+                    "#{id} ({},{})->[{}..{}]x[{}..{}] class {} len {} ({left} destinations left)",
+                    h.src_x, h.src_y, h.dst_x, h.hi_x, h.dst_y, h.hi_y, h.class, h.len
+                )
+            })
+            .collect();
+        format!(
+            "in the network: {} packets, {} of them multicast{}{}",
+            ids.len(),
+            mc.len(),
+            if mc.is_empty() { "" } else { ": " },
+            mc.join(", ")
+        )
     }
 
     fn generate(&mut self, t: &Traffic, rng: &mut impl Rng) {
@@ -460,10 +499,11 @@ impl NocTb {
         self.idle = if moved { 0 } else { self.idle + 1 };
         if self.idle >= self.watchdog && self.outstanding() > 0 {
             bail!(
-                "deadlock watchdog: no flit moved for {} cycles at cycle {} with {} packets outstanding",
+                "deadlock watchdog: no flit moved for {} cycles at cycle {} with {} packets outstanding; {}",
                 self.idle,
                 self.cycle(),
-                self.outstanding()
+                self.outstanding(),
+                self.stuck_summary()
             );
         }
         Ok(moved)
