@@ -53,9 +53,11 @@ impl Status {
     /// The status for a code read from the hardware.
     pub fn from_code(code: u8) -> Option<Status> {
         use Status::*;
-        [Ok, ZeroLength, Misaligned, OutOfRange, AxiSlvErr, AxiDecErr, SramError]
-            .into_iter()
-            .find(|s| *s as u8 == code)
+        [
+            Ok, ZeroLength, Misaligned, OutOfRange, AxiSlvErr, AxiDecErr, SramError,
+        ]
+        .into_iter()
+        .find(|s| *s as u8 == code)
     }
 }
 
@@ -121,7 +123,8 @@ impl DmaGeometry {
         DmaGeometry {
             beat_bytes: cfg.dma.axi_data_width / 8,
             axi_bytes: 1u64 << cfg.dma.axi_addr_width,
-            sram_bytes: cfg.csram.banks as u64 * cfg.csram.depth as u64 * cfg.csram.width as u64 / 8,
+            sram_bytes: cfg.csram.banks as u64 * cfg.csram.depth as u64 * cfg.csram.width as u64
+                / 8,
             word_bytes: cfg.csram.width / 8,
         }
     }
@@ -129,7 +132,14 @@ impl DmaGeometry {
 
 impl Descriptor {
     /// A 2D copy (one plane).
-    pub fn copy_2d(store: bool, src: u32, dst: u32, row_bytes: u16, rows: u16, id: u8) -> Descriptor {
+    pub fn copy_2d(
+        store: bool,
+        src: u32,
+        dst: u32,
+        row_bytes: u16,
+        rows: u16,
+        id: u8,
+    ) -> Descriptor {
         Descriptor {
             src,
             dst,
@@ -285,7 +295,10 @@ mod tests {
             id: 10,
             store: true,
         };
-        assert_eq!(d.pack(), [1, 2, 3, 4, 5, 6, 7 | 8 << 16, 9 | 10 << 16 | 1 << 24]);
+        assert_eq!(
+            d.pack(),
+            [1, 2, 3, 4, 5, 6, 7 | 8 << 16, 9 | 10 << 16 | 1 << 24]
+        );
     }
 
     #[test]
@@ -295,15 +308,38 @@ mod tests {
         assert_eq!(ok.check(&g), Status::Ok);
         assert_eq!(Descriptor { rows: 0, ..ok }.check(&g), Status::ZeroLength);
         assert_eq!(Descriptor { src: 4, ..ok }.check(&g), Status::Misaligned);
-        assert_eq!(Descriptor { rows: 0, src: 4, ..ok }.check(&g), Status::ZeroLength);
+        assert_eq!(
+            Descriptor {
+                rows: 0,
+                src: 4,
+                ..ok
+            }
+            .check(&g),
+            Status::ZeroLength
+        );
         // SRAM side ends exactly at the top: allowed; one beat more: rejected.
         let top = Descriptor::copy_2d(false, 0, (1 << 16) - 64, 64, 1, 1);
         assert_eq!(top.check(&g), Status::Ok);
-        assert_eq!(Descriptor { dst: (1 << 16) - 56, ..top }.check(&g), Status::OutOfRange);
+        assert_eq!(
+            Descriptor {
+                dst: (1 << 16) - 56,
+                ..top
+            }
+            .check(&g),
+            Status::OutOfRange
+        );
         // The AXI side of a store: 2^32 is the limit.
         let st = Descriptor::copy_2d(true, 0, u32::MAX - 7, 8, 1, 1);
         assert_eq!(st.check(&g), Status::Ok);
-        assert_eq!(Descriptor { rows: 2, dst_stride: 8, ..st }.check(&g), Status::OutOfRange);
+        assert_eq!(
+            Descriptor {
+                rows: 2,
+                dst_stride: 8,
+                ..st
+            }
+            .check(&g),
+            Status::OutOfRange
+        );
     }
 
     #[test]
@@ -316,7 +352,11 @@ mod tests {
         let b = bursts(&d, 8);
         for &(a, n) in &b {
             assert!(n >= 1 && n <= 256);
-            assert_eq!(a / 4096, (a + n as u64 * 8 - 1) / 4096, "burst {a:#x}+{n} crosses 4 KiB");
+            assert_eq!(
+                a / 4096,
+                (a + n as u64 * 8 - 1) / 4096,
+                "burst {a:#x}+{n} crosses 4 KiB"
+            );
         }
         assert_eq!(b.iter().map(|x| x.1 as u64 * 8).sum::<u64>(), d.bytes());
         assert_eq!(b[0], (4096 - 64, 8));
