@@ -16,9 +16,10 @@
 //! | 239:224 | `planes` | planes (1 for a 2D copy) |
 //! | 247:240 | `id` | completion id, echoed in the status |
 //! | 248 | `store` | 0: AXI memory -> SRAM (load), 1: SRAM -> AXI memory (store) |
-//! | 255:249 | - | zero |
+//! | 255:249 | - | reserved, zero |
 //!
 //! Rules (checked in this order; the first failing one is the status code, nothing is moved):
+//! 0. the reserved bits 255:249 are zero ([`Status::Reserved`]; [`check_word`]);
 //! 1. `row_bytes`, `rows` and `planes` are non-zero ([`Status::ZeroLength`]);
 //! 2. `src`, `dst`, `row_bytes` and the four strides are multiples of the AXI beat (data width / 8 bytes)
 //!    ([`Status::Misaligned`]);
@@ -27,6 +28,8 @@
 //!    bytes for SRAM ([`Status::OutOfRange`]).
 //!
 //! Strides are unsigned; rows and planes may overlap (the copy order is then plane, row, byte ascending).
+//! Descriptors take effect in queue order: the engine overlaps descriptors of one direction and drains
+//! before it starts one of the other direction, so a store sees the SRAM an earlier load wrote.
 use crate::config::Config;
 
 /// Completion status codes (the `code` field of a status word).
@@ -45,8 +48,12 @@ pub enum Status {
     AxiSlvErr = 4,
     /// An AXI response was DECERR: the descriptor aborted.
     AxiDecErr = 5,
-    /// The SRAM answered `error`: the descriptor aborted.
+    /// The SRAM answered `error`, reported with the first failing word's byte address. A store sends no
+    /// later beat of the descriptor (`wstrb = 0`); a load's other words are still written (the SRAM port
+    /// cannot cancel a write, and its answer comes after the write was issued).
     SramError = 6,
+    /// A reserved descriptor bit (255:249) is set: rejected, nothing moved.
+    Reserved = 7,
 }
 
 impl Status {
@@ -54,7 +61,7 @@ impl Status {
     pub fn from_code(code: u8) -> Option<Status> {
         use Status::*;
         [
-            Ok, ZeroLength, Misaligned, OutOfRange, AxiSlvErr, AxiDecErr, SramError,
+            Ok, ZeroLength, Misaligned, OutOfRange, AxiSlvErr, AxiDecErr, SramError, Reserved,
         ]
         .into_iter()
         .find(|s| *s as u8 == code)
@@ -168,6 +175,23 @@ impl Descriptor {
         ]
     }
 
+    /// The descriptor in a packed word (the reserved bits are ignored; see [`check_word`]).
+    pub fn unpack(w: &[u32; 8]) -> Descriptor {
+        Descriptor {
+            src: w[0],
+            dst: w[1],
+            src_stride: w[2],
+            dst_stride: w[3],
+            src_plane_stride: w[4],
+            dst_plane_stride: w[5],
+            row_bytes: w[6] as u16,
+            rows: (w[6] >> 16) as u16,
+            planes: w[7] as u16,
+            id: (w[7] >> 16) as u8,
+            store: (w[7] >> 24) & 1 == 1,
+        }
+    }
+
     /// Total bytes moved.
     pub fn bytes(&self) -> u64 {
         self.row_bytes as u64 * self.rows as u64 * self.planes as u64
@@ -226,6 +250,15 @@ impl Descriptor {
         }
         v
     }
+}
+
+/// The checks on a packed descriptor word as the engine receives it: reserved bits first, then
+/// [`Descriptor::check`].
+pub fn check_word(w: &[u32; 8], g: &DmaGeometry) -> Status {
+    if w[7] >> 25 != 0 {
+        return Status::Reserved;
+    }
+    Descriptor::unpack(w).check(g)
 }
 
 /// Reference model of the copy: applies `d` to the two memories (AXI memory and SRAM, byte arrays) and
@@ -299,6 +332,29 @@ mod tests {
             d.pack(),
             [1, 2, 3, 4, 5, 6, 7 | 8 << 16, 9 | 10 << 16 | 1 << 24]
         );
+    }
+
+    #[test]
+    fn unpack_inverts_pack_and_reserved_bits_reject() {
+        let g = geo();
+        let d = Descriptor {
+            src_plane_stride: 0x40,
+            dst_plane_stride: 0x80,
+            planes: 3,
+            ..Descriptor::copy_2d(true, 0x100, 0x2000, 64, 2, 0xa5)
+        };
+        assert_eq!(Descriptor::unpack(&d.pack()), d);
+        assert_eq!(check_word(&d.pack(), &g), Status::Ok);
+        for bit in 25..32 {
+            let mut w = d.pack();
+            w[7] |= 1 << bit;
+            assert_eq!(check_word(&w, &g), Status::Reserved, "bit {}", 224 + bit);
+            // even when another rule fails too: reserved bits are checked first
+            w[6] = 0;
+            assert_eq!(check_word(&w, &g), Status::Reserved);
+        }
+        assert_eq!(Status::from_code(7), Some(Status::Reserved));
+        assert_eq!(Status::from_code(8), None);
     }
 
     #[test]
