@@ -10,8 +10,9 @@
 //!   `valid` dropped or its payload changed before the handshake (AR, AW, W); a burst that is not INCR, has
 //!   `size` other than the bus width, an unaligned address, or crosses a 4 KiB boundary (the 256-beat limit
 //!   is the 8-bit `len`); WLAST on a beat other than the last of its burst (or missing on the last); a W beat
-//!   with no burst to belong to after 16 early beats. Responses are returned in order per ID by construction
-//!   (the model serves bursts in acceptance order), and R/B IDs are checked against the request's ID.
+//!   with no burst to belong to after 16 early beats. Response ordering per ID is the slave's duty, which
+//!   the model meets by construction (it serves bursts in acceptance order and answers with the request's
+//!   ID). `tests/dma_engine.rs::axi_checker_catches_violations` shows each master-side check firing.
 //! * [`SramPort`]: fixed latency, random back-pressure on requests, responses held until taken, word
 //!   addresses (word = SRAM width), byte masks, `error` for out-of-range words and for injected ranges.
 //!
