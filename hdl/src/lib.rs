@@ -2,6 +2,7 @@
 pub mod board;
 pub mod common;
 pub mod csram;
+pub mod dma;
 pub mod emit;
 pub mod noc;
 pub mod ttu;

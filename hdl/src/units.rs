@@ -58,6 +58,7 @@ pub const UNITS: &[Unit] = &[
     // The TVP (crate::tvp::emit_unit) is simulated bit-exact under Verilator by its own tests, but its
     // Verilog is not yet clean under `verilator -Wall` (WIDTH warnings from rust-hdl's replace_bit; see
     // docs/tvp.md). Every file in rtl-out/ must pass the lint, so it joins the registry once it does.
+    Unit { name: "dma", about: "DMA engine: descriptor queue, 3D strided copies AXI4 <-> SRAM, legal bursts, outstanding reads, status, counters", present: always, emit: crate::dma::emit_unit },
     Unit {
         name: "csram",
         about: "cluster SRAM: csram.ports ports, csram.banks word-interleaved banks, round robin per bank, in-order responses, SECDED + fault injection, counters",
@@ -83,7 +84,8 @@ pub fn render(cfg: &Config, unit: &Unit) -> Result<String> {
     Ok(file_text(&cfg.name, unit.name, &verilog))
 }
 
-/// Bind a run-time configuration value to a const generic: `dispatch!(v, N, [1, 2, 4], { body using N })`.
+/// Bind a run-time configuration value to a const generic:
+/// `dispatch!(value, "field.name", N, [1, 2, 4], { body using N })`.
 /// A value outside the list is an error naming the field.
 macro_rules! dispatch {
     ($value:expr, $field:literal, $name:ident, [$($v:literal),+], $body:block) => {

@@ -16,9 +16,10 @@
 //! | 239:224 | `planes` | planes (1 for a 2D copy) |
 //! | 247:240 | `id` | completion id, echoed in the status |
 //! | 248 | `store` | 0: AXI memory -> SRAM (load), 1: SRAM -> AXI memory (store) |
-//! | 255:249 | - | zero |
+//! | 255:249 | - | reserved, zero |
 //!
 //! Rules (checked in this order; the first failing one is the status code, nothing is moved):
+//! 0. the reserved bits 255:249 are zero ([`Status::Reserved`]; [`check_word`]);
 //! 1. `row_bytes`, `rows` and `planes` are non-zero ([`Status::ZeroLength`]);
 //! 2. `src`, `dst`, `row_bytes` and the four strides are multiples of the AXI beat (data width / 8 bytes)
 //!    ([`Status::Misaligned`]);
@@ -27,6 +28,8 @@
 //!    bytes for SRAM ([`Status::OutOfRange`]).
 //!
 //! Strides are unsigned; rows and planes may overlap (the copy order is then plane, row, byte ascending).
+//! Descriptors take effect in queue order: the engine overlaps descriptors of one direction and drains
+//! before it starts one of the other direction, so a store sees the SRAM an earlier load wrote.
 use crate::config::Config;
 
 /// Completion status codes (the `code` field of a status word).
@@ -45,17 +48,23 @@ pub enum Status {
     AxiSlvErr = 4,
     /// An AXI response was DECERR: the descriptor aborted.
     AxiDecErr = 5,
-    /// The SRAM answered `error`: the descriptor aborted.
+    /// The SRAM answered `error`, reported with the first failing word's byte address. A store sends no
+    /// later beat of the descriptor (`wstrb = 0`); a load's other words are still written (the SRAM port
+    /// cannot cancel a write, and its answer comes after the write was issued).
     SramError = 6,
+    /// A reserved descriptor bit (255:249) is set: rejected, nothing moved.
+    Reserved = 7,
 }
 
 impl Status {
     /// The status for a code read from the hardware.
     pub fn from_code(code: u8) -> Option<Status> {
         use Status::*;
-        [Ok, ZeroLength, Misaligned, OutOfRange, AxiSlvErr, AxiDecErr, SramError]
-            .into_iter()
-            .find(|s| *s as u8 == code)
+        [
+            Ok, ZeroLength, Misaligned, OutOfRange, AxiSlvErr, AxiDecErr, SramError, Reserved,
+        ]
+        .into_iter()
+        .find(|s| *s as u8 == code)
     }
 }
 
@@ -121,7 +130,8 @@ impl DmaGeometry {
         DmaGeometry {
             beat_bytes: cfg.dma.axi_data_width / 8,
             axi_bytes: 1u64 << cfg.dma.axi_addr_width,
-            sram_bytes: cfg.csram.banks as u64 * cfg.csram.depth as u64 * cfg.csram.width as u64 / 8,
+            sram_bytes: cfg.csram.banks as u64 * cfg.csram.depth as u64 * cfg.csram.width as u64
+                / 8,
             word_bytes: cfg.csram.width / 8,
         }
     }
@@ -129,7 +139,14 @@ impl DmaGeometry {
 
 impl Descriptor {
     /// A 2D copy (one plane).
-    pub fn copy_2d(store: bool, src: u32, dst: u32, row_bytes: u16, rows: u16, id: u8) -> Descriptor {
+    pub fn copy_2d(
+        store: bool,
+        src: u32,
+        dst: u32,
+        row_bytes: u16,
+        rows: u16,
+        id: u8,
+    ) -> Descriptor {
         Descriptor {
             src,
             dst,
@@ -156,6 +173,23 @@ impl Descriptor {
             self.row_bytes as u32 | (self.rows as u32) << 16,
             self.planes as u32 | (self.id as u32) << 16 | (self.store as u32) << 24,
         ]
+    }
+
+    /// The descriptor in a packed word (the reserved bits are ignored; see [`check_word`]).
+    pub fn unpack(w: &[u32; 8]) -> Descriptor {
+        Descriptor {
+            src: w[0],
+            dst: w[1],
+            src_stride: w[2],
+            dst_stride: w[3],
+            src_plane_stride: w[4],
+            dst_plane_stride: w[5],
+            row_bytes: w[6] as u16,
+            rows: (w[6] >> 16) as u16,
+            planes: w[7] as u16,
+            id: (w[7] >> 16) as u8,
+            store: (w[7] >> 24) & 1 == 1,
+        }
     }
 
     /// Total bytes moved.
@@ -216,6 +250,15 @@ impl Descriptor {
         }
         v
     }
+}
+
+/// The checks on a packed descriptor word as the engine receives it: reserved bits first, then
+/// [`Descriptor::check`].
+pub fn check_word(w: &[u32; 8], g: &DmaGeometry) -> Status {
+    if w[7] >> 25 != 0 {
+        return Status::Reserved;
+    }
+    Descriptor::unpack(w).check(g)
 }
 
 /// Reference model of the copy: applies `d` to the two memories (AXI memory and SRAM, byte arrays) and
@@ -285,7 +328,33 @@ mod tests {
             id: 10,
             store: true,
         };
-        assert_eq!(d.pack(), [1, 2, 3, 4, 5, 6, 7 | 8 << 16, 9 | 10 << 16 | 1 << 24]);
+        assert_eq!(
+            d.pack(),
+            [1, 2, 3, 4, 5, 6, 7 | 8 << 16, 9 | 10 << 16 | 1 << 24]
+        );
+    }
+
+    #[test]
+    fn unpack_inverts_pack_and_reserved_bits_reject() {
+        let g = geo();
+        let d = Descriptor {
+            src_plane_stride: 0x40,
+            dst_plane_stride: 0x80,
+            planes: 3,
+            ..Descriptor::copy_2d(true, 0x100, 0x2000, 64, 2, 0xa5)
+        };
+        assert_eq!(Descriptor::unpack(&d.pack()), d);
+        assert_eq!(check_word(&d.pack(), &g), Status::Ok);
+        for bit in 25..32 {
+            let mut w = d.pack();
+            w[7] |= 1 << bit;
+            assert_eq!(check_word(&w, &g), Status::Reserved, "bit {}", 224 + bit);
+            // even when another rule fails too: reserved bits are checked first
+            w[6] = 0;
+            assert_eq!(check_word(&w, &g), Status::Reserved);
+        }
+        assert_eq!(Status::from_code(7), Some(Status::Reserved));
+        assert_eq!(Status::from_code(8), None);
     }
 
     #[test]
@@ -295,15 +364,38 @@ mod tests {
         assert_eq!(ok.check(&g), Status::Ok);
         assert_eq!(Descriptor { rows: 0, ..ok }.check(&g), Status::ZeroLength);
         assert_eq!(Descriptor { src: 4, ..ok }.check(&g), Status::Misaligned);
-        assert_eq!(Descriptor { rows: 0, src: 4, ..ok }.check(&g), Status::ZeroLength);
+        assert_eq!(
+            Descriptor {
+                rows: 0,
+                src: 4,
+                ..ok
+            }
+            .check(&g),
+            Status::ZeroLength
+        );
         // SRAM side ends exactly at the top: allowed; one beat more: rejected.
         let top = Descriptor::copy_2d(false, 0, (1 << 16) - 64, 64, 1, 1);
         assert_eq!(top.check(&g), Status::Ok);
-        assert_eq!(Descriptor { dst: (1 << 16) - 56, ..top }.check(&g), Status::OutOfRange);
+        assert_eq!(
+            Descriptor {
+                dst: (1 << 16) - 56,
+                ..top
+            }
+            .check(&g),
+            Status::OutOfRange
+        );
         // The AXI side of a store: 2^32 is the limit.
         let st = Descriptor::copy_2d(true, 0, u32::MAX - 7, 8, 1, 1);
         assert_eq!(st.check(&g), Status::Ok);
-        assert_eq!(Descriptor { rows: 2, dst_stride: 8, ..st }.check(&g), Status::OutOfRange);
+        assert_eq!(
+            Descriptor {
+                rows: 2,
+                dst_stride: 8,
+                ..st
+            }
+            .check(&g),
+            Status::OutOfRange
+        );
     }
 
     #[test]
@@ -316,7 +408,11 @@ mod tests {
         let b = bursts(&d, 8);
         for &(a, n) in &b {
             assert!(n >= 1 && n <= 256);
-            assert_eq!(a / 4096, (a + n as u64 * 8 - 1) / 4096, "burst {a:#x}+{n} crosses 4 KiB");
+            assert_eq!(
+                a / 4096,
+                (a + n as u64 * 8 - 1) / 4096,
+                "burst {a:#x}+{n} crosses 4 KiB"
+            );
         }
         assert_eq!(b.iter().map(|x| x.1 as u64 * 8).sum::<u64>(), d.bytes());
         assert_eq!(b[0], (4096 - 64, 8));

@@ -8,6 +8,7 @@
 //!
 //! See `testbench/README.md` for a walk-through.
 
+pub mod axi;
 pub mod bits;
 mod cache;
 pub mod harness;

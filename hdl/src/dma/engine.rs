@@ -21,12 +21,22 @@
 //! * `desc: StreamIn<256>`: packed descriptors (`tessera_model::dma`); `status: StreamOut<48>`:
 //!   `{fault[47:16], code[15:8], id[7:0]}`, one per descriptor, loads and stores may complete out of order.
 //! * AXI4 master `axi_*`: AR/R and AW/W/B with ID width 4 (one ID, 0, per direction: responses come back in
-//!   order), INCR bursts of `arsize = log2(D/8)`, `len <= 255`, never across 4 KiB.
+//!   order), INCR bursts of `arsize = log2(D/8)`, `len <= 255`, never across 4 KiB. An R or B response
+//!   with another ID is treated as DECERR (the engine never issued it, so its data cannot be trusted).
 //! * SRAM port `sram_req_*` {addr (word), write, wdata, wmask} / `sram_rsp_*` {rdata, error}: every request
 //!   gets a response, in order (the CSRAM contract); at most 8 requests are outstanding (the tag FIFO).
 //! * Counters (32 bits, wrap): `count_rd_bytes` (AXI R bytes accepted), `count_wr_bytes` (AXI W bytes sent),
 //!   `count_busy` (cycles with a descriptor queued or in flight), `count_stall` (busy cycles with bursts
 //!   outstanding where neither an R nor a W beat moved: waiting on memory). `idle`: nothing queued or in flight.
+//!
+//! Ordering: descriptors of one direction overlap in flight; a descriptor of the other direction waits
+//! until everything earlier has drained (bursts answered, SRAM requests acknowledged), because loads write
+//! the SRAM that stores read and AXI4 orders nothing between its read and write channels. Rejected
+//! descriptors (codes 1, 2, 3, 7: zero length, misaligned, out of range, reserved bits) post their status
+//! at once and move nothing.
+//!
+//! The SRAM request port is shared by the load path's writes and the store path's reads (1-bit round
+//! robin); a request offered and not taken keeps its grant (`hold_q`), so the port obeys the stream rule.
 //!
 //! Throughput: one burst issued per cycle; one AXI beat per cycle on R and on W when `D == W` (when the SRAM
 //! word is narrower the SRAM port, one word per cycle, is the bottleneck). Reads in flight: `outstanding`
@@ -36,15 +46,20 @@
 //! turned into harmless SRAM reads, so the response order stays uniform); an error on a write burst (B) or an
 //! SRAM read error turns the descriptor's remaining W beats into `wstrb = 0` beats. Bursts already issued run
 //! to completion (AXI4 forbids cancelling them), so nothing is written after the fault is known, and never
-//! outside the descriptor's range.
+//! outside the descriptor's range. An SRAM error on a load's write is reported (first failing word); the
+//! load's other words are still written (the SRAM port cannot cancel a write, and answers after it).
 use crate::common::{SkidBuffer, StreamIn, StreamOut, SyncFifo};
 use crate::tvp::mul16::Mul16;
 use rust_hdl::prelude::*;
 
 /// rinfo: {id[7:0], last[8], axi[40:9], sram word[72:41]}.
 const RINFO: usize = 73;
-/// sreq / wlen / binfo: {sram word or axi[31:0], len[39:32], last[40], id[48:41], seq[50:49]}.
-const BINFO: usize = 51;
+/// sreq: {sram word[31:0], len[39:32], seq[41:40]}.
+const SREQ: usize = 42;
+/// wlen: {len[7:0], last[8], seq[10:9]}.
+const WLEN: usize = 11;
+/// binfo: {axi[31:0], last[32], id[40:33], seq[42:41]}.
+const BINFO: usize = 43;
 /// tag: {load[0], last[1], axi_err[2], resp[4:3], word addr[36:5], axi fault[68:37], id[76:69], seq[78:77]}.
 const TAG: usize = 79;
 
@@ -124,8 +139,8 @@ pub struct DmaEngine<
     ar_skid: SkidBuffer<40>,
     aw_skid: SkidBuffer<40>,
     rinfo_q: SyncFifo<RINFO, 5, 6>,
-    sreq_q: SyncFifo<BINFO, 5, 6>,
-    wlen_q: SyncFifo<BINFO, 5, 6>,
+    sreq_q: SyncFifo<SREQ, 5, 6>,
+    wlen_q: SyncFifo<WLEN, 5, 6>,
     binfo_q: SyncFifo<BINFO, 5, 6>,
     tag_q: SyncFifo<TAG, 3, 4>,
     wbeat_q: SyncFifo<D, 2, 3>,
@@ -151,6 +166,7 @@ pub struct DmaEngine<
     d_planes: Signal<Local, Bits<16>>,
     d_id: Signal<Local, Bits<8>>,
     d_store: Signal<Local, Bit>,
+    d_rsvd: Signal<Local, Bits<7>>,
     src_end: Signal<Local, Bits<64>>,
     dst_end: Signal<Local, Bits<64>>,
     axi_end: Signal<Local, Bits<64>>,
@@ -181,7 +197,9 @@ pub struct DmaEngine<
     wr_out_q: DFF<Bits<8>>,
     to_4k: Signal<Local, Bits<32>>,
     chunk: Signal<Local, Bits<32>>,
-    beats_m1: Signal<Local, Bits<32>>,
+    row_m1: Signal<Local, Bits<32>>,
+    to_4k_m1: Signal<Local, Bits<32>>,
+    beats_m1: Signal<Local, Bits<8>>,
     end_row: Signal<Local, Bit>,
     end_plane: Signal<Local, Bit>,
     end_desc: Signal<Local, Bit>,
@@ -189,7 +207,6 @@ pub struct DmaEngine<
     can_load: Signal<Local, Bit>,
     can_store: Signal<Local, Bit>,
     sram_word: Signal<Local, Bits<32>>,
-    burst_info: Signal<Local, Bits<BINFO>>,
 
     // Load path (R -> SRAM writes).
     r_inburst_q: DFF<Bit>,
@@ -208,6 +225,9 @@ pub struct DmaEngine<
     r_axi: Signal<Local, Bits<32>>,
     r_take: Signal<Local, Bit>,
     r_bad: Signal<Local, Bit>,
+    /// R/B response codes, DECERR when the ID is not the one this engine issues (0).
+    r_resp: Signal<Local, Bits<2>>,
+    b_resp: Signal<Local, Bits<2>>,
     sp_send: Signal<Local, Bit>,
     sp_free: Signal<Local, Bit>,
 
@@ -235,6 +255,9 @@ pub struct DmaEngine<
 
     // SRAM arbitration and responses.
     rr_q: DFF<Bit>,
+    /// A request was offered and not taken: the grant holds (the SRAM request is a stream).
+    hold_q: DFF<Bit>,
+    hold_st_q: DFF<Bit>,
     grant_ld: Signal<Local, Bit>,
     grant_st: Signal<Local, Bit>,
     rsp_go: Signal<Local, Bit>,
@@ -256,6 +279,8 @@ pub struct DmaEngine<
     cnt_busy_q: DFF<Bits<32>>,
     cnt_stall_q: DFF<Bits<32>>,
     busy: Signal<Local, Bit>,
+    /// Something of an earlier descriptor is still in flight (bursts, SRAM requests, beats).
+    inflight: Signal<Local, Bit>,
 
     // Typed constants.
     k_beat_mask: Constant<Bits<32>>,
@@ -264,11 +289,13 @@ pub struct DmaEngine<
     k_ratio: Constant<Bits<4>>,
     k_ratio_shift: Constant<Bits<12>>,
     k_two: Constant<Bits<8>>,
-    k_code_sram: Constant<Bits<8>>,
-    k_one1: Constant<Bits<1>>,
+    k_code_sram: Constant<Bits<48>>,
+    k_one_tag: Constant<Bits<TAG>>,
+    k_decerr: Constant<Bits<2>>,
+    k_255: Constant<Bits<32>>,
+    k_one32: Constant<Bits<32>>,
     k_wmask_all: Constant<Bits<M>>,
     k_wstrb_all: Constant<Bits<DS>>,
-    k_max_burst: Constant<Bits<32>>,
     k_4k: Constant<Bits<32>>,
     k_4k_mask: Constant<Bits<32>>,
     k_axi_limit: Constant<Bits<64>>,
@@ -278,6 +305,16 @@ pub struct DmaEngine<
     k_beat_bytes: Constant<Bits<32>>,
     k_shift_w: Constant<Bits<32>>,
     k_shift_top: Constant<Bits<32>>,
+    k_zero48: Constant<Bits<48>>,
+    k_zero_tag: Constant<Bits<TAG>>,
+    k_zero8: Constant<Bits<8>>,
+    k_one12: Constant<Bits<12>>,
+    k_one4: Constant<Bits<4>>,
+    // Casts take plain signals (rust-hdl writes a cast of an expression as a mask the lint rejects).
+    sp_final: Signal<Local, Bit>,
+    ld_code: Signal<Local, Bits<8>>,
+    st_code: Signal<Local, Bits<8>>,
+    tag_fault: Signal<Local, Bits<32>>,
     _ratio: usize,
 }
 
@@ -391,6 +428,7 @@ impl<
             d_planes: Default::default(),
             d_id: Default::default(),
             d_store: Default::default(),
+            d_rsvd: Default::default(),
             src_end: Default::default(),
             dst_end: Default::default(),
             axi_end: Default::default(),
@@ -420,6 +458,8 @@ impl<
             to_4k: Default::default(),
             chunk: Default::default(),
             beats_m1: Default::default(),
+            row_m1: Default::default(),
+            to_4k_m1: Default::default(),
             end_row: Default::default(),
             end_plane: Default::default(),
             end_desc: Default::default(),
@@ -427,7 +467,6 @@ impl<
             can_load: Default::default(),
             can_store: Default::default(),
             sram_word: Default::default(),
-            burst_info: Default::default(),
             r_inburst_q: Default::default(),
             r_word_q: Default::default(),
             r_axi_q: Default::default(),
@@ -444,6 +483,8 @@ impl<
             r_axi: Default::default(),
             r_take: Default::default(),
             r_bad: Default::default(),
+            r_resp: Default::default(),
+            b_resp: Default::default(),
             sp_send: Default::default(),
             sp_free: Default::default(),
             sg_active_q: Default::default(),
@@ -467,6 +508,8 @@ impl<
             w_go: Default::default(),
             w_mask: Default::default(),
             rr_q: Default::default(),
+            hold_q: Default::default(),
+            hold_st_q: Default::default(),
             grant_ld: Default::default(),
             grant_st: Default::default(),
             rsp_go: Default::default(),
@@ -484,17 +527,20 @@ impl<
             cnt_busy_q: Default::default(),
             cnt_stall_q: Default::default(),
             busy: Default::default(),
+            inflight: Default::default(),
             k_beat_mask: Constant::new(bits::<32>(beat - 1)),
             k_beat_shift: Constant::new(bits::<32>(beat.trailing_zeros() as u64)),
             k_word_shift: Constant::new(bits::<32>((W / 8).trailing_zeros() as u64)),
             k_ratio: Constant::new(bits::<4>(ratio as u64)),
             k_ratio_shift: Constant::new(bits::<12>(ratio.trailing_zeros() as u64)),
             k_two: Constant::new(bits::<8>(2)),
-            k_code_sram: Constant::new(bits::<8>(6)),
-            k_one1: Constant::new(bits::<1>(1)),
+            k_code_sram: Constant::new(bits::<48>(6 << 8)),
+            k_one_tag: Constant::new(Bits::<TAG>::from(1u64)),
+            k_decerr: Constant::new(bits::<2>(3)),
+            k_255: Constant::new(bits::<32>(255)),
+            k_one32: Constant::new(bits::<32>(1)),
             k_wmask_all: Constant::new(bits::<M>(((1u128 << M) - 1) as u64)),
             k_wstrb_all: Constant::new(bits::<DS>(((1u128 << DS) - 1) as u64)),
-            k_max_burst: Constant::new(bits::<32>(256 * beat)),
             k_4k: Constant::new(bits::<32>(4096)),
             k_4k_mask: Constant::new(bits::<32>(4095)),
             k_axi_limit: Constant::new(bits::<64>(1u64 << axi_addr_bits)),
@@ -504,6 +550,15 @@ impl<
             k_beat_bytes: Constant::new(bits::<32>(beat)),
             k_shift_w: Constant::new(bits::<32>(W as u64)),
             k_shift_top: Constant::new(bits::<32>((D - W) as u64)),
+            k_zero48: Constant::new(bits::<48>(0)),
+            k_zero_tag: Constant::new(Bits::<TAG>::default()),
+            k_zero8: Constant::new(bits::<8>(0)),
+            k_one12: Constant::new(bits::<12>(1)),
+            k_one4: Constant::new(bits::<4>(1)),
+            sp_final: Default::default(),
+            ld_code: Default::default(),
+            st_code: Default::default(),
+            tag_fault: Default::default(),
             _ratio: ratio,
         }
     }
@@ -574,6 +629,8 @@ impl<
             ss_seq_q,
             ss_fault_q,
             rr_q,
+            hold_q,
+            hold_st_q,
             ld_sram_err_q,
             ld_sram_fault_q,
             cnt_rd_q,
@@ -602,7 +659,7 @@ impl<
         // ---- Defaults.
         self.desc_q.downstream.ready.next = false;
         self.status_q.upstream.valid.next = false;
-        self.status_q.upstream.data.next = 0.into();
+        self.status_q.upstream.data.next = self.k_zero48.val();
         self.ar_skid.upstream.valid.next = false;
         self.aw_skid.upstream.valid.next = false;
         self.rinfo_q.upstream.valid.next = false;
@@ -610,7 +667,7 @@ impl<
         self.wlen_q.upstream.valid.next = false;
         self.binfo_q.upstream.valid.next = false;
         self.tag_q.upstream.valid.next = false;
-        self.tag_q.upstream.data.next = 0.into();
+        self.tag_q.upstream.data.next = self.k_zero_tag.val();
         self.wbeat_q.upstream.valid.next = false;
         self.wbad_q.upstream.valid.next = false;
         self.rinfo_q.downstream.ready.next = false;
@@ -660,6 +717,7 @@ impl<
         self.d_planes.next = self.desc_q.downstream.data.val().get_bits::<16>(224);
         self.d_id.next = self.desc_q.downstream.data.val().get_bits::<8>(240);
         self.d_store.next = self.desc_q.downstream.data.val().get_bit(248);
+        self.d_rsvd.next = self.desc_q.downstream.data.val().get_bits::<7>(249);
         self.mul_sr_lo.a.next = self.d_rows.val() - 1;
         self.mul_sr_hi.a.next = self.d_rows.val() - 1;
         self.mul_dr_lo.a.next = self.d_rows.val() - 1;
@@ -695,7 +753,7 @@ impl<
             self.axi_end.next = self.src_end.val();
             self.sram_end.next = self.dst_end.val();
         }
-        self.d_code.next = 0.into();
+        self.d_code.next = self.k_zero8.val();
         if (self.axi_end.val() > self.k_axi_limit.val())
             | (self.sram_end.val() > self.k_sram_limit.val())
         {
@@ -716,17 +774,25 @@ impl<
         if (self.d_row_bytes.val() == 0) | (self.d_rows.val() == 0) | (self.d_planes.val() == 0) {
             self.d_code.next = 1.into();
         }
+        if self.d_rsvd.val() != 0 {
+            self.d_code.next = 7.into();
+        }
 
         // ---- Issuer: one legal burst per cycle.
         self.to_4k.next = self.k_4k.val() - (self.axi_cur_q.q.val() & self.k_4k_mask.val());
-        self.chunk.next = self.row_left_q.q.val();
-        if self.to_4k.val() < self.chunk.val() {
-            self.chunk.next = self.to_4k.val();
+        // Burst length - 1 = min(row, 4 KiB, 256 beats) - 1, compared at full width (every bit is read).
+        self.row_m1.next =
+            (self.row_left_q.q.val() - self.k_beat_bytes.val()) >> self.k_beat_shift.val();
+        self.to_4k_m1.next = (self.to_4k.val() - self.k_beat_bytes.val()) >> self.k_beat_shift.val();
+        self.beats_m1.next = self.k_255.val().get_bits::<8>(0);
+        if self.to_4k_m1.val() < self.k_255.val() {
+            self.beats_m1.next = self.to_4k_m1.val().get_bits::<8>(0);
         }
-        if self.k_max_burst.val() < self.chunk.val() {
-            self.chunk.next = self.k_max_burst.val();
+        if self.row_m1.val() < bit_cast::<32, 8>(self.beats_m1.val()) {
+            self.beats_m1.next = self.row_m1.val().get_bits::<8>(0);
         }
-        self.beats_m1.next = (self.chunk.val() >> self.k_beat_shift.val()) - 1;
+        self.chunk.next =
+            (bit_cast::<32, 8>(self.beats_m1.val()) + self.k_one32.val()) << self.k_beat_shift.val();
         self.end_row.next = self.chunk.val() == self.row_left_q.q.val();
         self.end_plane.next = self.end_row.val() & (self.rows_left_q.q.val() == 1);
         self.end_desc.next = self.end_plane.val() & (self.planes_left_q.q.val() == 1);
@@ -743,22 +809,23 @@ impl<
             & ((self.store_q.q.val() & self.can_store.val())
                 | (!self.store_q.q.val() & self.can_load.val()));
         self.ar_skid.upstream.data.next = bit_cast::<40, 32>(self.axi_cur_q.q.val())
-            | (bit_cast::<40, 8>(self.beats_m1.val().get_bits::<8>(0)) << 32);
+            | (bit_cast::<40, 8>(self.beats_m1.val()) << 32);
         self.aw_skid.upstream.data.next = bit_cast::<40, 32>(self.axi_cur_q.q.val())
-            | (bit_cast::<40, 8>(self.beats_m1.val().get_bits::<8>(0)) << 32);
+            | (bit_cast::<40, 8>(self.beats_m1.val()) << 32);
         self.rinfo_q.upstream.data.next = bit_cast::<RINFO, 8>(self.id_q.q.val())
             | (bit_cast::<RINFO, 1>(self.end_desc.val().into()) << 8)
             | (bit_cast::<RINFO, 32>(self.axi_cur_q.q.val()) << 9)
             | (bit_cast::<RINFO, 32>(self.sram_word.val()) << 41);
-        self.burst_info.next = bit_cast::<BINFO, 8>(self.beats_m1.val().get_bits::<8>(0)) << 32
-            | (bit_cast::<BINFO, 1>(self.end_desc.val().into()) << 40)
-            | (bit_cast::<BINFO, 8>(self.id_q.q.val()) << 41)
-            | (bit_cast::<BINFO, 2>(self.seq_q.q.val()) << 49);
-        self.sreq_q.upstream.data.next =
-            self.burst_info.val() | bit_cast::<BINFO, 32>(self.sram_word.val());
-        self.wlen_q.upstream.data.next = self.burst_info.val();
-        self.binfo_q.upstream.data.next =
-            self.burst_info.val() | bit_cast::<BINFO, 32>(self.axi_cur_q.q.val());
+        self.sreq_q.upstream.data.next = bit_cast::<SREQ, 32>(self.sram_word.val())
+            | (bit_cast::<SREQ, 8>(self.beats_m1.val()) << 32)
+            | (bit_cast::<SREQ, 2>(self.seq_q.q.val()) << 40);
+        self.wlen_q.upstream.data.next = bit_cast::<WLEN, 8>(self.beats_m1.val())
+            | (bit_cast::<WLEN, 1>(self.end_desc.val().into()) << 8)
+            | (bit_cast::<WLEN, 2>(self.seq_q.q.val()) << 9);
+        self.binfo_q.upstream.data.next = bit_cast::<BINFO, 32>(self.axi_cur_q.q.val())
+            | (bit_cast::<BINFO, 1>(self.end_desc.val().into()) << 32)
+            | (bit_cast::<BINFO, 8>(self.id_q.q.val()) << 33)
+            | (bit_cast::<BINFO, 2>(self.seq_q.q.val()) << 41);
         if self.issue.val() {
             if self.store_q.q.val() {
                 self.aw_skid.upstream.valid.next = true;
@@ -806,13 +873,24 @@ impl<
         }
 
         // ---- Dispatcher: take the queue head when the issuer is free (rejects need only the status FIFO).
+        // A descriptor of the other direction waits until the engine has drained: loads write the SRAM that
+        // stores read, and AXI4 orders nothing between its read and write channels, so without this fence a
+        // store could read SRAM words an earlier load has not written yet (or a load overtake a store).
+        self.inflight.next = (self.rd_out_q.q.val() != 0)
+            | (self.wr_out_q.q.val() != 0)
+            | self.tag_q.downstream.valid.val()
+            | (self.sp_left_q.q.val() != 0)
+            | self.sg_active_q.q.val()
+            | self.wbeat_q.downstream.valid.val();
         if self.desc_q.downstream.valid.val() {
             if self.d_code.val() != 0 {
                 if self.status_q.upstream.ready.val() {
                     self.st_reject.next = true;
                     self.desc_q.downstream.ready.next = true;
                 }
-            } else if !self.active_q.q.val() {
+            } else if !self.active_q.q.val()
+                & ((self.d_store.val() == self.store_q.q.val()) | !self.inflight.val())
+            {
                 self.desc_q.downstream.ready.next = true;
                 self.active_q.d.next = true;
                 self.store_q.d.next = self.d_store.val();
@@ -848,6 +926,7 @@ impl<
             }
         }
 
+        self.sp_final.next = self.sp_last_q.q.val() & (self.sp_left_q.q.val() == 1);
         // ---- SRAM request arbitration: load writes vs store reads, 1-bit round robin.
         self.sp_send.next = false;
         self.sg_send.next = false;
@@ -861,15 +940,17 @@ impl<
         if self.sg_active_q.q.val() & !self.grant_ld.val() {
             self.grant_st.next = true;
         }
+        if self.hold_q.q.val() {
+            self.grant_ld.next = !self.hold_st_q.q.val();
+            self.grant_st.next = self.hold_st_q.q.val();
+        }
         // The load path's last word of a descriptor carries the status ingredients in its tag.
         if self.grant_ld.val() {
             self.sram_req_valid.next = self.tag_q.upstream.ready.val();
             self.sram_req_addr.next = self.sp_addr_q.q.val();
             self.sram_req_write.next = !self.sp_drop_q.q.val();
-            self.tag_q.upstream.data.next = bit_cast::<TAG, 1>(self.k_one1.val())
-                | (bit_cast::<TAG, 1>(
-                    (self.sp_last_q.q.val() & (self.sp_left_q.q.val() == 1)).into(),
-                ) << 1)
+            self.tag_q.upstream.data.next = self.k_one_tag.val()
+                | (bit_cast::<TAG, 1>(self.sp_final.val().into()) << 1)
                 | (bit_cast::<TAG, 1>(self.ld_err_q.q.val().into()) << 2)
                 | (bit_cast::<TAG, 2>(self.ld_resp_q.q.val()) << 3)
                 | (bit_cast::<TAG, 32>(self.sp_addr_q.q.val()) << 5)
@@ -893,6 +974,8 @@ impl<
             self.tag_q.upstream.valid.next = true;
             self.rr_q.d.next = self.sp_send.val();
         }
+        self.hold_q.d.next = self.sram_req_valid.val() & !self.sram_req_ready.val();
+        self.hold_st_q.d.next = self.grant_st.val();
 
         // ---- Load path: R beats into the splitter (one beat, D/W SRAM words).
         self.sp_free.next =
@@ -913,7 +996,11 @@ impl<
                 self.ld_err_q.d.next = false;
             }
         }
-        self.r_bad.next = self.axi_rresp.val() != 0;
+        self.r_resp.next = self.axi_rresp.val();
+        if self.axi_rid.val() != 0 {
+            self.r_resp.next = self.k_decerr.val();
+        }
+        self.r_bad.next = self.r_resp.val() != 0;
         if self.r_take.val() {
             self.sp_beat_q.d.next = self.axi_rdata.val();
             self.sp_left_q.d.next = self.k_ratio.val();
@@ -931,7 +1018,7 @@ impl<
                 & !(self.ld_err_q.q.val() & !(self.sp_last_q.q.val() & self.sp_send.val()))
             {
                 self.ld_err_q.d.next = true;
-                self.ld_resp_q.d.next = self.axi_rresp.val();
+                self.ld_resp_q.d.next = self.r_resp.val();
                 self.ld_fault_q.d.next = self.r_axi.val();
             }
             if self.axi_rlast.val() {
@@ -945,9 +1032,10 @@ impl<
             self.sg_active_q.d.next = true;
             self.sg_addr_q.d.next = self.sreq_q.downstream.data.val().get_bits::<32>(0);
             self.sg_left_q.d.next =
-                (bit_cast::<12, 8>(self.sreq_q.downstream.data.val().get_bits::<8>(32)) + 1)
+                (bit_cast::<12, 8>(self.sreq_q.downstream.data.val().get_bits::<8>(32))
+                    + self.k_one12.val())
                     << self.k_ratio_shift.val();
-            self.sg_seq_q.d.next = self.sreq_q.downstream.data.val().get_bits::<2>(49);
+            self.sg_seq_q.d.next = self.sreq_q.downstream.data.val().get_bits::<2>(40);
         }
         if self.sg_send.val() {
             self.sg_addr_q.d.next = self.sg_addr_q.q.val() + 1;
@@ -960,7 +1048,7 @@ impl<
         // ---- SRAM responses: tag FIFO head says whose response it is.
         self.tag_load.next = self.tag_q.downstream.data.val().get_bit(0);
         self.tag_last.next = self.tag_q.downstream.data.val().get_bit(1);
-        self.pk_push.next = self.pk_cnt_q.q.val() + 1 == self.k_ratio.val();
+        self.pk_push.next = (self.pk_cnt_q.q.val() + self.k_one4.val()) == self.k_ratio.val();
         self.rsp_go.next = false;
         if self.tag_q.downstream.valid.val() & self.sram_rsp_valid.val() {
             if self.tag_load.val() {
@@ -1016,10 +1104,10 @@ impl<
 
         // ---- W channel: beats from the packer, burst lengths from wlen.
         self.w_mask.next = self.w_abort_q.q.val()
-            | self.wbad_q.downstream.data.val().get_bit(0)
+            | self.wbad_q.downstream.data.val().any()
             | (self.b_abort_q.q.val()
                 & (self.b_abort_seq_q.q.val()
-                    == self.wlen_q.downstream.data.val().get_bits::<2>(49)));
+                    == self.wlen_q.downstream.data.val().get_bits::<2>(9)));
         self.axi_wvalid.next =
             self.wbeat_q.downstream.valid.val() & self.wlen_q.downstream.valid.val();
         self.axi_wdata.next = self.wbeat_q.downstream.data.val();
@@ -1028,7 +1116,7 @@ impl<
             self.axi_wstrb.next = 0.into();
         }
         self.axi_wlast.next =
-            self.w_beat_q.q.val() == self.wlen_q.downstream.data.val().get_bits::<8>(32);
+            self.w_beat_q.q.val() == self.wlen_q.downstream.data.val().get_bits::<8>(0);
         self.w_go.next = self.axi_wvalid.val() & self.axi_wready.val();
         if self.w_go.val() {
             self.wbeat_q.downstream.ready.next = true;
@@ -1040,16 +1128,20 @@ impl<
             if self.axi_wlast.val() {
                 self.w_beat_q.d.next = 0.into();
                 self.wlen_q.downstream.ready.next = true;
-                if self.wlen_q.downstream.data.val().get_bit(40) {
+                if self.wlen_q.downstream.data.val().get_bit(8) {
                     self.w_abort_q.d.next = false;
                 }
             }
         }
 
         // ---- B channel: the last burst of a descriptor posts its status.
+        self.b_resp.next = self.axi_bresp.val();
+        if self.axi_bid.val() != 0 {
+            self.b_resp.next = self.k_decerr.val();
+        }
         self.b_go.next = false;
         if self.axi_bvalid.val() & self.binfo_q.downstream.valid.val() {
-            if self.binfo_q.downstream.data.val().get_bit(40) {
+            if self.binfo_q.downstream.data.val().get_bit(32) {
                 if self.status_q.upstream.ready.val() & !self.st_reject.val() & !self.st_load.val()
                 {
                     self.b_go.next = true;
@@ -1062,26 +1154,34 @@ impl<
         self.axi_bready.next = self.b_go.val();
         self.binfo_q.downstream.ready.next = self.b_go.val();
         if self.b_go.val() {
-            if (self.axi_bresp.val() != 0) & !self.st_err_q.q.val() {
+            if (self.b_resp.val() != 0) & !self.st_err_q.q.val() {
                 self.st_err_q.d.next = true;
-                self.st_resp_q.d.next = self.axi_bresp.val();
+                self.st_resp_q.d.next = self.b_resp.val();
                 self.st_fault_q.d.next = self.binfo_q.downstream.data.val().get_bits::<32>(0);
                 self.b_abort_q.d.next = true;
-                self.b_abort_seq_q.d.next = self.binfo_q.downstream.data.val().get_bits::<2>(49);
+                self.b_abort_seq_q.d.next = self.binfo_q.downstream.data.val().get_bits::<2>(41);
             }
-            if self.binfo_q.downstream.data.val().get_bit(40) {
+            if self.binfo_q.downstream.data.val().get_bit(32) {
                 self.st_err_q.d.next = false;
                 self.b_abort_q.d.next = false;
                 if self.ss_err_q.q.val()
                     & (self.ss_seq_q.q.val()
-                        == self.binfo_q.downstream.data.val().get_bits::<2>(49))
+                        == self.binfo_q.downstream.data.val().get_bits::<2>(41))
                 {
                     self.ss_err_q.d.next = false;
                 }
             }
         }
 
-        // ---- Status words.
+        // ---- Status words. AXI codes: 4 + resp - 2 (SLVERR 4, DECERR 5).
+        self.ld_code.next =
+            bit_cast::<8, 2>(self.tag_q.downstream.data.val().get_bits::<2>(3)) + self.k_two.val();
+        self.st_code.next = bit_cast::<8, 2>(self.b_resp.val()) + self.k_two.val();
+        if self.st_err_q.q.val() {
+            self.st_code.next = bit_cast::<8, 2>(self.st_resp_q.q.val()) + self.k_two.val();
+        }
+        self.tag_fault.next =
+            self.tag_q.downstream.data.val().get_bits::<32>(5) << self.k_word_shift.val();
         if self.st_reject.val() {
             self.status_q.upstream.valid.next = true;
             self.status_q.upstream.data.next =
@@ -1093,25 +1193,19 @@ impl<
             if self.tag_q.downstream.data.val().get_bit(2) {
                 self.status_q.upstream.data.next =
                     bit_cast::<48, 8>(self.tag_q.downstream.data.val().get_bits::<8>(69))
-                        | (bit_cast::<48, 8>(
-                            bit_cast::<8, 2>(self.tag_q.downstream.data.val().get_bits::<2>(3))
-                                + self.k_two.val(),
-                        ) << 8)
+                        | (bit_cast::<48, 8>(self.ld_code.val()) << 8)
                         | (bit_cast::<48, 32>(self.tag_q.downstream.data.val().get_bits::<32>(37))
                             << 16);
             } else if self.ld_sram_err_q.q.val() | self.sram_rsp_error.val() {
                 self.status_q.upstream.data.next =
                     bit_cast::<48, 8>(self.tag_q.downstream.data.val().get_bits::<8>(69))
-                        | (bit_cast::<48, 8>(self.k_code_sram.val()) << 8);
+                        | self.k_code_sram.val();
                 if self.ld_sram_err_q.q.val() {
                     self.status_q.upstream.data.next = self.status_q.upstream.data.val()
                         | (bit_cast::<48, 32>(self.ld_sram_fault_q.q.val()) << 16);
                 } else {
                     self.status_q.upstream.data.next = self.status_q.upstream.data.val()
-                        | (bit_cast::<48, 32>(
-                            self.tag_q.downstream.data.val().get_bits::<32>(5)
-                                << self.k_word_shift.val(),
-                        ) << 16);
+                        | (bit_cast::<48, 32>(self.tag_fault.val()) << 16);
                 }
             } else {
                 self.status_q.upstream.data.next =
@@ -1121,28 +1215,24 @@ impl<
         if self.st_store.val() {
             self.status_q.upstream.valid.next = true;
             self.status_q.upstream.data.next =
-                bit_cast::<48, 8>(self.binfo_q.downstream.data.val().get_bits::<8>(41));
-            if self.st_err_q.q.val() | (self.axi_bresp.val() != 0) {
+                bit_cast::<48, 8>(self.binfo_q.downstream.data.val().get_bits::<8>(33));
+            if self.st_err_q.q.val() | (self.b_resp.val() != 0) {
                 if self.st_err_q.q.val() {
                     self.status_q.upstream.data.next = self.status_q.upstream.data.val()
-                        | (bit_cast::<48, 8>(
-                            bit_cast::<8, 2>(self.st_resp_q.q.val()) + self.k_two.val(),
-                        ) << 8)
+                        | (bit_cast::<48, 8>(self.st_code.val()) << 8)
                         | (bit_cast::<48, 32>(self.st_fault_q.q.val()) << 16);
                 } else {
                     self.status_q.upstream.data.next = self.status_q.upstream.data.val()
-                        | (bit_cast::<48, 8>(
-                            bit_cast::<8, 2>(self.axi_bresp.val()) + self.k_two.val(),
-                        ) << 8)
+                        | (bit_cast::<48, 8>(self.st_code.val()) << 8)
                         | (bit_cast::<48, 32>(
                             self.binfo_q.downstream.data.val().get_bits::<32>(0),
                         ) << 16);
                 }
             } else if self.ss_err_q.q.val()
-                & (self.ss_seq_q.q.val() == self.binfo_q.downstream.data.val().get_bits::<2>(49))
+                & (self.ss_seq_q.q.val() == self.binfo_q.downstream.data.val().get_bits::<2>(41))
             {
                 self.status_q.upstream.data.next = self.status_q.upstream.data.val()
-                    | (bit_cast::<48, 8>(self.k_code_sram.val()) << 8)
+                    | self.k_code_sram.val()
                     | (bit_cast::<48, 32>(self.ss_fault_q.q.val()) << 16);
             }
         }
@@ -1212,6 +1302,7 @@ impl<
             self.ss_err_q.d.next = false;
             self.ld_sram_err_q.d.next = false;
             self.rr_q.d.next = false;
+            self.hold_q.d.next = false;
             self.cnt_rd_q.d.next = 0.into();
             self.cnt_wr_q.d.next = 0.into();
             self.cnt_busy_q.d.next = 0.into();

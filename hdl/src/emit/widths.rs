@@ -175,7 +175,9 @@ fn fix_casts(body: &mut Vec<Token>) -> usize {
             let Some((w, mask)) = sized_literal(t(p + 1)) else {
                 continue;
             };
-            if w == 0 || w >= 128 || mask != (1u128 << w) - 1 {
+            // Masks up to 128 bits (u128); a 128-bit mask is all ones.
+            let full = if w == 128 { u128::MAX } else { (1u128 << w.min(127)) - 1 };
+            if w == 0 || w > 128 || mask != full {
                 continue;
             }
             // Find the `(` matching the `)` before `&`, and require a second `(` right before it.
@@ -503,6 +505,16 @@ mod tests {
         assert!(out.contains("o = (x[23+:8]);"), "{out}");
         assert!(out.contains("o = (x[0+:8]);"), "{out}");
         assert!(out.contains("o = {5'b0, x[4+:3]};"), "{out}");
+    }
+
+    #[test]
+    fn casts_to_128_bits_zero_extend() {
+        // rust-hdl's `bit_cast::<128, 64>(x)` (the DMA's `large` packer): a 128-bit all-ones mask.
+        let out = fix("reg [127:0] o; wire [63:0] x; always @(*) begin o = ((x) & 128'hffffffffffffffffffffffffffffffff) << 32'h40; end");
+        assert!(out.contains("{64'b0, x}") && !out.contains("128'hffffffffffffffffffffffffffffffff"), "{out}");
+        // a mask that is not all ones is left alone
+        let out = fix("reg [127:0] o; wire [63:0] x; always @(*) begin o = ((x) & 128'hfffffffffffffffffffffffffffffff0); end");
+        assert!(out.contains("128'hfffffffffffffffffffffffffffffff0"), "{out}");
     }
 
     #[test]
