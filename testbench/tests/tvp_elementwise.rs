@@ -100,15 +100,6 @@ impl Beat {
         bits::insert(&mut p, 6 + 3 * w, &[self.s], 32);
         p
     }
-
-    fn name(&self) -> &'static str {
-        Op::ALL
-            .iter()
-            .find(|o| o.code() == self.code)
-            .map(|o| o.name())
-            .or_else(|| Red::ALL.iter().find(|r| r.code() == self.code).map(|r| r.name()))
-            .unwrap_or("?")
-    }
 }
 
 /// The results the model expects for a stream of beats: one per elementwise beat, one per
@@ -410,6 +401,50 @@ fn tvp_latency_throughput_and_waveform() {
                 "one L-wide operation per cycle plus 2 cycles of latency"
             );
             println!("throughput: 200 beats x 2 lanes in {cycles} cycles");
+
+            // A sum reduction over three beats, then the MX scale of one beat: one result each,
+            // two cycles after its last beat; the beats before produce nothing.
+            sim.reset(reset, 1);
+            let in_last = sim.port("in_last");
+            let (in_s, cnt_out) = (sim.port("in_s"), sim.port("cnt_out"));
+            let script: Vec<(u64, u8, [f32; 2], u64, u64)> = vec![
+                (1, Red::Sum.code(), [1.0, 2.0], 0, 0),
+                (1, Red::Sum.code(), [3.0, 4.0], 0, 0),
+                (1, Red::Sum.code(), [0.5, -0.0], 1, 0),
+                (1, Red::Scale.code(), [448.0, -3.0], 1, 0),
+                (0, 0, [0.0, 0.0], 0, 0),
+                (0, 0, [0.0, 0.0], 0, 0),
+                (0, 0, [0.0, 0.0], 0, 0),
+            ];
+            println!("| cycle | in_valid | in_op | in_last | in_a (lane1, lane0) | out_valid | out_z lane 0 |");
+            println!("|---|---|---|---|---|---|---|");
+            let mut results = Vec::new();
+            for (t, (v, code, a, last, s)) in script.iter().enumerate() {
+                sim.set(in_valid, *v);
+                sim.set(in_op, *code as u64);
+                sim.set(in_last, *last);
+                sim.set(in_s, *s);
+                sim.set(in_a, f(a[0]) | f(a[1]) << 32);
+                sim.set(out_ready, 1);
+                sim.eval();
+                let (ov, z) = (sim.get(out_valid), sim.get(out_z) & 0xFFFF_FFFF);
+                let name = Red::ALL.iter().find(|r| r.code() == *code).map_or("-", |r| r.name());
+                println!(
+                    "| {t} | {v} | {} | {last} | {:08x} {:08x} | {ov} | {} |",
+                    if *v == 1 { name } else { "-" },
+                    f(a[1]),
+                    f(a[0]),
+                    if ov == 1 { format!("{z:08x}") } else { "-".into() }
+                );
+                if ov == 1 {
+                    results.push((t, z as u32));
+                }
+                sim.step();
+            }
+            let sum = Red::Sum.run(&[1.0f32, 2.0, 3.0, 4.0, 0.5, -0.0].map(|v| v.to_bits()), 2, 0);
+            let word = Red::Scale.run(&[448.0f32, -3.0].map(|v| v.to_bits()), 2, 0);
+            assert_eq!(results, vec![(4, sum), (5, word)], "one result per reduction, 2 cycles after its last beat");
+            assert_eq!(sim.get(cnt_out), 2);
         },
     );
 }
