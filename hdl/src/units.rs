@@ -55,10 +55,18 @@ pub const UNITS: &[Unit] = &[
         present: always,
         emit: crate::ttu::emit_unit,
     },
-    // The TVP (crate::tvp::emit_unit) is simulated bit-exact under Verilator by its own tests, but its
-    // Verilog is not yet clean under `verilator -Wall` (WIDTH warnings from rust-hdl's replace_bit; see
-    // docs/tvp.md). Every file in rtl-out/ must pass the lint, so it joins the registry once it does.
-    Unit { name: "dma", about: "DMA engine: descriptor queue, 3D strided copies AXI4 <-> SRAM, legal bursts, outstanding reads, status, counters", present: always, emit: crate::dma::emit_unit },
+    Unit {
+        name: "tvp",
+        about: "vector processor: tvp.lanes float32 lanes (IEEE add/mul/min/max/compare, exp2/recip/rsqrt), tree reductions, bfloat16 and MX conversions",
+        present: always,
+        emit: crate::tvp::emit_unit,
+    },
+    Unit {
+        name: "dma",
+        about: "DMA engine: descriptor queue, 3D strided copies AXI4 <-> SRAM, legal bursts, outstanding reads, status, counters",
+        present: always,
+        emit: crate::dma::emit_unit,
+    },
     Unit {
         name: "csram",
         about: "cluster SRAM: csram.ports ports, csram.banks word-interleaved banks, round robin per bank, in-order responses, SECDED + fault injection, counters",

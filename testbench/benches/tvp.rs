@@ -1,8 +1,10 @@
 //! TVP benchmark: elementwise results per cycle (goal: L per cycle) and Verilator simulation speed,
-//! for every preset's lane count. Run: `cargo bench -p tessera-testbench --bench tvp`
+//! for every preset's lane count, and the `sum` reduction's elements per cycle (one stream of
+//! 20,000 beats ending with `in_last`). Run: `cargo bench -p tessera-testbench --bench tvp`
 //! (`-- 2` to measure only the 2-lane TVP).
 
 use std::time::Instant;
+use tessera_model::tvp::reduce::Red;
 use tessera_model::tvp::{apply, Op};
 use tessera_testbench::{bits, SimBuilder};
 
@@ -10,7 +12,7 @@ fn main() {
     let only: Option<u32> = std::env::args().skip(1).find_map(|a| a.parse().ok());
     println!("| lanes | op | beats | cycles | results/cycle | cycles/s (Verilator) | build s |");
     println!("|---|---|---|---|---|---|---|");
-    for lanes in [2u32, 4, 8] {
+    for lanes in [2u32, 4, 8, 16] {
         if only.is_some_and(|l| l != lanes) {
             continue;
         }
@@ -29,6 +31,7 @@ fn main() {
             p(&sim, "out_ready"),
             p(&sim, "out_valid"),
         );
+        let in_last = p(&sim, "in_last");
         let (in_op, in_a, in_b, out_z, cnt_out) = (
             p(&sim, "in_op"),
             p(&sim, "in_a"),
@@ -78,5 +81,33 @@ fn main() {
                 cycles as f64 / secs
             );
         }
+        // The sum reduction: 20,000 beats, one result.
+        let beats = 20_000u64;
+        let l = lanes as usize;
+        let x: Vec<u32> = (0..l).map(|i| (0.25f32 * (i + 1) as f32).to_bits()).collect();
+        sim.reset(reset, 1);
+        sim.set(out_ready, 1);
+        sim.set(in_op, Red::Sum.code() as u64);
+        sim.set_wide(in_a, &x);
+        let t = Instant::now();
+        let mut cycles = 0u64;
+        let mut result = None;
+        while result.is_none() {
+            sim.set(in_valid, (cycles < beats) as u64);
+            sim.set(in_last, (cycles + 1 == beats) as u64);
+            if sim.get(out_valid) == 1 {
+                result = Some(bits::truncate(&sim.get_wide(out_z), 32)[0]);
+            }
+            sim.step();
+            cycles += 1;
+        }
+        let secs = t.elapsed().as_secs_f64();
+        let all: Vec<u32> = (0..beats).flat_map(|_| x.clone()).collect();
+        assert_eq!(result, Some(Red::Sum.run(&all, l, 0)), "sum of {lanes} lanes");
+        println!(
+            "| {lanes} | sum (reduction) | {beats} | {cycles} | {:.3} | {:.0} | {build:.1} |",
+            (beats * lanes as u64) as f64 / cycles as f64,
+            cycles as f64 / secs
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! gaps and back-pressure; then the counters.
 
 use rand::Rng;
+use tessera_model::tvp::reduce::Red;
 use tessera_model::tvp::{apply, Op};
 use tessera_testbench::{
     bits, cycle, run_test, Sim, SimBuilder, Stream, StreamDriver, StreamSink, TestRng,
@@ -65,9 +66,11 @@ fn random_f32(rng: &mut TestRng) -> u32 {
     }
 }
 
-/// One beat: opcode, L lanes of a, b, c, and the scalar.
+/// One beat: opcode, end-of-reduction flag, L lanes of a, b, c, and the scalar.
+#[derive(Clone)]
 struct Beat {
-    op: Op,
+    code: u8,
+    last: bool,
     a: Vec<u32>,
     b: Vec<u32>,
     c: Vec<u32>,
@@ -75,22 +78,71 @@ struct Beat {
 }
 
 impl Beat {
+    fn elem(op: Op, a: Vec<u32>, b: Vec<u32>, c: Vec<u32>, s: u32) -> Beat {
+        Beat {
+            code: op.code(),
+            last: false,
+            a,
+            b,
+            c,
+            s,
+        }
+    }
+
     fn payload(&self, lanes: usize) -> Vec<u32> {
         let w = 32 * lanes as u32;
         let mut p = Vec::new();
-        bits::insert(&mut p, 0, &[self.op.code() as u32], 4);
-        bits::insert(&mut p, 4, &self.a, w);
-        bits::insert(&mut p, 4 + w, &self.b, w);
-        bits::insert(&mut p, 4 + 2 * w, &self.c, w);
-        bits::insert(&mut p, 4 + 3 * w, &[self.s], 32);
+        bits::insert(&mut p, 0, &[self.code as u32], 5);
+        bits::insert(&mut p, 5, &[self.last as u32], 1);
+        bits::insert(&mut p, 6, &self.a, w);
+        bits::insert(&mut p, 6 + w, &self.b, w);
+        bits::insert(&mut p, 6 + 2 * w, &self.c, w);
+        bits::insert(&mut p, 6 + 3 * w, &[self.s], 32);
         p
     }
+}
 
-    fn expect(&self) -> Vec<u32> {
-        (0..self.a.len())
-            .map(|i| apply(self.op, self.a[i], self.b[i], self.c[i], self.s))
-            .collect()
+/// The results the model expects for a stream of beats: one per elementwise beat, one per
+/// reduction run (lane 0 = the scalar, other lanes 0), with the beats that produced it.
+fn expected(beats: &[Beat], lanes: usize) -> Vec<(Vec<u32>, String)> {
+    let mut out = Vec::new();
+    let mut run: Vec<u32> = Vec::new();
+    let mut first = 0;
+    for (i, b) in beats.iter().enumerate() {
+        if let Some(op) = Op::ALL.iter().copied().find(|o| o.code() == b.code) {
+            let z = (0..lanes)
+                .map(|l| apply(op, b.a[l], b.b[l], b.c[l], b.s))
+                .collect();
+            let what = format!(
+                "beat {i} {}: a={:08x?} b={:08x?} c={:08x?} s={:#010x}",
+                op.name(),
+                b.a,
+                b.b,
+                b.c,
+                b.s
+            );
+            out.push((z, what));
+        } else {
+            let red = Red::ALL.iter().copied().find(|r| r.code() == b.code).unwrap();
+            if run.is_empty() {
+                first = i;
+            }
+            run.extend(&b.a);
+            if b.last {
+                let mut z = vec![0u32; lanes];
+                z[0] = red.run(&run, lanes, b.s);
+                let what = format!(
+                    "beats {first}..={i} {} (s={:#x}) of {:08x?}",
+                    red.name(),
+                    b.s,
+                    run
+                );
+                out.push((z, what));
+                run.clear();
+            }
+        }
     }
+    out
 }
 
 /// Directed beats (every corner against every corner for each op) and random beats.
@@ -109,25 +161,14 @@ fn beats(lanes: usize, ops: &[Op], random: usize, rng: &mut TestRng) -> Vec<Beat
             let c = (0..lanes)
                 .map(|_| CORNERS[rng.gen_range(0..CORNERS.len())])
                 .collect();
-            out.push(Beat {
-                op,
-                a,
-                b,
-                c,
-                s: CORNERS[rng.gen_range(0..CORNERS.len())],
-            });
+            let s = CORNERS[rng.gen_range(0..CORNERS.len())];
+            out.push(Beat::elem(op, a, b, c, s));
         }
         for _ in 0..random {
             let a = (0..lanes).map(|_| random_f32(rng)).collect();
             let b = (0..lanes).map(|_| random_f32(rng)).collect();
             let c = (0..lanes).map(|_| random_f32(rng)).collect();
-            out.push(Beat {
-                op,
-                a,
-                b,
-                c,
-                s: random_f32(rng),
-            });
+            out.push(Beat::elem(op, a, b, c, random_f32(rng)));
         }
     }
     out
@@ -148,7 +189,7 @@ fn check(
         sim,
         "in_valid",
         "in_ready",
-        &["in_op", "in_a", "in_b", "in_c", "in_s"],
+        &["in_op", "in_last", "in_a", "in_b", "in_c", "in_s"],
     );
     let output = Stream::new(sim, "out_valid", "out_ready", &["out_z"]);
     let mut drv = StreamDriver::new(input, rng).valid_probability(valid_p);
@@ -156,25 +197,29 @@ fn check(
     for b in beats {
         drv.push(b.payload(lanes));
     }
+    let want = expected(beats, lanes);
     let mut n = 0u64;
-    while sink.received().len() < beats.len() {
+    while sink.received().len() < want.len() {
         cycle(sim, &mut [&mut drv, &mut sink]);
         n += 1;
         assert!(
             n < 20 * beats.len() as u64 + 100,
             "timeout: {} of {} results",
             sink.received().len(),
-            beats.len()
+            want.len()
         );
     }
-    for (i, (b, got)) in beats.iter().zip(sink.received()).enumerate() {
-        let want = b.expect();
+    for _ in 0..10 {
+        cycle(sim, &mut [&mut drv, &mut sink]);
+    }
+    assert_eq!(sink.received().len(), want.len(), "extra results");
+    for (i, ((want, what), got)) in want.iter().zip(sink.received()).enumerate() {
         let got = bits::truncate(got, 32 * lanes as u32);
         for l in 0..lanes {
             assert_eq!(
                 got[l], want[l],
-                "beat {i} lane {l}: {}({:#010x}, {:#010x}, c={:#010x}, s={:#010x}) = {:#010x}, model {:#010x}",
-                b.op.name(), b.a[l], b.b[l], b.c[l], b.s, got[l], want[l]
+                "L={lanes}, result {i} lane {l}: {what}: rtl {:#010x}, model {:#010x}",
+                got[l], want[l]
             );
         }
     }
@@ -187,15 +232,20 @@ fn check(
     );
     assert_eq!(
         sim.get(cnt_out),
-        beats.len() as u64,
-        "cnt_out counts delivered beats"
+        want.len() as u64,
+        "cnt_out counts delivered result beats"
     );
 }
 
-/// The 2-lane TVP exactly as `tessera generate` emits it (the `tiny` preset's width).
-fn tvp2() -> SimBuilder {
-    let v = tessera_hdl::tvp::top::emit_named("tvp", 2).expect("emitting the TVP");
+/// The L-lane TVP exactly as `tessera generate` emits it (tiny: 2, small: 4, base: 8, large: 16).
+fn tvp(lanes: u32) -> SimBuilder {
+    let v = tessera_hdl::tvp::top::emit_named("tvp", lanes).expect("emitting the TVP");
     SimBuilder::new("tvp").source("tvp.v", v)
+}
+
+/// The 2-lane TVP (the `tiny` preset's width).
+fn tvp2() -> SimBuilder {
+    tvp(2)
 }
 
 #[test]
@@ -236,13 +286,7 @@ fn tvp_exp2_recip_rsqrt_match_model() {
             let a = (0..2)
                 .map(|_| (rng.gen_range(-170.0f32..140.0)).to_bits())
                 .collect();
-            b.push(Beat {
-                op: Op::Exp2,
-                a,
-                b: vec![0; 2],
-                c: vec![0; 2],
-                s: 0,
-            });
+            b.push(Beat::elem(Op::Exp2, a, vec![0; 2], vec![0; 2], 0));
         }
         check(sim, rng, 2, &b, 0.9, 0.9);
     });
@@ -357,6 +401,255 @@ fn tvp_latency_throughput_and_waveform() {
                 "one L-wide operation per cycle plus 2 cycles of latency"
             );
             println!("throughput: 200 beats x 2 lanes in {cycles} cycles");
+
+            // A sum reduction over three beats, then the MX scale of one beat: one result each,
+            // two cycles after its last beat; the beats before produce nothing.
+            sim.reset(reset, 1);
+            let in_last = sim.port("in_last");
+            let (in_s, cnt_out) = (sim.port("in_s"), sim.port("cnt_out"));
+            let script: Vec<(u64, u8, [f32; 2], u64, u64)> = vec![
+                (1, Red::Sum.code(), [1.0, 2.0], 0, 0),
+                (1, Red::Sum.code(), [3.0, 4.0], 0, 0),
+                (1, Red::Sum.code(), [0.5, -0.0], 1, 0),
+                (1, Red::Scale.code(), [448.0, -3.0], 1, 0),
+                (0, 0, [0.0, 0.0], 0, 0),
+                (0, 0, [0.0, 0.0], 0, 0),
+                (0, 0, [0.0, 0.0], 0, 0),
+            ];
+            println!("| cycle | in_valid | in_op | in_last | in_a (lane1, lane0) | out_valid | out_z lane 0 |");
+            println!("|---|---|---|---|---|---|---|");
+            let mut results = Vec::new();
+            for (t, (v, code, a, last, s)) in script.iter().enumerate() {
+                sim.set(in_valid, *v);
+                sim.set(in_op, *code as u64);
+                sim.set(in_last, *last);
+                sim.set(in_s, *s);
+                sim.set(in_a, f(a[0]) | f(a[1]) << 32);
+                sim.set(out_ready, 1);
+                sim.eval();
+                let (ov, z) = (sim.get(out_valid), sim.get(out_z) & 0xFFFF_FFFF);
+                let name = Red::ALL.iter().find(|r| r.code() == *code).map_or("-", |r| r.name());
+                println!(
+                    "| {t} | {v} | {} | {last} | {:08x} {:08x} | {ov} | {} |",
+                    if *v == 1 { name } else { "-" },
+                    f(a[1]),
+                    f(a[0]),
+                    if ov == 1 { format!("{z:08x}") } else { "-".into() }
+                );
+                if ov == 1 {
+                    results.push((t, z as u32));
+                }
+                sim.step();
+            }
+            let sum = Red::Sum.run(&[1.0f32, 2.0, 3.0, 4.0, 0.5, -0.0].map(|v| v.to_bits()), 2, 0);
+            let word = Red::Scale.run(&[448.0f32, -3.0].map(|v| v.to_bits()), 2, 0);
+            assert_eq!(results, vec![(4, sum), (5, word)], "one result per reduction, 2 cycles after its last beat");
+            assert_eq!(sim.get(cnt_out), 2);
         },
     );
+}
+
+/// A float32 with a bfloat16 rounding corner in its low half (ties to even and odd, just
+/// above and below a half, near the float32 maximum), or any other value.
+fn bf16_corner(rng: &mut TestRng) -> u32 {
+    let low = [0x8000u32, 0x7FFF, 0x8001, 0x0000, 0xFFFF, 0x0001][rng.gen_range(0..6)];
+    match rng.gen_range(0..4) {
+        0 => (rng.gen::<u32>() & 0xFFFF_0000) | low,
+        1 => (0x7F7F_0000 | (rng.gen::<u32>() & 0x8000_0000)) | low,
+        2 => (rng.gen::<u32>() & 0x807F_0000) | low, // subnormals
+        _ => random_f32(rng),
+    }
+}
+
+/// The block word `mxenc` takes, with a scale near the one the value's block would get (so the
+/// codes are not all saturated or zero), or an arbitrary one.
+fn mx_word(a: u32, rng: &mut TestRng) -> u32 {
+    let fmt = rng.gen_range(0u32..8);
+    let ef = ((a >> 23) & 0xFF) as i32;
+    let scale = if rng.gen_bool(0.7) {
+        (ef - 8 + rng.gen_range(-4..6)).clamp(0, 255) as u32
+    } else {
+        [0u32, 1, 126, 127, 254, 255, rng.gen_range(0..256)][rng.gen_range(0..7)]
+    };
+    let zero = rng.gen_bool(0.05) as u32;
+    (rng.gen::<u32>() & 0xFFFE_00F8) | fmt | scale << 8 | zero << 16
+}
+
+/// Conversion beats: tobf16, frombf16, mxdec, mxenc on corners and random values.
+fn conversion_beats(lanes: usize, n: usize, rng: &mut TestRng) -> Vec<Beat> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let z = vec![0u32; lanes];
+        let a: Vec<u32> = (0..lanes).map(|_| bf16_corner(rng)).collect();
+        out.push(Beat::elem(Op::ToBf16, a, z.clone(), z.clone(), 0));
+        let a: Vec<u32> = (0..lanes).map(|_| rng.gen()).collect();
+        out.push(Beat::elem(Op::FromBf16, a, z.clone(), z.clone(), 0));
+        // mxdec: any code (upper bits garbage), scales including 0, 254 and NaN (0xFF).
+        let a: Vec<u32> = (0..lanes).map(|_| rng.gen()).collect();
+        let b: Vec<u32> = (0..lanes)
+            .map(|_| match rng.gen_range(0..4) {
+                0 => [0u32, 1, 126, 127, 128, 253, 254, 255][rng.gen_range(0..8)],
+                _ => rng.gen(),
+            })
+            .collect();
+        out.push(Beat::elem(Op::MxDecode, a, b, z.clone(), rng.gen()));
+        // mxenc: one scalar word per beat, values near it.
+        let a0 = random_f32(rng);
+        let s = mx_word(a0, rng);
+        let a: Vec<u32> = (0..lanes)
+            .map(|_| {
+                if rng.gen_bool(0.5) {
+                    let e = (((a0 >> 23) & 0xFF) as i32 - rng.gen_range(0..12)).max(0) as u32;
+                    (rng.gen::<u32>() & 0x807F_FFFF) | e << 23
+                } else {
+                    random_f32(rng)
+                }
+            })
+            .collect();
+        out.push(Beat::elem(Op::MxEncode, a, z.clone(), z, s));
+    }
+    out
+}
+
+/// The shared quantizer vectors (model/tests/vectors/quantize.jsonl, an independent
+/// implementation of ARCHITECTURE.md 2.2): (format index | rceil << 3, block values).
+fn shared_blocks() -> Vec<(u32, Vec<u32>)> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../model/tests/vectors/quantize.jsonl"
+    );
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let hex = |v: &serde_json::Value| u32::from_str_radix(v.as_str().unwrap(), 16).unwrap();
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let fmt = tessera_model::config::ElemFormat::parse(v["format"].as_str().unwrap())
+                .unwrap();
+            let rceil = (v["scale_rule"].as_str().unwrap() == "rceil") as u32;
+            let x = v["x"].as_array().unwrap().iter().map(hex).collect();
+            (
+                tessera_model::tvp::convert::format_index(fmt) | rceil << 3,
+                x,
+            )
+        })
+        .collect()
+}
+
+/// Split `x` into beats of `lanes` for reduction `red` (the last padded with its identity).
+fn red_beats(red: Red, x: &[u32], lanes: usize, s: u32) -> Vec<Beat> {
+    let chunks: Vec<Vec<u32>> = tessera_model::tvp::reduce::beats(x, lanes, red.pad());
+    let n = chunks.len();
+    chunks
+        .into_iter()
+        .enumerate()
+        .map(|(j, a)| Beat {
+            code: red.code(),
+            last: j + 1 == n,
+            b: vec![0; lanes],
+            c: vec![0; lanes],
+            a,
+            s,
+        })
+        .collect()
+}
+
+/// Reduction runs (sum, rmax, scale) of random lengths with elementwise beats interleaved;
+/// every `scale` block is followed by its `mxenc` pass (the two-pass quantizer).
+fn reduction_beats(lanes: usize, runs: usize, rng: &mut TestRng) -> Vec<Beat> {
+    let blocks = shared_blocks();
+    let mut out = Vec::new();
+    for _ in 0..runs {
+        let red = Red::ALL[rng.gen_range(0..3)];
+        let (s, x) = match red {
+            Red::Scale => {
+                if rng.gen_bool(0.5) {
+                    blocks[rng.gen_range(0..blocks.len())].clone()
+                } else {
+                    let k = [8usize, 16, 32][rng.gen_range(0..3)].max(lanes);
+                    let shift = rng.gen_range(0..40u32);
+                    let x = (0..k)
+                        .map(|_| match rng.gen_range(0..8) {
+                            0 => random_f32(rng),
+                            1 => 0x8000_0000 * rng.gen_range(0..2u32),
+                            _ => (rng.gen::<u32>() & 0x87FF_FFFF)
+                                .wrapping_add((rng.gen_range(0..8u32) + shift) << 23),
+                        })
+                        .collect();
+                    (rng.gen_range(0u32..16), x)
+                }
+            }
+            _ => {
+                let n = rng.gen_range(1..=4 * lanes + 3);
+                let x = (0..n)
+                    .map(|_| {
+                        if rng.gen_bool(0.8) {
+                            rng.gen_range(-1000.0f32..1000.0).to_bits()
+                        } else {
+                            random_f32(rng)
+                        }
+                    })
+                    .collect();
+                (rng.gen(), x)
+            }
+        };
+        for b in red_beats(red, &x, lanes, s) {
+            out.push(b);
+            if rng.gen_bool(0.2) {
+                let a = (0..lanes).map(|_| random_f32(rng)).collect();
+                let bb = (0..lanes).map(|_| random_f32(rng)).collect();
+                out.push(Beat::elem(Op::Add, a, bb, vec![0; lanes], 0));
+            }
+        }
+        if red == Red::Scale {
+            let word = red.run(&x, lanes, s);
+            for a in tessera_model::tvp::reduce::beats(&x, lanes, 0) {
+                out.push(Beat::elem(Op::MxEncode, a, vec![0; lanes], vec![0; lanes], word));
+            }
+        }
+    }
+    out
+}
+
+/// Reductions and conversions on the presets' lane counts (tiny 2, small 4, base 8), with
+/// random gaps and back-pressure.
+#[test]
+fn tvp_reductions_and_conversions_match_model() {
+    for lanes in [2usize, 4, 8] {
+        let name = format!("tvp_reductions_and_conversions_match_model_l{lanes}");
+        run_test(&name, &tvp(lanes as u32), |sim, rng| {
+            let mut b = reduction_beats(lanes, 300, rng);
+            b.extend(conversion_beats(lanes, 600, rng));
+            // Directed: sums that cancel (the order shows), -0 + -0, Inf - Inf, NaN; all-zero block.
+            let dir: [&[f32]; 5] = [
+                &[1.0, 1e8, -1e8, 1.0, 3.0, -3.0, 0.5, 0.25, 1e-45, -1e-45],
+                &[-0.0, -0.0, -0.0],
+                &[f32::INFINITY, 1.0, f32::NEG_INFINITY],
+                &[2.0, f32::NAN, -1.0],
+                &[f32::MAX, f32::MAX, -f32::MAX],
+            ];
+            for x in dir {
+                let x: Vec<u32> = x.iter().map(|v| v.to_bits()).collect();
+                for red in Red::ALL {
+                    b.extend(red_beats(red, &x, lanes, 0));
+                }
+            }
+            check(sim, rng, lanes, &b, 0.7, 0.6);
+        });
+    }
+}
+
+/// The large preset's 16 lanes: every elementwise op on random operands, reductions and
+/// conversions.
+#[test]
+fn tvp_sixteen_lanes_match_model() {
+    run_test("tvp_sixteen_lanes_match_model", &tvp(16), |sim, rng| {
+        let mut b = beats(16, &[], 0, rng);
+        for op in Op::ALL {
+            b.extend(beats(16, &[op], 20, rng).into_iter().rev().take(20));
+        }
+        b.extend(reduction_beats(16, 60, rng));
+        b.extend(conversion_beats(16, 40, rng));
+        check(sim, rng, 16, &b, 0.8, 0.8);
+    });
 }

@@ -60,11 +60,12 @@ pub struct ApproxFront {
     e8: Signal<Local, Bits<8>>,
     m41: Signal<Local, Bits<41>>,
     rsh: Signal<Local, Bits<8>>,
-    lsh: Signal<Local, Bits<8>>,
+    lsh: Signal<Local, Bits<5>>,
     rsh6: Signal<Local, Bits<6>>,
     fix_a: Signal<Local, Bits<41>>,
     inexact: Signal<Local, Bit>,
-    fix_x: Signal<Local, Bits<41>>,
+    fix_x: Signal<Local, Bits<33>>,
+    fa_borrow: Signal<Local, Bit>,
     n12: Signal<Local, Bits<12>>,
     // recip / rsqrt normalization
     f24: Signal<Local, Bits<24>>,
@@ -72,9 +73,9 @@ pub struct ApproxFront {
     s2: Signal<Local, Bits<24>>,
     s3: Signal<Local, Bits<24>>,
     s4: Signal<Local, Bits<24>>,
-    s5: Signal<Local, Bits<24>>,
+    s5: Signal<Local, Bits<23>>,
     lz: Signal<Local, Bits<12>>,
-    mnorm: Signal<Local, Bits<24>>,
+    mnorm: Signal<Local, Bits<23>>,
     eb12: Signal<Local, Bits<12>>,
     pow2: Signal<Local, Bit>,
     odd: Signal<Local, Bit>,
@@ -89,9 +90,10 @@ pub struct ApproxFront {
     k_ff: Constant<Bits<8>>,
     k_one8: Constant<Bits<8>>,
     k_118: Constant<Bits<8>>,
+    k_22_5: Constant<Bits<5>>,
+    k_one33: Constant<Bits<33>>,
     k_63: Constant<Bits<8>>,
     k_ones41: Constant<Bits<41>>,
-    k_zero41: Constant<Bits<41>>,
     k_e00: Constant<Bits<12>>,
     k_1151: Constant<Bits<12>>,
     k_897: Constant<Bits<12>>,
@@ -116,6 +118,9 @@ pub struct ApproxFront {
     k_nan: Constant<Bits<32>>,
     k_inf: Constant<Bits<32>>,
     k_zero: Constant<Bits<32>>,
+    k_msb: Constant<Bits<32>>,
+    k_idx_odd: Constant<Bits<8>>,
+    k_hidden41: Constant<Bits<41>>,
 }
 
 impl Default for ApproxFront {
@@ -147,6 +152,7 @@ impl Default for ApproxFront {
             fix_a: Default::default(),
             inexact: Default::default(),
             fix_x: Default::default(),
+            fa_borrow: Default::default(),
             n12: Default::default(),
             f24: Default::default(),
             s1: Default::default(),
@@ -169,9 +175,10 @@ impl Default for ApproxFront {
             k_ff: k(0xFF),
             k_one8: k(1),
             k_118: k(118),
+            k_22_5: k(22),
+            k_one33: k(1),
             k_63: k(63),
             k_ones41: k((1 << 41) - 1),
-            k_zero41: k(0),
             k_e00: k(0xE00),
             k_1151: k(1151),
             k_897: k(897),
@@ -196,6 +203,9 @@ impl Default for ApproxFront {
             k_nan: k(0x7FC0_0000),
             k_inf: k(0x7F80_0000),
             k_zero: k(0),
+            k_msb: k(0x8000_0000),
+            k_idx_odd: k(0x80),
+            k_hidden41: k(1 << 23),
         }
     }
 }
@@ -214,10 +224,13 @@ impl Logic for ApproxFront {
         if !self.a.val().get_bits::<8>(23).any() {
             self.e8.next = self.k_one8.val();
         }
-        self.m41.next = bit_cast::<41, 23>(self.a.val().get_bits::<23>(0))
-            .replace_bit(23, self.a.val().get_bits::<8>(23).any());
+        self.m41.next = bit_cast::<41, 23>(self.a.val().get_bits::<23>(0));
+        if self.a.val().get_bits::<8>(23).any() {
+            self.m41.next = bit_cast::<41, 23>(self.a.val().get_bits::<23>(0)) | self.k_hidden41.val();
+        }
         self.rsh.next = self.k_118.val() - self.e8.val();
-        self.lsh.next = self.e8.val() - self.k_118.val();
+        // (e8 - 118) mod 32 = (e8 mod 32 - 22) mod 32: only the 5-bit shift is needed.
+        self.lsh.next = self.e8.val().get_bits::<5>(0) - self.k_22_5.val();
         self.rsh6.next = self.rsh.val().get_bits::<6>(0);
         if self.rsh.val() > self.k_63.val() {
             self.rsh6.next = self.k_63.val().get_bits::<6>(0);
@@ -225,20 +238,25 @@ impl Logic for ApproxFront {
         self.fix_a.next = self.m41.val() >> self.rsh6.val();
         self.inexact.next = (self.m41.val() & !(self.k_ones41.val() << self.rsh6.val())).any();
         if self.e8.val() >= self.k_118.val() {
-            self.fix_a.next = self.m41.val() << self.lsh.val().get_bits::<5>(0);
+            self.fix_a.next = self.m41.val() << self.lsh.val();
             self.inexact.next = false;
         }
-        self.fix_x.next = self.fix_a.val();
+        // fix_x = bits 40..8 of the 41-bit fixed-point argument (bits 7..0 are below the
+        // polynomial's d). Negative x: -(A + inexact) = ~(A + inexact - 1), so its high part is
+        // ~A_hi when inexact, else ~(A_hi - borrow) with borrow = (A[7:0] == 0).
+        self.fa_borrow.next = !self.fix_a.val().get_bits::<8>(0).any();
+        self.fix_x.next = self.fix_a.val().get_bits::<33>(8);
         if self.a.val().get_bit(31) {
-            self.fix_x.next = self.k_zero41.val()
-                - self.fix_a.val()
-                - bit_cast::<41, 1>(self.inexact.val().into());
+            self.fix_x.next = !self.fix_a.val().get_bits::<33>(8);
+            if !self.inexact.val() && self.fa_borrow.val() {
+                self.fix_x.next = !(self.fix_a.val().get_bits::<33>(8) - self.k_one33.val());
+            }
         }
-        // n = fix_x[40:32] sign-extended to 12 bits.
-        self.n12.next = bit_cast::<12, 9>(self.fix_x.val().get_bits::<9>(32));
-        if self.fix_x.val().get_bit(40) {
+        // n = fix_x[32:24] (the integer part) sign-extended to 12 bits.
+        self.n12.next = bit_cast::<12, 9>(self.fix_x.val().get_bits::<9>(24));
+        if self.fix_x.val().get_bit(32) {
             self.n12.next =
-                bit_cast::<12, 9>(self.fix_x.val().get_bits::<9>(32)) | self.k_e00.val();
+                bit_cast::<12, 9>(self.fix_x.val().get_bits::<9>(24)) | self.k_e00.val();
         }
 
         // recip / rsqrt: normalize the significand (leading-zero count for subnormals).
@@ -264,13 +282,14 @@ impl Logic for ApproxFront {
             self.s4.next = self.s3.val() << 2;
             self.lz.next = self.lz.val() + self.k_s2.val();
         }
-        self.s5.next = self.s4.val();
+        // The normalized significand without its leading one (bit 23).
+        self.s5.next = self.s4.val().get_bits::<23>(0);
         if !self.s4.val().get_bit(23) {
-            self.s5.next = self.s4.val() << 1;
+            self.s5.next = bit_cast::<23, 22>(self.s4.val().get_bits::<22>(0)) << 1;
             self.lz.next = self.lz.val() + self.k_s1.val();
         }
         // eb12 = unbiased exponent + 1024.
-        self.mnorm.next = self.m41.val().get_bits::<24>(0);
+        self.mnorm.next = self.m41.val().get_bits::<23>(0);
         self.eb12.next = bit_cast::<12, 8>(self.a.val().get_bits::<8>(23)) + self.k_897.val();
         if !self.a.val().get_bits::<8>(23).any() {
             self.mnorm.next = self.s5.val();
@@ -282,8 +301,8 @@ impl Logic for ApproxFront {
         // Table index, polynomial argument and the exponent handed to the rounder.
         self.sign.next = false;
         if self.func.val() == self.k_f_exp2.val() {
-            self.index.next = self.fix_x.val().get_bits::<8>(24);
-            self.d.next = self.fix_x.val().get_bits::<16>(8);
+            self.index.next = self.fix_x.val().get_bits::<8>(16);
+            self.d.next = self.fix_x.val().get_bits::<16>(0);
             self.ebias.next = self.n12.val() + self.k_1151.val();
         } else if self.func.val() == self.k_f_recip.val() {
             self.index.next = bit_cast::<8, 7>(self.mnorm.val().get_bits::<7>(16));
@@ -294,8 +313,11 @@ impl Logic for ApproxFront {
             }
             self.sign.next = self.a.val().get_bit(31);
         } else {
-            self.index.next =
-                bit_cast::<8, 7>(self.mnorm.val().get_bits::<7>(16)).replace_bit(7, self.odd.val());
+            self.index.next = bit_cast::<8, 7>(self.mnorm.val().get_bits::<7>(16));
+            if self.odd.val() {
+                self.index.next =
+                    bit_cast::<8, 7>(self.mnorm.val().get_bits::<7>(16)) | self.k_idx_odd.val();
+            }
             self.d.next = self.mnorm.val().get_bits::<16>(0);
             self.ebias.next = self.k_1662.val() - (self.eb12.val() >> 1);
             if self.pow2.val() && !self.odd.val() {
@@ -359,11 +381,17 @@ impl Logic for ApproxFront {
         } else if self.func.val() == self.k_f_recip.val() {
             if self.is_inf.val() {
                 self.special.next = true;
-                self.special_z.next = self.k_zero.val().replace_bit(31, self.a.val().get_bit(31));
+                self.special_z.next = self.k_zero.val();
+                if self.a.val().get_bit(31) {
+                    self.special_z.next = self.k_zero.val() | self.k_msb.val();
+                }
             }
             if self.is_zero.val() {
                 self.special.next = true;
-                self.special_z.next = self.k_inf.val().replace_bit(31, self.a.val().get_bit(31));
+                self.special_z.next = self.k_inf.val();
+                if self.a.val().get_bit(31) {
+                    self.special_z.next = self.k_inf.val() | self.k_msb.val();
+                }
             }
         } else {
             if self.is_inf.val() {
@@ -376,7 +404,10 @@ impl Logic for ApproxFront {
             }
             if self.is_zero.val() {
                 self.special.next = true;
-                self.special_z.next = self.k_inf.val().replace_bit(31, self.a.val().get_bit(31));
+                self.special_z.next = self.k_inf.val();
+                if self.a.val().get_bit(31) {
+                    self.special_z.next = self.k_inf.val() | self.k_msb.val();
+                }
             }
         }
         if self.is_nan.val() {

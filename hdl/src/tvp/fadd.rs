@@ -52,6 +52,7 @@ pub struct FpAddFront {
     wide_big: Signal<Local, Bits<52>>,
     wide_small: Signal<Local, Bits<52>>,
     shifted: Signal<Local, Bits<52>>,
+    shifted_s: Signal<Local, Bits<52>>,
     sticky: Signal<Local, Bit>,
     sum: Signal<Local, Bits<52>>,
     k_ff: Constant<Bits<8>>,
@@ -64,6 +65,9 @@ pub struct FpAddFront {
     k_nan: Constant<Bits<32>>,
     k_inf: Constant<Bits<32>>,
     k_zero: Constant<Bits<32>>,
+    k_msb: Constant<Bits<32>>,
+    k_one52: Constant<Bits<52>>,
+    k_hidden24: Constant<Bits<24>>,
 }
 
 impl Default for FpAddFront {
@@ -96,6 +100,7 @@ impl Default for FpAddFront {
             wide_big: Default::default(),
             wide_small: Default::default(),
             shifted: Default::default(),
+            shifted_s: Default::default(),
             sticky: Default::default(),
             sum: Default::default(),
             k_ff: Constant::new(0xFFu64.to_bits()),
@@ -108,6 +113,9 @@ impl Default for FpAddFront {
             k_nan: Constant::new(0x7FC0_0000u64.to_bits()),
             k_inf: Constant::new(0x7F80_0000u64.to_bits()),
             k_zero: Constant::new(0u64.to_bits()),
+            k_msb: Constant::new(0x8000_0000u64.to_bits()),
+            k_one52: Constant::new(1u64.to_bits()),
+            k_hidden24: Constant::new((1u64 << 23).to_bits()),
         }
     }
 }
@@ -146,10 +154,14 @@ impl Logic for FpAddFront {
         if !self.smaller.val().get_bits::<8>(23).any() {
             self.e_small.next = self.k_one8.val();
         }
-        self.m_big.next = bit_cast::<24, 23>(self.larger.val().get_bits::<23>(0))
-            .replace_bit(23, self.larger.val().get_bits::<8>(23).any());
-        self.m_small.next = bit_cast::<24, 23>(self.smaller.val().get_bits::<23>(0))
-            .replace_bit(23, self.smaller.val().get_bits::<8>(23).any());
+        self.m_big.next = bit_cast::<24, 23>(self.larger.val().get_bits::<23>(0));
+        if self.larger.val().get_bits::<8>(23).any() {
+            self.m_big.next = bit_cast::<24, 23>(self.larger.val().get_bits::<23>(0)) | self.k_hidden24.val();
+        }
+        self.m_small.next = bit_cast::<24, 23>(self.smaller.val().get_bits::<23>(0));
+        if self.smaller.val().get_bits::<8>(23).any() {
+            self.m_small.next = bit_cast::<24, 23>(self.smaller.val().get_bits::<23>(0)) | self.k_hidden24.val();
+        }
 
         // Align: shift the smaller right by the exponent difference (at most 62: all gone).
         self.diff.next = self.e_big.val() - self.e_small.val();
@@ -164,10 +176,14 @@ impl Logic for FpAddFront {
         self.sticky.next = (self.wide_small.val()
             & !(self.k_ones.val() << (self.d6.val() + self.k_one6.val())))
         .any();
-        self.sum.next = self.wide_big.val() + self.shifted.val().replace_bit(0, self.sticky.val());
+        // The sticky covers bit 0 of `shifted` too, so jamming it is an OR.
+        self.shifted_s.next = self.shifted.val();
+        if self.sticky.val() {
+            self.shifted_s.next = self.shifted.val() | self.k_one52.val();
+        }
+        self.sum.next = self.wide_big.val() + self.shifted_s.val();
         if self.eff_sub.val() {
-            self.sum.next =
-                self.wide_big.val() - self.shifted.val().replace_bit(0, self.sticky.val());
+            self.sum.next = self.wide_big.val() - self.shifted_s.val();
         }
 
         self.sign.next = self.big_sign.val();
@@ -179,18 +195,24 @@ impl Logic for FpAddFront {
         self.special_z.next = self.k_zero.val();
         if !self.sum.val().any() {
             self.special.next = true;
-            self.special_z.next = self
-                .k_zero
-                .val()
-                .replace_bit(31, self.a.val().get_bit(31) && self.b_sign.val());
+            self.special_z.next = self.k_zero.val();
+            if self.a.val().get_bit(31) && self.b_sign.val() {
+                self.special_z.next = self.k_zero.val() | self.k_msb.val();
+            }
         }
         if self.a_inf.val() {
             self.special.next = true;
-            self.special_z.next = self.k_inf.val().replace_bit(31, self.a.val().get_bit(31));
+            self.special_z.next = self.k_inf.val();
+            if self.a.val().get_bit(31) {
+                self.special_z.next = self.k_inf.val() | self.k_msb.val();
+            }
         }
         if self.b_inf.val() {
             self.special.next = true;
-            self.special_z.next = self.k_inf.val().replace_bit(31, self.b_sign.val());
+            self.special_z.next = self.k_inf.val();
+            if self.b_sign.val() {
+                self.special_z.next = self.k_inf.val() | self.k_msb.val();
+            }
         }
         if self.a_nan.val()
             || self.b_nan.val()

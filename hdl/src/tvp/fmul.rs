@@ -50,6 +50,8 @@ pub struct FpMulFront {
     k_nan: Constant<Bits<32>>,
     k_inf: Constant<Bits<32>>,
     k_zero: Constant<Bits<32>>,
+    k_msb: Constant<Bits<32>>,
+    k_hidden24: Constant<Bits<24>>,
 }
 
 impl Default for FpMulFront {
@@ -86,6 +88,8 @@ impl Default for FpMulFront {
             k_nan: Constant::new(0x7FC0_0000u64.to_bits()),
             k_inf: Constant::new(0x7F80_0000u64.to_bits()),
             k_zero: Constant::new(0u64.to_bits()),
+            k_msb: Constant::new(0x8000_0000u64.to_bits()),
+            k_hidden24: Constant::new((1u64 << 23).to_bits()),
         }
     }
 }
@@ -104,10 +108,14 @@ impl Logic for FpMulFront {
         self.a_zero.next = !self.a.val().get_bits::<31>(0).any();
         self.b_zero.next = !self.b.val().get_bits::<31>(0).any();
 
-        self.ma.next = bit_cast::<24, 23>(self.a.val().get_bits::<23>(0))
-            .replace_bit(23, self.a.val().get_bits::<8>(23).any());
-        self.mb.next = bit_cast::<24, 23>(self.b.val().get_bits::<23>(0))
-            .replace_bit(23, self.b.val().get_bits::<8>(23).any());
+        self.ma.next = bit_cast::<24, 23>(self.a.val().get_bits::<23>(0));
+        if self.a.val().get_bits::<8>(23).any() {
+            self.ma.next = bit_cast::<24, 23>(self.a.val().get_bits::<23>(0)) | self.k_hidden24.val();
+        }
+        self.mb.next = bit_cast::<24, 23>(self.b.val().get_bits::<23>(0));
+        if self.b.val().get_bits::<8>(23).any() {
+            self.mb.next = bit_cast::<24, 23>(self.b.val().get_bits::<23>(0)) | self.k_hidden24.val();
+        }
         self.ea.next = self.a.val().get_bits::<8>(23);
         if !self.a.val().get_bits::<8>(23).any() {
             self.ea.next = self.k_one8.val();
@@ -140,11 +148,17 @@ impl Logic for FpMulFront {
         self.special_z.next = self.k_zero.val();
         if self.a_zero.val() || self.b_zero.val() {
             self.special.next = true;
-            self.special_z.next = self.k_zero.val().replace_bit(31, self.sign.val());
+            self.special_z.next = self.k_zero.val();
+            if self.sign.val() {
+                self.special_z.next = self.k_zero.val() | self.k_msb.val();
+            }
         }
         if self.a_inf.val() || self.b_inf.val() {
             self.special.next = true;
-            self.special_z.next = self.k_inf.val().replace_bit(31, self.sign.val());
+            self.special_z.next = self.k_inf.val();
+            if self.sign.val() {
+                self.special_z.next = self.k_inf.val() | self.k_msb.val();
+            }
         }
         if self.a_nan.val()
             || self.b_nan.val()

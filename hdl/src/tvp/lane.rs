@@ -11,8 +11,11 @@
 //! Every register loads when `en` is high (the stall signal of the enclosing pipeline), so the
 //! lane holds its state while the output is back-pressured. Latency 2 cycles from `op`/operands
 //! to `z`. The datapath registers need no reset (validity is tracked by the TVP's valid bits).
-//! Opcodes are `tessera_model::tvp::Op`'s discriminants.
-use super::{ApproxFront, FpAddFront, FpMulFront, FpRound};
+//! Opcodes are `tessera_model::tvp::Op`'s discriminants (5 bits; 24.. are reductions, which
+//! `TvpReduce` computes beside the lanes). Conversions: `tobf16`/`frombf16` and `mxenc`
+//! (`MxEncLane`) are direct results; `mxdec` (`MxDecFront`) goes through the rounder, which
+//! places its exact value and turns overflow into Inf.
+use super::{ApproxFront, FpAddFront, FpMulFront, FpRound, MxDecFront, MxEncLane};
 use rust_hdl::prelude::*;
 use tessera_model::tvp::Op;
 
@@ -24,7 +27,7 @@ pub struct TvpLane {
     /// Advance the pipeline this cycle.
     pub en: Signal<In, Bit>,
     /// Opcode (`Op` as u8).
-    pub op: Signal<In, Bits<4>>,
+    pub op: Signal<In, Bits<5>>,
     /// Operands: `a`, `b`, select condition `c`, scalar `s` of `muls`.
     pub a: Signal<In, Bits<32>>,
     pub b: Signal<In, Bits<32>>,
@@ -35,6 +38,8 @@ pub struct TvpLane {
     add: FpAddFront,
     mul: FpMulFront,
     approx: ApproxFront,
+    mxdec: MxDecFront,
+    mxenc: MxEncLane,
     round: FpRound,
     sign_q: DFF<Bit>,
     ebias_q: DFF<Bits<12>>,
@@ -51,7 +56,12 @@ pub struct TvpLane {
     both_zero: Signal<Local, Bit>,
     direct: Signal<Local, Bit>,
     direct_z: Signal<Local, Bits<32>>,
-    k_op: Vec<Constant<Bits<4>>>,
+    k_op: Vec<Constant<Bits<5>>>,
+    bf_sum: Signal<Local, Bits<16>>,
+    k_bf_half: Constant<Bits<16>>,
+    k_bf_one: Constant<Bits<16>>,
+    k_bf_nan: Constant<Bits<32>>,
+    k_sh16: Constant<Bits<5>>,
     k_ff: Constant<Bits<8>>,
     k_nan: Constant<Bits<32>>,
     k_one: Constant<Bits<32>>,
@@ -76,6 +86,8 @@ impl Default for TvpLane {
             add: Default::default(),
             mul: Default::default(),
             approx: Default::default(),
+            mxdec: Default::default(),
+            mxenc: Default::default(),
             round: Default::default(),
             sign_q: Default::default(),
             ebias_q: Default::default(),
@@ -96,6 +108,11 @@ impl Default for TvpLane {
                 .iter()
                 .map(|o| Constant::new((o.code() as u64).to_bits()))
                 .collect(),
+            bf_sum: Default::default(),
+            k_bf_half: Constant::new(0x8000u64.to_bits()),
+            k_bf_one: Constant::new(1u64.to_bits()),
+            k_bf_nan: Constant::new(0x7FC0u64.to_bits()),
+            k_sh16: Constant::new(16u64.to_bits()),
             k_ff: Constant::new(0xFFu64.to_bits()),
             k_nan: Constant::new(0x7FC0_0000u64.to_bits()),
             k_one: Constant::new(0x3F80_0000u64.to_bits()),
@@ -194,12 +211,43 @@ impl Logic for TvpLane {
         }
         if self.op.val() == self.k_op[9].val() {
             self.direct_z.next = self.b.val();
-            if self.c.val().get_bits::<31>(0).any() {
+            // c is not +-0: with its sign bit forced it differs from -0.
+            if (self.c.val() | self.k_msb.val()) != self.k_msb.val() {
                 self.direct_z.next = self.a.val();
             }
         }
 
-        // Rounded results: add/sub, mul/muls, exp2/recip/rsqrt.
+        // Conversions: bfloat16 (RNE by adding 0x7FFF + lsb, NaN -> 0x7FC0), MX element codes.
+        // RNE: the high half goes up when the low half is above 0x8000, or equal and the high
+        // half is odd (what adding 0x7FFF + lsb and keeping the high half does).
+        self.bf_sum.next = self.a.val().get_bits::<16>(16);
+        if (self.a.val().get_bits::<16>(0) > self.k_bf_half.val())
+            || ((self.a.val().get_bits::<16>(0) == self.k_bf_half.val()) && self.a.val().get_bit(16))
+        {
+            self.bf_sum.next = self.a.val().get_bits::<16>(16) + self.k_bf_one.val();
+        }
+        self.mxenc.a.next = self.a.val();
+        self.mxenc.fmt.next = self.s.val().get_bits::<3>(0);
+        self.mxenc.scale_code.next = self.s.val().get_bits::<8>(8);
+        self.mxenc.zero_block.next = self.s.val().get_bit(16);
+        self.mxdec.code.next = self.a.val().get_bits::<8>(0);
+        self.mxdec.scale.next = self.b.val().get_bits::<8>(0);
+        self.mxdec.fmt.next = self.s.val().get_bits::<3>(0);
+        if self.op.val() == self.k_op[14].val() {
+            self.direct_z.next = bit_cast::<32, 16>(self.bf_sum.val());
+            if self.a_nan.val() {
+                self.direct_z.next = self.k_bf_nan.val();
+            }
+        }
+        if self.op.val() == self.k_op[15].val() {
+            self.direct_z.next =
+                bit_cast::<32, 16>(self.a.val().get_bits::<16>(0)) << self.k_sh16.val();
+        }
+        if self.op.val() == self.k_op[17].val() {
+            self.direct_z.next = bit_cast::<32, 8>(self.mxenc.code.val());
+        }
+
+        // Rounded results: add/sub, mul/muls, exp2/recip/rsqrt, mxdec.
         self.sign_q.d.next = self.sign_q.q.val();
         self.ebias_q.d.next = self.ebias_q.q.val();
         self.mant_q.d.next = self.mant_q.q.val();
@@ -232,6 +280,13 @@ impl Logic for TvpLane {
             {
                 self.direct_q.d.next = self.approx.special.val();
                 self.direct_z_q.d.next = self.approx.special_z.val();
+            }
+            if self.op.val() == self.k_op[16].val() {
+                self.sign_q.d.next = self.mxdec.sign.val();
+                self.ebias_q.d.next = self.mxdec.ebias.val();
+                self.mant_q.d.next = self.mxdec.mant.val();
+                self.direct_q.d.next = self.mxdec.special.val();
+                self.direct_z_q.d.next = self.mxdec.special_z.val();
             }
         }
 

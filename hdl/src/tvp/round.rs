@@ -48,7 +48,6 @@ pub struct FpRound {
     lz: Signal<Local, Bits<12>>,
     normal: Signal<Local, Bit>,
     below: Signal<Local, Bit>,
-    e_unb: Signal<Local, Bits<12>>,
     shl_amt: Signal<Local, Bits<6>>,
     shr_full: Signal<Local, Bits<12>>,
     shr_amt: Signal<Local, Bits<6>>,
@@ -66,6 +65,7 @@ pub struct FpRound {
     k_63: Constant<Bits<12>>,
     k_23: Constant<Bits<6>>,
     k_inf: Constant<Bits<32>>,
+    k_msb: Constant<Bits<32>>,
     k_s32: Constant<Bits<12>>,
     k_s16: Constant<Bits<12>>,
     k_s8: Constant<Bits<12>>,
@@ -92,7 +92,6 @@ impl Default for FpRound {
             lz: Default::default(),
             normal: Default::default(),
             below: Default::default(),
-            e_unb: Default::default(),
             shl_amt: Default::default(),
             shr_full: Default::default(),
             shr_amt: Default::default(),
@@ -110,6 +109,7 @@ impl Default for FpRound {
             k_63: Constant::new(63u64.to_bits()),
             k_23: Constant::new(23u64.to_bits()),
             k_inf: Constant::new(0x7F80_0000u64.to_bits()),
+            k_msb: Constant::new(0x8000_0000u64.to_bits()),
             k_s32: Constant::new(32u64.to_bits()),
             k_s16: Constant::new(16u64.to_bits()),
             k_s8: Constant::new(8u64.to_bits()),
@@ -161,8 +161,8 @@ impl Logic for FpRound {
         // Normal when E >= lz, i.e. ebias >= 1024 + lz.
         self.normal.next = self.ebias.val() >= self.k_1024.val() + self.lz.val();
         self.below.next = self.ebias.val() < self.k_1024.val();
-        self.e_unb.next = self.ebias.val() - self.k_1024.val();
-        self.shl_amt.next = self.e_unb.val().get_bits::<6>(0);
+        // E = ebias - 1024 and 1024 is a multiple of 64: E mod 64 = ebias mod 64.
+        self.shl_amt.next = self.ebias.val().get_bits::<6>(0);
         self.shr_full.next = self.k_1024.val() - self.ebias.val();
         self.shr_amt.next = self.shr_full.val().get_bits::<6>(0);
         if self.shr_full.val() > self.k_63.val() {
@@ -193,6 +193,10 @@ impl Logic for FpRound {
         if self.overflow.val() {
             self.packed_z.next = self.k_inf.val();
         }
-        self.z.next = self.packed_z.val().replace_bit(31, self.sign.val());
+        // packed_z < 2^31, so the sign is an OR (no replace_bit: its Verilog has WIDTH warnings).
+        self.z.next = self.packed_z.val();
+        if self.sign.val() {
+            self.z.next = self.packed_z.val() | self.k_msb.val();
+        }
     }
 }

@@ -15,9 +15,7 @@
 //! Errors against float64 on random data are measured by [`measure`] (`tessera vec --report`)
 //! and bounded in this module's tests; the figures are in `docs/tvp.md`.
 
-use super::approx::{exp2, recip, rsqrt, ulp_error};
-use super::reduce::{max_all, sum};
-use super::{add, mul, sub};
+use super::approx::ulp_error;
 
 /// A composite function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,15 +27,45 @@ pub enum Composite {
     Silu,
 }
 
+/// Something that executes TVP operations on whole vectors: the reference model
+/// ([`ModelExec`]) or the RTL (the CLI's Verilator engine).
+pub trait TvpExec {
+    /// Error of the engine (the model's is `Infallible`).
+    type Error;
+    /// One elementwise operation over vectors (`b`, `c` empty when not read; the scalar `s`).
+    fn op(&mut self, op: super::Op, a: &[u32], b: &[u32], c: &[u32], s: u32)
+        -> Result<Vec<u32>, Self::Error>;
+    /// One reduction over a whole vector (streamed through the lanes in beats).
+    fn reduce(&mut self, red: super::reduce::Red, x: &[u32], s: u32) -> Result<u32, Self::Error>;
+}
+
+/// The reference model as a [`TvpExec`]; `lanes` fixes the order of sums.
+pub struct ModelExec {
+    pub lanes: usize,
+}
+
+impl TvpExec for ModelExec {
+    type Error = std::convert::Infallible;
+    fn op(
+        &mut self,
+        op: super::Op,
+        a: &[u32],
+        b: &[u32],
+        c: &[u32],
+        s: u32,
+    ) -> Result<Vec<u32>, Self::Error> {
+        Ok(super::apply_vec(op, a, b, c, s))
+    }
+    fn reduce(&mut self, red: super::reduce::Red, x: &[u32], s: u32) -> Result<u32, Self::Error> {
+        Ok(red.run(x, self.lanes, s))
+    }
+}
+
 /// epsilon of the normalizations.
 pub const EPS: f32 = 1e-5;
 
 fn c(x: f64) -> u32 {
     (x as f32).to_bits()
-}
-
-fn map(x: &[u32], f: impl Fn(u32) -> u32) -> Vec<u32> {
-    x.iter().map(|&v| f(v)).collect()
 }
 
 impl Composite {
@@ -66,47 +94,81 @@ impl Composite {
         Composite::ALL.iter().copied().find(|c| c.name() == s)
     }
 
-    /// The function through TVP operations (float32 bits in and out).
+    /// The function through TVP operations on the reference model (float32 bits in and out).
     pub fn run(self, x: &[u32], lanes: usize) -> Vec<u32> {
+        self.run_on(&mut ModelExec { lanes }, x)
+            .expect("the model executor cannot fail")
+    }
+
+    /// The function as a sequence of TVP operations issued to `exec` (the model, or the RTL
+    /// under Verilator in `tessera vec --engine rtl`): the one definition of each composite.
+    pub fn run_on<E: TvpExec>(self, exec: &mut E, x: &[u32]) -> Result<Vec<u32>, E::Error> {
+        use super::reduce::Red;
+        use super::Op::*;
+        let n = x.len();
         let log2e = c(std::f64::consts::LOG2_E);
-        let inv_n = c(1.0 / x.len().max(1) as f64);
+        let inv_n = c(1.0 / n.max(1) as f64);
         let eps = EPS.to_bits();
         let one = c(1.0);
-        match self {
+        let none: &[u32] = &[];
+        let splat = |v: u32| vec![v; n];
+        Ok(match self {
             Composite::Softmax => {
-                let m = max_all(x);
-                let e = map(x, |v| exp2(mul(sub(v, m), log2e)));
-                let r = recip(sum(&e, lanes));
-                map(&e, |v| mul(v, r))
+                let m = exec.reduce(Red::Max, x, 0)?;
+                let d = exec.op(Sub, x, &splat(m), none, 0)?;
+                let t = exec.op(MulScalar, &d, none, none, log2e)?;
+                let e = exec.op(Exp2, &t, none, none, 0)?;
+                let s = exec.reduce(Red::Sum, &e, 0)?;
+                let r = exec.op(Recip, &[s], none, none, 0)?[0];
+                exec.op(MulScalar, &e, none, none, r)?
             }
             Composite::RmsNorm => {
-                let sq = map(x, |v| mul(v, v));
-                let r = rsqrt(add(mul(sum(&sq, lanes), inv_n), eps));
-                map(x, |v| mul(v, r))
+                let sq = exec.op(Mul, x, x, none, 0)?;
+                let s = exec.reduce(Red::Sum, &sq, 0)?;
+                let ms = exec.op(MulScalar, &[s], none, none, inv_n)?;
+                let v = exec.op(Add, &ms, &[eps], none, 0)?;
+                let r = exec.op(Rsqrt, &v, none, none, 0)?[0];
+                exec.op(MulScalar, x, none, none, r)?
             }
             Composite::LayerNorm => {
-                let mu = mul(sum(x, lanes), inv_n);
-                let d = map(x, |v| sub(v, mu));
-                let sq = map(&d, |v| mul(v, v));
-                let r = rsqrt(add(mul(sum(&sq, lanes), inv_n), eps));
-                map(&d, |v| mul(v, r))
+                let s = exec.reduce(Red::Sum, x, 0)?;
+                let mu = exec.op(MulScalar, &[s], none, none, inv_n)?[0];
+                let d = exec.op(Sub, x, &splat(mu), none, 0)?;
+                let sq = exec.op(Mul, &d, &d, none, 0)?;
+                let s2 = exec.reduce(Red::Sum, &sq, 0)?;
+                let var = exec.op(MulScalar, &[s2], none, none, inv_n)?;
+                let v = exec.op(Add, &var, &[eps], none, 0)?;
+                let r = exec.op(Rsqrt, &v, none, none, 0)?[0];
+                exec.op(MulScalar, &d, none, none, r)?
             }
             Composite::Gelu => {
                 let (k0, k1) = (c((2.0 / std::f64::consts::PI).sqrt()), c(0.044715));
                 let two_log2e = c(2.0 * std::f64::consts::LOG2_E);
                 let (two, half) = (c(2.0), c(0.5));
-                map(x, |v| {
-                    let v3 = mul(mul(v, v), v);
-                    let u = mul(add(v, mul(v3, k1)), k0);
-                    let t = sub(one, mul(two, recip(add(one, exp2(mul(u, two_log2e))))));
-                    mul(mul(half, v), add(one, t))
-                })
+                let sq = exec.op(Mul, x, x, none, 0)?;
+                let x3 = exec.op(Mul, &sq, x, none, 0)?;
+                let t = exec.op(MulScalar, &x3, none, none, k1)?;
+                let inner = exec.op(Add, x, &t, none, 0)?;
+                let u = exec.op(MulScalar, &inner, none, none, k0)?;
+                let w = exec.op(MulScalar, &u, none, none, two_log2e)?;
+                let e = exec.op(Exp2, &w, none, none, 0)?;
+                let den = exec.op(Add, &splat(one), &e, none, 0)?;
+                let r = exec.op(Recip, &den, none, none, 0)?;
+                let r2 = exec.op(MulScalar, &r, none, none, two)?;
+                let th = exec.op(Sub, &splat(one), &r2, none, 0)?;
+                let hx = exec.op(MulScalar, x, none, none, half)?;
+                let p = exec.op(Add, &splat(one), &th, none, 0)?;
+                exec.op(Mul, &hx, &p, none, 0)?
             }
             Composite::Silu => {
                 let nlog2e = c(-std::f64::consts::LOG2_E);
-                map(x, |v| mul(v, recip(add(one, exp2(mul(v, nlog2e))))))
+                let t = exec.op(MulScalar, x, none, none, nlog2e)?;
+                let e = exec.op(Exp2, &t, none, none, 0)?;
+                let den = exec.op(Add, &splat(one), &e, none, 0)?;
+                let r = exec.op(Recip, &den, none, none, 0)?;
+                exec.op(Mul, x, &r, none, 0)?
             }
-        }
+        })
     }
 
     /// The function in float64 (the error reference).

@@ -12,6 +12,8 @@
 //! * `exp2`, `recip`, `rsqrt`: table + quadratic in fixed point, see [`approx`]; the RTL matches
 //!   that algorithm bit for bit.
 //!
+//! * `tobf16`, `frombf16`, `mxdec`, `mxenc`: conversions lane by lane, see [`convert`].
+//!
 //! Reductions ([`reduce`]), conversions ([`convert`]) and the composite functions built from
 //! these operations ([`composite`]) live in submodules.
 
@@ -43,11 +45,15 @@ pub enum Op {
     Exp2 = 11,
     Recip = 12,
     Rsqrt = 13,
+    ToBf16 = 14,
+    FromBf16 = 15,
+    MxDecode = 16,
+    MxEncode = 17,
 }
 
 impl Op {
     /// Every operation, in opcode order.
-    pub const ALL: [Op; 14] = [
+    pub const ALL: [Op; 18] = [
         Op::Add,
         Op::Sub,
         Op::Mul,
@@ -62,9 +68,13 @@ impl Op {
         Op::Exp2,
         Op::Recip,
         Op::Rsqrt,
+        Op::ToBf16,
+        Op::FromBf16,
+        Op::MxDecode,
+        Op::MxEncode,
     ];
 
-    /// The 4-bit opcode.
+    /// The opcode (5-bit `in_op`; reductions use [`reduce::Red`]'s codes).
     pub fn code(self) -> u8 {
         self as u8
     }
@@ -86,6 +96,10 @@ impl Op {
             Op::Exp2 => "exp2",
             Op::Recip => "recip",
             Op::Rsqrt => "rsqrt",
+            Op::ToBf16 => "tobf16",
+            Op::FromBf16 => "frombf16",
+            Op::MxDecode => "mxdec",
+            Op::MxEncode => "mxenc",
         }
     }
 
@@ -94,11 +108,19 @@ impl Op {
         Op::ALL.iter().copied().find(|o| o.name() == s)
     }
 
-    /// Operands read: 1 (`a`), 2 (`a`, `b`) or 3 (`c`, `a`, `b` for select). `muls` reads `a`
-    /// and the scalar.
+    /// Operands read: 1 (`a`), 2 (`a`, `b`) or 3 (`c`, `a`, `b` for select). `muls` and
+    /// `mxenc` read `a` and the scalar; `mxdec` reads codes in `a`, scale codes in `b` and the
+    /// format in the scalar.
     pub fn arity(self) -> usize {
         match self {
-            Op::Relu | Op::Exp2 | Op::Recip | Op::Rsqrt | Op::MulScalar => 1,
+            Op::Relu
+            | Op::Exp2
+            | Op::Recip
+            | Op::Rsqrt
+            | Op::MulScalar
+            | Op::ToBf16
+            | Op::FromBf16
+            | Op::MxEncode => 1,
             Op::Select => 3,
             _ => 2,
         }
@@ -220,6 +242,10 @@ pub fn apply(op: Op, a: u32, b: u32, c: u32, s: u32) -> u32 {
         Op::Exp2 => approx::exp2(a),
         Op::Recip => approx::recip(a),
         Op::Rsqrt => approx::rsqrt(a),
+        Op::ToBf16 => convert::to_bf16_lane(a),
+        Op::FromBf16 => convert::from_bf16_lane(a),
+        Op::MxDecode => convert::mx_decode_lane(a, b, s),
+        Op::MxEncode => convert::mx_encode_lane(a, s),
     }
 }
 

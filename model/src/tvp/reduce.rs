@@ -15,6 +15,63 @@
 
 use super::{add, max};
 
+/// A reduction: the TVP's `in_op` codes 24.. (after the elementwise [`super::Op`]s). A stream
+/// of beats ending with `in_last` gives one result beat whose lane 0 holds the scalar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Red {
+    /// Sum in the fixed order of this module's header.
+    Sum = 24,
+    /// IEEE 754-2019 `maximum` of every element.
+    Max = 25,
+    /// The MX scale word of one block ([`super::convert::block_scale`]): amax across lanes and
+    /// cycles, then ARCHITECTURE.md 2.2 steps 1-4.
+    Scale = 26,
+}
+
+impl Red {
+    /// Every reduction, in opcode order.
+    pub const ALL: [Red; 3] = [Red::Sum, Red::Max, Red::Scale];
+
+    /// The opcode.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// Name as on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Red::Sum => "sum",
+            Red::Max => "rmax",
+            Red::Scale => "scale",
+        }
+    }
+
+    /// Parse a command-line name.
+    pub fn parse(s: &str) -> Option<Red> {
+        Red::ALL.iter().copied().find(|r| r.name() == s)
+    }
+
+    /// The value a short last beat is padded with (it leaves the result unchanged).
+    pub fn pad(self) -> u32 {
+        match self {
+            Red::Sum => NEG_ZERO,
+            Red::Max => NEG_INF,
+            Red::Scale => 0,
+        }
+    }
+
+    /// The reduction of `x` streamed through `lanes` lanes; `s` is the scalar (for `scale`:
+    /// format in bits 2..0, `rceil` in bit 3).
+    pub fn run(self, x: &[u32], lanes: usize, s: u32) -> u32 {
+        match self {
+            Red::Sum => sum(x, lanes),
+            Red::Max => max_all(x),
+            Red::Scale => super::convert::block_scale(x, s),
+        }
+    }
+}
+
 /// Negative zero: the identity of float32 addition.
 pub const NEG_ZERO: u32 = 0x8000_0000;
 /// -Inf: the identity of `maximum`.
