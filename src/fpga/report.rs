@@ -2,21 +2,23 @@
 //! (`--report`), tool versions and seed. Written as `report.json` and `report.md`.
 
 use anyhow::{bail, Context, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Facts the flow knows before reading the tools' outputs.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Meta {
     pub board: String,
     pub device: String,
     pub family: String,
     pub configuration: String,
     /// What the configuration is, when it is not a preset as is (empty otherwise).
+    #[serde(default)]
     pub config_note: String,
     /// The command line that reproduces this build.
+    #[serde(default)]
     pub command: String,
     pub unit: String,
     pub top: String,
@@ -24,7 +26,8 @@ pub struct Meta {
     pub harness_flops: u32,
     pub target_mhz: f64,
     pub seed: u32,
-    /// nextpnr's router.
+    /// nextpnr's router (reports older than the option used nextpnr's default, router1).
+    #[serde(default = "router1")]
     pub router: String,
     pub bitstream: String,
     pub tools: Vec<(String, String)>,
@@ -32,7 +35,7 @@ pub struct Meta {
 }
 
 /// Resources and timing of one build.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Report {
     #[serde(flatten)]
     pub meta: Meta,
@@ -48,14 +51,36 @@ pub struct Report {
     pub fmax_mhz: f64,
     pub timing_met: bool,
     /// The design fits the device (false: place and route stopped, see `utilization`).
+    #[serde(default = "yes")]
     pub fits: bool,
     /// Resources per block from a synthesis with the hierarchy kept (`--breakdown`), else empty.
+    #[serde(default)]
     pub breakdown: Vec<BlockRow>,
+}
+
+fn router1() -> String {
+    "router1".to_string()
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What to build instead when a board top does not fit its board.
+fn fit_advice(board: &str) -> Option<&'static str> {
+    match board {
+        "icebreaker" => Some(
+            "The largest configuration whose board top fits the UP5K is `tiny-1x1` (tiny with a \
+             1 x 1 TTU: one float32 accumulate unit instead of two): `tessera fpga build --board \
+             icebreaker --config fpga/boards/icebreaker/tiny-1x1.toml`; see docs/fpga.md.",
+        ),
+        _ => None,
+    }
 }
 
 /// Resources of one block of the design (all its instances together, submodules included),
 /// from yosys `stat` on a synthesis that keeps the hierarchy.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct BlockRow {
     /// Instance path from the top, module names without the top's prefix ("core/engine/ttu").
     pub path: String,
@@ -353,6 +378,11 @@ impl Report {
                 .collect();
             s += &over.join(",");
             s += ". No bitstream.\n";
+            if m.unit == "board" {
+                if let Some(a) = fit_advice(&m.board) {
+                    s += &format!("\n{a}\n");
+                }
+            }
         }
         s += "\n| resource (after synthesis) | count |\n|---|---:|\n";
         s += &format!(
@@ -436,13 +466,17 @@ mod tests {
 
     #[test]
     fn reads_the_device_utilisation_of_a_nextpnr_log() {
-        let log = "Info: Device utilisation:\nInfo: \t         ICESTORM_LC:    9952/   5280   188%\n\
+        let log =
+            "Info: Device utilisation:\nInfo: \t         ICESTORM_LC:    9952/   5280   188%\n\
                    Info: \t        ICESTORM_RAM:       8/     30    26%\n\
                    Info: \t        ICESTORM_PLL:       0/      1     0%\n\nInfo: Placed 6 cells\n";
         let u = log_utilization(log);
         assert_eq!(u.get("ICESTORM_LC"), Some(&(9952, 5280)));
         assert_eq!(u.get("ICESTORM_RAM"), Some(&(8, 30)));
-        assert!(!u.contains_key("ICESTORM_PLL"), "unused resources are left out");
+        assert!(
+            !u.contains_key("ICESTORM_PLL"),
+            "unused resources are left out"
+        );
         assert!(log_utilization("no table here").is_empty());
     }
 
@@ -463,12 +497,26 @@ mod tests {
         let rows = breakdown(&path, "top", 3).unwrap();
         assert_eq!(rows[0].path, "top");
         assert_eq!(
-            (rows[0].luts, rows[0].carries, rows[0].flip_flops, rows[0].dsps),
+            (
+                rows[0].luts,
+                rows[0].carries,
+                rows[0].flip_flops,
+                rows[0].dsps
+            ),
             (23, 8, 24, 2)
         );
-        assert_eq!(rows.len(), 2, "flip-flop-only blocks fold into their parent: {rows:?}");
         assert_eq!(
-            (rows[1].path.as_str(), rows[1].instances, rows[1].luts, rows[1].flip_flops),
+            rows.len(),
+            2,
+            "flip-flop-only blocks fold into their parent: {rows:?}"
+        );
+        assert_eq!(
+            (
+                rows[1].path.as_str(),
+                rows[1].instances,
+                rows[1].luts,
+                rows[1].flip_flops
+            ),
             ("pe", 2, 20, 16)
         );
         std::fs::remove_dir_all(&dir).unwrap();

@@ -92,6 +92,28 @@ fn row(dir_name: &str, v: &Value) -> (String, String) {
     (key, line)
 }
 
+/// Rewrite every recorded `report.md` from its `report.json`, so the Markdown always says what
+/// the JSON holds in the current layout; returns how many were rewritten.
+pub fn rerender(root: &Path) -> Result<usize> {
+    let dir = root.join(RESULTS_DIR);
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let d = e?.path();
+        let json = d.join("report.json");
+        if !json.is_file() {
+            continue;
+        }
+        let rep: super::report::Report = serde_json::from_str(&std::fs::read_to_string(&json)?)
+            .with_context(|| format!("{} is not a build report", json.display()))?;
+        let md = rep.markdown();
+        if std::fs::read_to_string(d.join("report.md")).ok().as_deref() != Some(md.as_str()) {
+            std::fs::write(d.join("report.md"), md)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
 /// The Markdown table of every recorded report under `root/fpga/results`.
 pub fn table(root: &Path) -> Result<String> {
     let dir = root.join(RESULTS_DIR);
@@ -158,6 +180,19 @@ mod tests {
             readme == want,
             "README.md's FPGA results table is stale: run `tessera fpga table`"
         );
+        // And every recorded report.md is the rendering of its report.json.
+        for e in std::fs::read_dir(root.join(RESULTS_DIR)).unwrap() {
+            let d = e.unwrap().path();
+            let rep: crate::fpga::report::Report =
+                serde_json::from_str(&std::fs::read_to_string(d.join("report.json")).unwrap())
+                    .unwrap();
+            assert_eq!(
+                std::fs::read_to_string(d.join("report.md")).unwrap(),
+                rep.markdown(),
+                "{}: report.md is stale: run `tessera fpga table`",
+                d.display()
+            );
+        }
     }
 
     #[test]

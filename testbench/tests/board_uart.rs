@@ -157,16 +157,19 @@ fn tiny_1x1() -> Config {
 
 /// Reset the top (button held, then released) and open the simulated UART host.
 fn connect(sim: &mut Sim) -> BoardClient<SimUart<'_>> {
+    // The core runs on CLK / clock_div: every wait below is in core cycles times that ratio.
+    let ratio = BoardPins::Icebreaker.clock_div();
     let btn = sim.port("BTN_N");
     let clk = sim.port("CLK");
     sim.set(btn, 0);
-    for _ in 0..4 {
+    for _ in 0..4 * ratio {
         sim.tick(clk);
     }
     sim.set(btn, 1);
-    // The core runs on CLK / clock_div, the UART bit time is DIV core cycles.
-    let mut link = SimUart::new(sim, DIV * BoardPins::Icebreaker.clock_div());
-    link.idle(40);
+    // The UART bit time is DIV core cycles; wait out the 15-cycle power-on reset and the button
+    // synchronizer before the first byte.
+    let mut link = SimUart::new(sim, DIV * ratio);
+    link.idle(40 * ratio as u64);
     BoardClient::new(link)
 }
 
