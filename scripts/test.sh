@@ -4,11 +4,13 @@
 # The Verilator models are built at run time and cached by content hash under target/verilator-cache/,
 # so a second run is much faster than the first. TESSERA_SEED=N fixes the random seed of the
 # randomized tests; TESSERA_TRACE=1 writes a VCD for every simulation (target/vcd/).
+# tests/fpga_flow.rs runs one small FPGA build (iCE40, the tiny skid buffer) with the YoWASP tools
+# that setup.sh --fpga installs into .venv/; the larger builds are in scripts/fpga-results.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== Tessera tests: checking tools (scripts/setup.sh)"
-scripts/setup.sh
+echo "== Tessera tests: checking tools (scripts/setup.sh --fpga: also the pinned YoWASP FPGA tools)"
+scripts/setup.sh --fpga
 
 echo "== Building (cargo, test profile)"
 cargo build --workspace --tests --benches --profile test --quiet

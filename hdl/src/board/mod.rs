@@ -21,7 +21,7 @@ use crate::emit::emit_verilog;
 use crate::ttu::{TtuParams, W_NARROW};
 use anyhow::{anyhow, bail, Result};
 use tessera_model::config::Config;
-pub use top::{BoardCore, IcebreakerTop, Ulx3sTop};
+pub use top::{BoardCore, ClockDiv, IcebreakerTop, Ulx3sTop};
 
 /// Serial speed of the board tops on hardware.
 pub const BAUD: u32 = 115_200;
@@ -43,6 +43,17 @@ impl BoardPins {
             BoardPins::Icebreaker => "CLK",
         }
     }
+    /// The board top's core clock is the oscillator divided by this (even) ratio: the TTU's
+    /// float32 accumulate (one cycle, not pipelined) reaches 3.2 MHz on the iCE40 UP5K (1 x 1 board
+    /// top, nextpnr after placement) and 10.4 MHz on the ECP5-85F (4 x 4 TTU alone, after routing),
+    /// so the iCEBreaker runs at 12 / 8 = 1.5 MHz and the ULX3S at 25 / 4 = 6.25 MHz. Both keep
+    /// 115200 baud within 0.5 % (divisors 13 and 54).
+    pub fn clock_div(self) -> u32 {
+        match self {
+            BoardPins::Ulx3s => 4,
+            BoardPins::Icebreaker => 8,
+        }
+    }
     /// (FPGA receive pin, FPGA transmit pin).
     pub fn uart(self) -> (&'static str, &'static str) {
         match self {
@@ -58,8 +69,9 @@ pub fn divisor(clock_hz: u32, baud: u32) -> u32 {
     (clock_hz + baud / 2) / baud
 }
 
-/// The board top of `cfg` for `pins`, with a UART bit time of `divisor` cycles, through the
-/// emitter; the top module is `top_name`.
+/// The board top of `cfg` for `pins`, with a UART bit time of `divisor` cycles of the core clock
+/// (the oscillator divided by [`BoardPins::clock_div`]), through the emitter; the top module is
+/// `top_name`.
 pub fn emit_board(cfg: &Config, pins: BoardPins, divisor: u32, top_name: &str) -> Result<String> {
     let p = TtuParams::new(cfg).map_err(|e| anyhow!(e))?;
     if p.sum_width != W_NARROW {
@@ -75,14 +87,14 @@ pub fn emit_board(cfg: &Config, pins: BoardPins, divisor: u32, top_name: &str) -
     match pins {
         BoardPins::Ulx3s => {
             let mut t = Box::new(
-                Ulx3sTop::<W_NARROW, { W_NARROW + 30 }>::new(&p, divisor)
+                Ulx3sTop::<W_NARROW, { W_NARROW + 30 }>::new(&p, divisor, pins.clock_div())
                     .map_err(|e| anyhow!(e))?,
             );
             emit_verilog(top_name, t.as_mut())
         }
         BoardPins::Icebreaker => {
             let mut t = Box::new(
-                IcebreakerTop::<W_NARROW, { W_NARROW + 30 }>::new(&p, divisor)
+                IcebreakerTop::<W_NARROW, { W_NARROW + 30 }>::new(&p, divisor, pins.clock_div())
                     .map_err(|e| anyhow!(e))?,
             );
             emit_verilog(top_name, t.as_mut())

@@ -88,7 +88,7 @@ pub const REGS: &[Reg] = &[
     Reg { name: "CYCLES", offset: 0x20, access: Access::Ro, reset: "0",
         doc: "clock cycles from the doorbell to done of the last GEMM" },
     Reg { name: "MACS", offset: 0x24, access: Access::Ro, reset: "0",
-        doc: "element MACs the array did in the last GEMM (the counters saturate at 2^32 - 1)" },
+        doc: "element MACs the array did in the last GEMM (exact: a GEMM that fits the memories is at most 2^16 beats)" },
     Reg { name: "STARVED", offset: 0x28, access: Access::Ro, reset: "0",
         doc: "cycles the array waited for operands in the last GEMM" },
     Reg { name: "STALLED", offset: 0x2C, access: Access::Ro, reset: "0",

@@ -11,6 +11,11 @@
 //! | ULX3S      | `clk_25mhz`      | `ftdi_txd` / `ftdi_rxd`  | `rst_btn` (high)     | `led[7:0]`: 0 busy, 1 done, 2 error, 7 heartbeat |
 //! | iCEBreaker | `CLK` (12 MHz)   | `RX` / `TX`              | `BTN_N` (low)        | `LEDG_N` done, `LEDR_N` error (active low) |
 //!
+//! Clock: the core (reset generator included) runs on the oscillator divided by
+//! [`super::BoardPins::clock_div`] ([`ClockDiv`]), because the TTU's single-cycle float32
+//! accumulate is slower than the oscillators (measured: 3.2 MHz on the UP5K for the 1 x 1 top,
+//! 10.4 MHz on the ECP5-85F for the 4 x 4 TTU alone; docs/fpga.md).
+//!
 //! Reset: [`ResetGen`] holds the core in reset for 15 cycles after configuration (flip-flops
 //! start at 0 on both FPGA families and in Verilator) and while the button is pressed, the button
 //! going through a two-flip-flop synchronizer.
@@ -108,6 +113,55 @@ impl<const W: usize, const F: usize> Logic for BoardCore<W, F> {
     }
 }
 
+/// Clock divider: `clk_out` is `clk_in` divided by an even `n` (2..=32), 50 % duty cycle, from a
+/// toggle flip-flop. On the iCEBreaker the board top's core runs on it, because the TTU's
+/// single-cycle float32 accumulate (MxAcc) is slower than the 12 MHz oscillator on the UP5K
+/// (docs/fpga.md); nextpnr promotes `clk_out` to a global buffer. The divider has no reset: its
+/// flip-flops start at 0 after configuration and any phase is fine.
+#[derive(LogicBlock)]
+pub struct ClockDiv {
+    pub clk_in: Signal<In, Clock>,
+    pub clk_out: Signal<Out, Clock>,
+    cnt: DFF<Bits<4>>,
+    phase: DFF<Bit>,
+    half_m1: Constant<Bits<4>>,
+    one4: Constant<Bits<4>>,
+    zero4: Constant<Bits<4>>,
+}
+
+impl ClockDiv {
+    /// Divide by `n`: even, 2..=32.
+    pub fn new(n: u32) -> Result<Self, String> {
+        if n % 2 != 0 || !(2..=32).contains(&n) {
+            return Err(format!(
+                "the clock divider takes an even ratio in 2..=32, got {n}"
+            ));
+        }
+        Ok(ClockDiv {
+            clk_in: Default::default(),
+            clk_out: Default::default(),
+            cnt: Default::default(),
+            phase: Default::default(),
+            half_m1: Constant::new(((n / 2 - 1) as u64).to_bits()),
+            one4: Constant::new(1u64.to_bits()),
+            zero4: Constant::new(0u64.to_bits()),
+        })
+    }
+}
+
+impl Logic for ClockDiv {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clk_in, cnt, phase);
+        self.cnt.d.next = self.cnt.q.val() + self.one4.val();
+        if self.cnt.q.val() == self.half_m1.val() {
+            self.cnt.d.next = self.zero4.val();
+            self.phase.d.next = !self.phase.q.val();
+        }
+        self.clk_out.next = self.phase.q.val().into();
+    }
+}
+
 /// Power-on reset and button synchronizer.
 #[derive(LogicBlock)]
 pub struct ResetGen {
@@ -159,6 +213,7 @@ pub struct Ulx3sTop<const W: usize, const F: usize> {
     pub ftdi_rxd: Signal<Out, Bit>,
     pub rst_btn: Signal<In, Bit>,
     pub led: Signal<Out, Bits<8>>,
+    div: ClockDiv,
     rst: ResetGen,
     core: BoardCore<W, F>,
     led_busy: Constant<Bits<8>>,
@@ -171,9 +226,10 @@ pub struct Ulx3sTop<const W: usize, const F: usize> {
 impl<const W: usize, const F: usize> Logic for Ulx3sTop<W, F> {
     #[hdl_gen]
     fn update(&mut self) {
-        self.rst.clock.next = self.clk_25mhz.val();
+        self.div.clk_in.next = self.clk_25mhz.val();
+        self.rst.clock.next = self.div.clk_out.val();
         self.rst.button.next = self.rst_btn.val();
-        self.core.clock.next = self.clk_25mhz.val();
+        self.core.clock.next = self.div.clk_out.val();
         self.core.reset.next = self.rst.reset.val();
         self.core.rxd.next = self.ftdi_txd.val();
         self.ftdi_rxd.next = self.core.txd.val();
@@ -203,6 +259,7 @@ pub struct IcebreakerTop<const W: usize, const F: usize> {
     pub BTN_N: Signal<In, Bit>,
     pub LEDR_N: Signal<Out, Bit>,
     pub LEDG_N: Signal<Out, Bit>,
+    div: ClockDiv,
     rst: ResetGen,
     core: BoardCore<W, F>,
 }
@@ -210,9 +267,10 @@ pub struct IcebreakerTop<const W: usize, const F: usize> {
 impl<const W: usize, const F: usize> Logic for IcebreakerTop<W, F> {
     #[hdl_gen]
     fn update(&mut self) {
-        self.rst.clock.next = self.CLK.val();
+        self.div.clk_in.next = self.CLK.val();
+        self.rst.clock.next = self.div.clk_out.val();
         self.rst.button.next = !self.BTN_N.val();
-        self.core.clock.next = self.CLK.val();
+        self.core.clock.next = self.div.clk_out.val();
         self.core.reset.next = self.rst.reset.val();
         self.core.rxd.next = self.RX.val();
         self.TX.next = self.core.txd.val();
@@ -222,13 +280,16 @@ impl<const W: usize, const F: usize> Logic for IcebreakerTop<W, F> {
 }
 
 impl<const W: usize, const F: usize> Ulx3sTop<W, F> {
-    pub fn new(p: &TtuParams, divisor: u32) -> Result<Self, String> {
+    /// The top for TTU parameters `p`, a core clock of the oscillator divided by `clock_div`
+    /// (even, 2..=32) and a UART bit time of `divisor` core clock cycles.
+    pub fn new(p: &TtuParams, divisor: u32, clock_div: u32) -> Result<Self, String> {
         Ok(Ulx3sTop {
             clk_25mhz: Default::default(),
             ftdi_txd: Default::default(),
             ftdi_rxd: Default::default(),
             rst_btn: Default::default(),
             led: Default::default(),
+            div: ClockDiv::new(clock_div)?,
             rst: Default::default(),
             core: BoardCore::new(p, divisor)?,
             led_busy: Constant::new(1u64.to_bits()),
@@ -241,7 +302,9 @@ impl<const W: usize, const F: usize> Ulx3sTop<W, F> {
 }
 
 impl<const W: usize, const F: usize> IcebreakerTop<W, F> {
-    pub fn new(p: &TtuParams, divisor: u32) -> Result<Self, String> {
+    /// The top for TTU parameters `p`, a core clock of the oscillator divided by `clock_div`
+    /// (even, 2..=32) and a UART bit time of `divisor` core clock cycles.
+    pub fn new(p: &TtuParams, divisor: u32, clock_div: u32) -> Result<Self, String> {
         Ok(IcebreakerTop {
             CLK: Default::default(),
             RX: Default::default(),
@@ -249,6 +312,7 @@ impl<const W: usize, const F: usize> IcebreakerTop<W, F> {
             BTN_N: Default::default(),
             LEDR_N: Default::default(),
             LEDG_N: Default::default(),
+            div: ClockDiv::new(clock_div)?,
             rst: Default::default(),
             core: BoardCore::new(p, divisor)?,
         })
