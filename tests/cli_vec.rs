@@ -65,7 +65,9 @@ fn vec_model_and_rtl_agree_on_ops_reductions_and_composites() {
     let mut s = 12345u64;
     let mut x: Vec<f32> = (0..rows * cols)
         .map(|_| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((s >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 12.0
         })
         .collect();

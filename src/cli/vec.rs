@@ -263,7 +263,9 @@ impl TvpExec for RtlExec {
     fn op(&mut self, op: Op, a: &[u32], b: &[u32], c: &[u32], s: u32) -> anyhow::Result<Vec<u32>> {
         let l = self.lanes;
         let lane_words = move |v: &[u32], j: usize| -> Vec<u32> {
-            (0..l).map(|i| v.get(j * l + i).copied().unwrap_or(0)).collect()
+            (0..l)
+                .map(|i| v.get(j * l + i).copied().unwrap_or(0))
+                .collect()
         };
         let beats = a.len().div_ceil(l);
         let res = self.stream(op.code(), false, beats, s, |j| {

@@ -84,7 +84,9 @@ fn main() {
         // The sum reduction: 20,000 beats, one result.
         let beats = 20_000u64;
         let l = lanes as usize;
-        let x: Vec<u32> = (0..l).map(|i| (0.25f32 * (i + 1) as f32).to_bits()).collect();
+        let x: Vec<u32> = (0..l)
+            .map(|i| (0.25f32 * (i + 1) as f32).to_bits())
+            .collect();
         sim.reset(reset, 1);
         sim.set(out_ready, 1);
         sim.set(in_op, Red::Sum.code() as u64);
@@ -103,7 +105,11 @@ fn main() {
         }
         let secs = t.elapsed().as_secs_f64();
         let all: Vec<u32> = (0..beats).flat_map(|_| x.clone()).collect();
-        assert_eq!(result, Some(Red::Sum.run(&all, l, 0)), "sum of {lanes} lanes");
+        assert_eq!(
+            result,
+            Some(Red::Sum.run(&all, l, 0)),
+            "sum of {lanes} lanes"
+        );
         println!(
             "| {lanes} | sum (reduction) | {beats} | {cycles} | {:.3} | {:.0} | {build:.1} |",
             (beats * lanes as u64) as f64 / cycles as f64,

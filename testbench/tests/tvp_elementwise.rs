@@ -123,7 +123,11 @@ fn expected(beats: &[Beat], lanes: usize) -> Vec<(Vec<u32>, String)> {
             );
             out.push((z, what));
         } else {
-            let red = Red::ALL.iter().copied().find(|r| r.code() == b.code).unwrap();
+            let red = Red::ALL
+                .iter()
+                .copied()
+                .find(|r| r.code() == b.code)
+                .unwrap();
             if run.is_empty() {
                 first = i;
             }
@@ -428,22 +432,37 @@ fn tvp_latency_throughput_and_waveform() {
                 sim.set(out_ready, 1);
                 sim.eval();
                 let (ov, z) = (sim.get(out_valid), sim.get(out_z) & 0xFFFF_FFFF);
-                let name = Red::ALL.iter().find(|r| r.code() == *code).map_or("-", |r| r.name());
+                let name = Red::ALL
+                    .iter()
+                    .find(|r| r.code() == *code)
+                    .map_or("-", |r| r.name());
                 println!(
                     "| {t} | {v} | {} | {last} | {:08x} {:08x} | {ov} | {} |",
                     if *v == 1 { name } else { "-" },
                     f(a[1]),
                     f(a[0]),
-                    if ov == 1 { format!("{z:08x}") } else { "-".into() }
+                    if ov == 1 {
+                        format!("{z:08x}")
+                    } else {
+                        "-".into()
+                    }
                 );
                 if ov == 1 {
                     results.push((t, z as u32));
                 }
                 sim.step();
             }
-            let sum = Red::Sum.run(&[1.0f32, 2.0, 3.0, 4.0, 0.5, -0.0].map(|v| v.to_bits()), 2, 0);
+            let sum = Red::Sum.run(
+                &[1.0f32, 2.0, 3.0, 4.0, 0.5, -0.0].map(|v| v.to_bits()),
+                2,
+                0,
+            );
             let word = Red::Scale.run(&[448.0f32, -3.0].map(|v| v.to_bits()), 2, 0);
-            assert_eq!(results, vec![(4, sum), (5, word)], "one result per reduction, 2 cycles after its last beat");
+            assert_eq!(
+                results,
+                vec![(4, sum), (5, word)],
+                "one result per reduction, 2 cycles after its last beat"
+            );
             assert_eq!(sim.get(cnt_out), 2);
         },
     );
@@ -524,8 +543,8 @@ fn shared_blocks() -> Vec<(u32, Vec<u32>)> {
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
             let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            let fmt = tessera_model::config::ElemFormat::parse(v["format"].as_str().unwrap())
-                .unwrap();
+            let fmt =
+                tessera_model::config::ElemFormat::parse(v["format"].as_str().unwrap()).unwrap();
             let rceil = (v["scale_rule"].as_str().unwrap() == "rceil") as u32;
             let x = v["x"].as_array().unwrap().iter().map(hex).collect();
             (
@@ -604,7 +623,13 @@ fn reduction_beats(lanes: usize, runs: usize, rng: &mut TestRng) -> Vec<Beat> {
         if red == Red::Scale {
             let word = red.run(&x, lanes, s);
             for a in tessera_model::tvp::reduce::beats(&x, lanes, 0) {
-                out.push(Beat::elem(Op::MxEncode, a, vec![0; lanes], vec![0; lanes], word));
+                out.push(Beat::elem(
+                    Op::MxEncode,
+                    a,
+                    vec![0; lanes],
+                    vec![0; lanes],
+                    word,
+                ));
             }
         }
     }

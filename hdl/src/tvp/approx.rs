@@ -226,7 +226,8 @@ impl Logic for ApproxFront {
         }
         self.m41.next = bit_cast::<41, 23>(self.a.val().get_bits::<23>(0));
         if self.a.val().get_bits::<8>(23).any() {
-            self.m41.next = bit_cast::<41, 23>(self.a.val().get_bits::<23>(0)) | self.k_hidden41.val();
+            self.m41.next =
+                bit_cast::<41, 23>(self.a.val().get_bits::<23>(0)) | self.k_hidden41.val();
         }
         self.rsh.next = self.k_118.val() - self.e8.val();
         // (e8 - 118) mod 32 = (e8 mod 32 - 22) mod 32: only the 5-bit shift is needed.

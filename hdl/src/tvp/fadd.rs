@@ -156,11 +156,13 @@ impl Logic for FpAddFront {
         }
         self.m_big.next = bit_cast::<24, 23>(self.larger.val().get_bits::<23>(0));
         if self.larger.val().get_bits::<8>(23).any() {
-            self.m_big.next = bit_cast::<24, 23>(self.larger.val().get_bits::<23>(0)) | self.k_hidden24.val();
+            self.m_big.next =
+                bit_cast::<24, 23>(self.larger.val().get_bits::<23>(0)) | self.k_hidden24.val();
         }
         self.m_small.next = bit_cast::<24, 23>(self.smaller.val().get_bits::<23>(0));
         if self.smaller.val().get_bits::<8>(23).any() {
-            self.m_small.next = bit_cast::<24, 23>(self.smaller.val().get_bits::<23>(0)) | self.k_hidden24.val();
+            self.m_small.next =
+                bit_cast::<24, 23>(self.smaller.val().get_bits::<23>(0)) | self.k_hidden24.val();
         }
 
         // Align: shift the smaller right by the exponent difference (at most 62: all gone).

@@ -110,11 +110,13 @@ impl Logic for FpMulFront {
 
         self.ma.next = bit_cast::<24, 23>(self.a.val().get_bits::<23>(0));
         if self.a.val().get_bits::<8>(23).any() {
-            self.ma.next = bit_cast::<24, 23>(self.a.val().get_bits::<23>(0)) | self.k_hidden24.val();
+            self.ma.next =
+                bit_cast::<24, 23>(self.a.val().get_bits::<23>(0)) | self.k_hidden24.val();
         }
         self.mb.next = bit_cast::<24, 23>(self.b.val().get_bits::<23>(0));
         if self.b.val().get_bits::<8>(23).any() {
-            self.mb.next = bit_cast::<24, 23>(self.b.val().get_bits::<23>(0)) | self.k_hidden24.val();
+            self.mb.next =
+                bit_cast::<24, 23>(self.b.val().get_bits::<23>(0)) | self.k_hidden24.val();
         }
         self.ea.next = self.a.val().get_bits::<8>(23);
         if !self.a.val().get_bits::<8>(23).any() {

@@ -222,7 +222,8 @@ impl Logic for TvpLane {
         // half is odd (what adding 0x7FFF + lsb and keeping the high half does).
         self.bf_sum.next = self.a.val().get_bits::<16>(16);
         if (self.a.val().get_bits::<16>(0) > self.k_bf_half.val())
-            || ((self.a.val().get_bits::<16>(0) == self.k_bf_half.val()) && self.a.val().get_bit(16))
+            || ((self.a.val().get_bits::<16>(0) == self.k_bf_half.val())
+                && self.a.val().get_bit(16))
         {
             self.bf_sum.next = self.a.val().get_bits::<16>(16) + self.k_bf_one.val();
         }

@@ -174,9 +174,8 @@ impl Logic for MxDecFront {
             self.e.next = self.k_one8.val();
         }
 
-        self.ebias.next = bit_cast::<12, 8>(self.scale.val())
-            + bit_cast::<12, 8>(self.e.val())
-            + self.cfmt.val();
+        self.ebias.next =
+            bit_cast::<12, 8>(self.scale.val()) + bit_cast::<12, 8>(self.e.val()) + self.cfmt.val();
         self.mant.next = bit_cast::<52, 8>(self.q.val());
 
         self.special.next = false;

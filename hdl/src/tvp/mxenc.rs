@@ -188,7 +188,9 @@ impl Logic for MxEncLane {
         self.r.next = self.k_23.val() - self.lz.val() - self.mbits.val();
         self.elo.next = self.v.val() - self.k_512.val();
         if self.v.val() < self.k_512.val() {
-            self.r.next = self.k_24.val() + self.scale.val() - self.bias.val() - self.mbits.val()
+            self.r.next = self.k_24.val() + self.scale.val()
+                - self.bias.val()
+                - self.mbits.val()
                 - self.ef.val();
             self.elo.next = self.k_zero12.val();
         }
@@ -214,8 +216,7 @@ impl Logic for MxEncLane {
         }
 
         // Magnitude code and saturation.
-        self.mag.next = (bit_cast::<25, 12>(self.elo.val()) << self.mbits5.val())
-            + self.rr.val();
+        self.mag.next = (bit_cast::<25, 12>(self.elo.val()) << self.mbits5.val()) + self.rr.val();
         if self.mag.val() > bit_cast::<25, 12>(self.maxmag.val()) || self.r_neg.val() {
             self.mag.next = bit_cast::<25, 12>(self.maxmag.val());
         }

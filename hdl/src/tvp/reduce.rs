@@ -123,7 +123,9 @@ impl<const L: usize, const W: usize> TvpReduce<L, W> {
             drop1: Default::default(),
             sel2: Default::default(),
             z: Default::default(),
-            tree: (0..L.saturating_sub(1)).map(|_| RedNode::default()).collect(),
+            tree: (0..L.saturating_sub(1))
+                .map(|_| RedNode::default())
+                .collect(),
             node: (0..2 * L - 1).map(|_| Default::default()).collect(),
             am: (0..=L).map(|_| Default::default()).collect(),
             nf: (0..=L).map(|_| Default::default()).collect(),
@@ -168,10 +170,17 @@ impl<const L: usize, const W: usize> TvpReduce<L, W> {
             k_emax: [8u64, 15, 2, 4, 2, 0].iter().map(|&v| k(v)).collect(),
             // rceil: amax > max_elem x 2^s  <=>  fraction of amax > max_elem / 2^emax_elem - 1
             // (1.75, 1.75, 1.875, 1.75, 1.5, 127/64), as 23-bit fractions.
-            k_thr: [0x60_0000u64, 0x60_0000, 0x70_0000, 0x60_0000, 0x40_0000, 0x7E_0000]
-                .iter()
-                .map(|&v| k(v))
-                .collect(),
+            k_thr: [
+                0x60_0000u64,
+                0x60_0000,
+                0x70_0000,
+                0x60_0000,
+                0x40_0000,
+                0x7E_0000,
+            ]
+            .iter()
+            .map(|&v| k(v))
+            .collect(),
             k_512: k(512),
             k_766: k(512 + 254),
             k_254: k(254),
@@ -298,8 +307,7 @@ impl<const L: usize, const W: usize> Logic for TvpReduce<L, W> {
         self.word.next = bit_cast::<32, 3>(self.fmt3.val())
             | (bit_cast::<32, 8>(self.scale8.val()) << self.k_sh8.val());
         if !self.amax_new.val().any() && !self.nf_new.val() {
-            self.word.next = bit_cast::<32, 3>(self.fmt3.val())
-                | self.k_zero_flag.val();
+            self.word.next = bit_cast::<32, 3>(self.fmt3.val()) | self.k_zero_flag.val();
         }
 
         if self.en.val() {

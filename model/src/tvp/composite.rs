@@ -33,8 +33,14 @@ pub trait TvpExec {
     /// Error of the engine (the model's is `Infallible`).
     type Error;
     /// One elementwise operation over vectors (`b`, `c` empty when not read; the scalar `s`).
-    fn op(&mut self, op: super::Op, a: &[u32], b: &[u32], c: &[u32], s: u32)
-        -> Result<Vec<u32>, Self::Error>;
+    fn op(
+        &mut self,
+        op: super::Op,
+        a: &[u32],
+        b: &[u32],
+        c: &[u32],
+        s: u32,
+    ) -> Result<Vec<u32>, Self::Error>;
     /// One reduction over a whole vector (streamed through the lanes in beats).
     fn reduce(&mut self, red: super::reduce::Red, x: &[u32], s: u32) -> Result<u32, Self::Error>;
 }
