@@ -4,9 +4,10 @@
 //! |--------------|----------------------|----------------------------------------------------------|
 //! | `mul.rs`     | [`mul::SigMul`]      | the one multiply primitive (8 x 8 significands)          |
 //! | `decode.rs`  | [`decode::ElemDecode`] | element code -> sign, significand, alignment shift     |
-//! | `pe.rs`      | [`pe::Pe`]           | exact fixed-point block sum, NaN/Inf flags               |
+//! | `edge.rs`    | [`edge::OperandEdge`] | decode once per row / column, registered                |
+//! | `pe.rs`      | [`pe::Pe`]           | exact fixed-point block sum, NaN/Inf flags, 3 stages     |
 //! | `norm.rs`    | `Normalize`, `ShiftSticky` | shifters of the accumulate path                    |
-//! | `mx_acc.rs`  | [`mx_acc::MxAcc`]    | scales + float32 add with one RNE, one per column        |
+//! | `mx_acc.rs`  | [`mx_acc::MxAcc`]    | scales + float32 add with one RNE, 7 (or 4) stages      |
 //! | `array.rs`   | [`array::Ttu`]       | the top: array, drain double buffer, streams, counters   |
 //!
 //! Widths: a PE holds the exact sum of k products on the common lsb 2^(2 lsb_min). rust-hdl needs
@@ -18,6 +19,7 @@
 pub mod array;
 pub mod decode;
 pub mod driver;
+pub mod edge;
 pub mod mul;
 pub mod mx_acc;
 pub mod norm;
@@ -107,6 +109,26 @@ impl TtuParams {
             sum_bits_needed: need,
             sum_width,
         })
+    }
+
+    /// Fewest beats per block among the configured format pairs (k/2 when E2M1 is configured).
+    pub fn min_beats_per_block(&self) -> usize {
+        if self.formats.contains(&ElemFormat::E2m1) {
+            self.block / 2
+        } else {
+            self.block
+        }
+    }
+
+    /// The deep (7-stage) MxAcc when the next fold of an accumulator comes at least 7 cycles
+    /// later at full rate (a block every `min_beats_per_block` cycles), else the 4-stage one.
+    pub fn acc_deep(&self) -> bool {
+        mx_acc::MxAcc::<W_NARROW, { W_NARROW + 30 }>::latency(true) <= self.min_beats_per_block()
+    }
+
+    /// Cycles from a fold's issue until its result can be read again (MxAcc latency L).
+    pub fn acc_latency(&self) -> usize {
+        mx_acc::MxAcc::<W_NARROW, { W_NARROW + 30 }>::latency(self.acc_deep())
     }
 
     /// Beats per block for a format pair: k, or k/2 for E2M1 x E2M1.
@@ -202,6 +224,33 @@ mod tests {
         }
         // 2x2 and 4x4 arrays: the module count does not grow with R x C.
         assert_eq!(counts[0], counts[1], "modules per preset: {counts:?}");
+    }
+
+    /// The pipelined blocks alone are lint-clean and synthesizable too (and, with TTU_DUMP_DIR
+    /// set, written out for FPGA timing runs of one block).
+    #[test]
+    fn pipeline_blocks_pass_lint_and_yosys_alone() {
+        let p = TtuParams::new(&Config::preset("small").unwrap()).unwrap();
+        let mut deep = mx_acc::MxAcc::<W_NARROW, { W_NARROW + 30 }>::new(2 * p.lsb_min, true);
+        let mut shallow = mx_acc::MxAcc::<W_NARROW, { W_NARROW + 30 }>::new(2 * p.lsb_min, false);
+        let mut pe = pe::Pe::<W_NARROW>::new();
+        let texts = [
+            (
+                "mxacc_deep",
+                crate::emit::emit_verilog("mxacc_deep", &mut deep).unwrap(),
+            ),
+            (
+                "mxacc_shallow",
+                crate::emit::emit_verilog("mxacc_shallow", &mut shallow).unwrap(),
+            ),
+            ("pe", crate::emit::emit_verilog("pe", &mut pe).unwrap()),
+        ];
+        for (name, v) in &texts {
+            if let Ok(dir) = std::env::var("TTU_DUMP_DIR") {
+                std::fs::write(format!("{dir}/{name}.v"), v).unwrap();
+            }
+            crate::emit::check_all(v, name).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        }
     }
 
     #[test]

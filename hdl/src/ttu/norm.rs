@@ -3,9 +3,14 @@
 //! * [`Normalize`]: leading-zero normalizer. `y = x << lz` with the most significant one of `x`
 //!   moved to bit N-1, and `lz` the shift used. Built as the classic logarithmic normalizer: for
 //!   s = 64, 32, ..., 1 (only stages with s < N), if the top s bits are zero shift left by s. When
-//!   `x` is 0, `y` is 0 and `lz` is meaningless (callers test `x` for zero themselves).
+//!   `x` is 0, `y` is 0 and `lz` is meaningless (callers test `x` for zero themselves). A pipeline
+//!   splits it in two with [`Normalize::with_stages`]: the first part does the large shifts, the
+//!   second the small ones, and the caller adds the two `lz` counts (the result is the same as one
+//!   normalizer: the large stages leave fewer than the smallest of them leading zeros only when
+//!   the small stages can finish the job).
 //! * [`ShiftSticky`]: `y = x >> amt` and `sticky` = OR of the bits shifted out, computed as
-//!   `(y << amt) != x` so that no double-width vector is needed; any `amt` >= N gives y = 0 and
+//!   `x & ~(ones << amt)` reduced by OR: the mask is a thermometer decode of `amt` that runs in
+//!   parallel with the shifter instead of after it; any `amt` >= N gives y = 0 and
 //!   sticky = (x != 0).
 use rust_hdl::prelude::*;
 
@@ -35,8 +40,15 @@ pub struct Normalize<const N: usize> {
 
 impl<const N: usize> Default for Normalize<N> {
     fn default() -> Self {
+        Self::with_stages(&STAGES)
+    }
+}
+
+impl<const N: usize> Normalize<N> {
+    /// A normalizer that only has the listed stages (of 64, 32, ..., 1; those >= N are dropped).
+    pub fn with_stages(stages: &[usize]) -> Self {
         assert!(N >= 2 && N <= 128, "Normalize supports 2..=128 bits");
-        let used = |s: usize| s < N;
+        let used = |s: usize| s < N && stages.contains(&s);
         Normalize {
             x: Default::default(),
             y: Default::default(),
@@ -74,7 +86,7 @@ impl<const N: usize> Logic for Normalize<N> {
 }
 
 /// Right shift with a sticky bit for an N-bit unsigned value.
-#[derive(LogicBlock, Default)]
+#[derive(LogicBlock)]
 pub struct ShiftSticky<const N: usize> {
     /// Value to shift.
     pub x: Signal<In, Bits<N>>,
@@ -85,6 +97,21 @@ pub struct ShiftSticky<const N: usize> {
     /// Some one bit of `x` was shifted out.
     pub sticky: Signal<Out, Bit>,
     shifted: Signal<Local, Bits<N>>,
+    /// All ones; `!(ones << amt)` marks the bits that leave.
+    ones: Constant<Bits<N>>,
+}
+
+impl<const N: usize> Default for ShiftSticky<N> {
+    fn default() -> Self {
+        ShiftSticky {
+            x: Default::default(),
+            amt: Default::default(),
+            y: Default::default(),
+            sticky: Default::default(),
+            shifted: Default::default(),
+            ones: Constant::new(Bits::<N>::mask()),
+        }
+    }
 }
 
 impl<const N: usize> Logic for ShiftSticky<N> {
@@ -92,6 +119,6 @@ impl<const N: usize> Logic for ShiftSticky<N> {
     fn update(&mut self) {
         self.shifted.next = self.x.val() >> self.amt.val();
         self.y.next = self.shifted.val();
-        self.sticky.next = (self.shifted.val() << self.amt.val()) != self.x.val();
+        self.sticky.next = (self.x.val() & !(self.ones.val() << self.amt.val())).any();
     }
 }
