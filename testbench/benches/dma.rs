@@ -103,12 +103,19 @@ fn main() {
             }
             d
         };
-        cases.push((format!("2D {rows} x 64 B rows"), dir(store), (0..4).map(d).collect()));
+        cases.push((
+            format!("2D {rows} x 64 B rows"),
+            dir(store),
+            (0..4).map(d).collect(),
+        ));
     }
     // Direction changes: 1 KiB loads and stores alternating (each change drains the engine first).
     let alt = (0..16u32)
         .map(|i| {
-            let (axi, sram) = (0x10000 + i * 1024, (i * 1024) % (g.sram_bytes as u32).min(65536));
+            let (axi, sram) = (
+                0x10000 + i * 1024,
+                (i * 1024) % (g.sram_bytes as u32).min(65536),
+            );
             if i % 2 == 1 {
                 Descriptor::copy_2d(true, sram, axi, 1024, 1, i as u8)
             } else {

@@ -151,7 +151,8 @@ fn random_desc(rng: &mut TestRng, g: &DmaGeometry, id: u8, max_bytes: u64) -> De
         // Bias AXI addresses towards 4 KiB boundaries so bursts get split.
         let pick = |rng: &mut TestRng, span: u32| {
             if rng.gen_bool(0.3) {
-                (rng.gen_range(1..=(span / 4096).max(1)) * 4096 - bb * rng.gen_range(1..8)) & !(bb - 1)
+                (rng.gen_range(1..=(span / 4096).max(1)) * 4096 - bb * rng.gen_range(1..8))
+                    & !(bb - 1)
             } else {
                 rng.gen_range(0..span / bb) * bb
             }
@@ -340,7 +341,11 @@ fn rejected_descriptors() {
         }
         // Reserved bits 255:249: each one alone rejects an otherwise good descriptor (ids 10..=16).
         for (k, bit) in (25..32).enumerate() {
-            let mut w = Descriptor { id: 10 + k as u8, ..ok }.pack();
+            let mut w = Descriptor {
+                id: 10 + k as u8,
+                ..ok
+            }
+            .pack();
             w[7] |= 1 << bit;
             assert_eq!(check_word(&w, &g), Status::Reserved);
             env.desc.push(w.to_vec());
@@ -352,10 +357,16 @@ fn rejected_descriptors() {
         assert_eq!(apply(&good, &g, &mut axi_want, &mut sram_want), Status::Ok);
         let done = env.run(sim, cases.len() + 8, 10_000);
         for k in 0..7u8 {
-            let c = done.iter().find(|c| c.id == 10 + k).expect("status of a reserved-bit descriptor");
+            let c = done
+                .iter()
+                .find(|c| c.id == 10 + k)
+                .expect("status of a reserved-bit descriptor");
             assert_eq!(c.status, Status::Reserved, "reserved bit {}", 249 + k);
         }
-        assert_eq!(done.iter().find(|c| c.id == 20).map(|c| c.status), Some(Status::Ok));
+        assert_eq!(
+            done.iter().find(|c| c.id == 20).map(|c| c.status),
+            Some(Status::Ok)
+        );
         for (d, s) in &cases {
             let c = done
                 .iter()
@@ -363,8 +374,18 @@ fn rejected_descriptors() {
                 .unwrap_or_else(|| panic!("no status for id {}", d.id));
             assert_eq!(c.status, *s, "descriptor {d:?}");
         }
-        same(&env.hbm.mem, &axi_want, "AXI memory after rejections", &[good]);
-        same(&env.sram.mem, &sram_want, "SRAM after rejections (only the good load may write)", &[good]);
+        same(
+            &env.hbm.mem,
+            &axi_want,
+            "AXI memory after rejections",
+            &[good],
+        );
+        same(
+            &env.sram.mem,
+            &sram_want,
+            "SRAM after rejections (only the good load may write)",
+            &[good],
+        );
         assert_eq!(
             (env.hbm.ar_count, env.hbm.aw_count),
             (2, 0),
@@ -433,7 +454,11 @@ fn memory_errors_abort_and_report() {
         assert_eq!(st(1).fault, 0x2100);
         assert_eq!(st(2).status, Status::Ok);
         assert_eq!(st(3).status, Status::AxiDecErr);
-        assert_eq!(st(3).fault, 0x5200, "fault address of the failing write burst");
+        assert_eq!(
+            st(3).fault,
+            0x5200,
+            "fault address of the failing write burst"
+        );
         assert_eq!(st(4).status, Status::SramError);
         assert_eq!(st(4).fault, 0x3000);
         assert_eq!(st(5).status, Status::SramError);
@@ -446,14 +471,20 @@ fn memory_errors_abort_and_report() {
         // so the descriptor's other words are written (documented in tessera_model::dma::Status::SramError).
         sram[0x2ff0..0x3000].copy_from_slice(&axi0[0xa000..0xa010]);
         sram[0x3008..0x3030].copy_from_slice(&axi0[0xa018..0xa040]);
-        same(&env.sram.mem, &sram, "SRAM after load errors", &[d1, d2, d5]);
+        same(
+            &env.sram.mem,
+            &sram,
+            "SRAM after load errors",
+            &[d1, d2, d5],
+        );
         // d3: only bytes of its own rows change, each to its source byte (bursts already issued when the
         // DECERR came back complete: AXI4 cannot cancel them); rows 0 and 1 are complete; the failing beat
         // is not written; the last row, issued long after the error was known, is untouched (the abort).
         // d4 (SRAM read error on its first word) writes nothing.
         let d3_src = |a: usize| -> Option<u8> {
             let off = a.checked_sub(0x5000)?;
-            (off < 16 * 0x100 && off % 0x100 < 64).then(|| sram0[0x1000 + off / 0x100 * 64 + off % 0x100])
+            (off < 16 * 0x100 && off % 0x100 < 64)
+                .then(|| sram0[0x1000 + off / 0x100 * 64 + off % 0x100])
         };
         for a in 0..HBM_BYTES {
             let (got, old) = (env.hbm.mem[a], axi0[a]);
@@ -462,10 +493,22 @@ fn memory_errors_abort_and_report() {
             }
         }
         for a in (0x5000..0x5040).chain(0x5100..0x5140) {
-            assert_eq!(env.hbm.mem[a], d3_src(a).unwrap(), "d3 row before the fault, byte {a:#x}");
+            assert_eq!(
+                env.hbm.mem[a],
+                d3_src(a).unwrap(),
+                "d3 row before the fault, byte {a:#x}"
+            );
         }
-        assert_eq!(&env.hbm.mem[0x5200..0x5208], &axi0[0x5200..0x5208], "the DECERR beat was written");
-        assert_eq!(&env.hbm.mem[0x5f00..0x5f40], &axi0[0x5f00..0x5f40], "d3's last row was written after the abort");
+        assert_eq!(
+            &env.hbm.mem[0x5200..0x5208],
+            &axi0[0x5200..0x5208],
+            "the DECERR beat was written"
+        );
+        assert_eq!(
+            &env.hbm.mem[0x5f00..0x5f40],
+            &axi0[0x5f00..0x5f40],
+            "d3's last row was written after the abort"
+        );
     });
 }
 
@@ -526,9 +569,15 @@ fn run_script(
     cfg.p_ready = p_ready;
     let mut hbm = Hbm::new(&sim, "axi_", cfg, TestRng::seed_from_u64(7));
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        for step in script.iter().copied().chain(std::iter::repeat(MasterCycle::default()).take(20)) {
-            let (arv, (araddr, arlen, arsize, arburst)) = (step.ar.is_some(), step.ar.unwrap_or((0, 0, 3, 1)));
-            let (awv, (awaddr, awlen, awsize, awburst)) = (step.aw.is_some(), step.aw.unwrap_or((0, 0, 3, 1)));
+        for step in script
+            .iter()
+            .copied()
+            .chain(std::iter::repeat(MasterCycle::default()).take(20))
+        {
+            let (arv, (araddr, arlen, arsize, arburst)) =
+                (step.ar.is_some(), step.ar.unwrap_or((0, 0, 3, 1)));
+            let (awv, (awaddr, awlen, awsize, awburst)) =
+                (step.aw.is_some(), step.aw.unwrap_or((0, 0, 3, 1)));
             let (wv, (wdata, wlast)) = (step.w.is_some(), step.w.unwrap_or((0, false)));
             for (name, v) in [
                 ("axi_arvalid", arv as u64),
@@ -569,27 +618,94 @@ fn axi_checker_catches_violations() {
         .source("axi_probe.v", AXI_PROBE)
         .build_model()
         .unwrap_or_else(|e| panic!("building the probe failed: {e:#}"));
-    let ar = |a: u64, len: u64| MasterCycle { ar: Some((a, len, 3, 1)), ..Default::default() };
-    let aw = |a: u64, len: u64| MasterCycle { aw: Some((a, len, 3, 1)), ..Default::default() };
-    let w = |d: u64, last: bool| MasterCycle { w: Some((d, last)), ..Default::default() };
+    let ar = |a: u64, len: u64| MasterCycle {
+        ar: Some((a, len, 3, 1)),
+        ..Default::default()
+    };
+    let aw = |a: u64, len: u64| MasterCycle {
+        aw: Some((a, len, 3, 1)),
+        ..Default::default()
+    };
+    let w = |d: u64, last: bool| MasterCycle {
+        w: Some((d, last)),
+        ..Default::default()
+    };
     // Legal: a read burst ending exactly at a 4 KiB boundary, then a 2-beat write with WLAST on beat 2.
-    let legal = [ar(4096 - 64, 7), aw(0x100, 1), w(0x1122, false), w(0x3344, true)];
-    assert_eq!(run_script(&model, 1.0, &legal), None, "a legal script was flagged");
+    let legal = [
+        ar(4096 - 64, 7),
+        aw(0x100, 1),
+        w(0x1122, false),
+        w(0x3344, true),
+    ];
+    assert_eq!(
+        run_script(&model, 1.0, &legal),
+        None,
+        "a legal script was flagged"
+    );
     let cases: Vec<(&str, f64, Vec<MasterCycle>, &str)> = vec![
-        ("4 KiB crossing", 1.0, vec![ar(4096 - 64, 8)], "crosses a 4 KiB boundary"),
-        ("FIXED burst", 1.0, vec![MasterCycle { ar: Some((0, 3, 3, 0)), ..Default::default() }], "burst type 0"),
-        ("narrow size", 1.0, vec![MasterCycle { aw: Some((0, 3, 2, 1)), ..Default::default() }], "differs from the bus width"),
+        (
+            "4 KiB crossing",
+            1.0,
+            vec![ar(4096 - 64, 8)],
+            "crosses a 4 KiB boundary",
+        ),
+        (
+            "FIXED burst",
+            1.0,
+            vec![MasterCycle {
+                ar: Some((0, 3, 3, 0)),
+                ..Default::default()
+            }],
+            "burst type 0",
+        ),
+        (
+            "narrow size",
+            1.0,
+            vec![MasterCycle {
+                aw: Some((0, 3, 2, 1)),
+                ..Default::default()
+            }],
+            "differs from the bus width",
+        ),
         ("unaligned", 1.0, vec![ar(0x104, 0)], "not aligned"),
-        ("WLAST early", 1.0, vec![aw(0, 2), w(1, false), w(2, true), w(3, true)], "WLAST = true on beat 1"),
-        ("WLAST missing", 1.0, vec![aw(0, 0), w(1, false)], "WLAST = false on beat 0"),
+        (
+            "WLAST early",
+            1.0,
+            vec![aw(0, 2), w(1, false), w(2, true), w(3, true)],
+            "WLAST = true on beat 1",
+        ),
+        (
+            "WLAST missing",
+            1.0,
+            vec![aw(0, 0), w(1, false)],
+            "WLAST = false on beat 0",
+        ),
         // The slave never ready: a valid dropped, or a payload changed, before the handshake.
-        ("ARVALID dropped", 0.0, vec![ar(0, 0), MasterCycle::default()], "AR changed before its handshake"),
-        ("AWADDR changed", 0.0, vec![aw(0, 0), aw(64, 0)], "AW changed before its handshake"),
-        ("WDATA changed", 0.0, vec![w(1, true), w(2, true)], "W changed before its handshake"),
+        (
+            "ARVALID dropped",
+            0.0,
+            vec![ar(0, 0), MasterCycle::default()],
+            "AR changed before its handshake",
+        ),
+        (
+            "AWADDR changed",
+            0.0,
+            vec![aw(0, 0), aw(64, 0)],
+            "AW changed before its handshake",
+        ),
+        (
+            "WDATA changed",
+            0.0,
+            vec![w(1, true), w(2, true)],
+            "W changed before its handshake",
+        ),
     ];
     for (name, p_ready, script, expect) in cases {
         match run_script(&model, p_ready, &script) {
-            Some(msg) => assert!(msg.contains(expect), "{name}: the checker said `{msg}`, expected `{expect}`"),
+            Some(msg) => assert!(
+                msg.contains(expect),
+                "{name}: the checker said `{msg}`, expected `{expect}`"
+            ),
             None => panic!("{name}: the AXI4 checker missed the violation"),
         }
     }
@@ -612,12 +728,21 @@ impl Agent for Recorder {
         };
         let desc = hs(p("desc_valid"), p("desc_ready"));
         let ar = if p("axi_arvalid") == 1 {
-            format!("{} {:#x} len {}", hs(1, p("axi_arready")), p("axi_araddr"), p("axi_arlen"))
+            format!(
+                "{} {:#x} len {}",
+                hs(1, p("axi_arready")),
+                p("axi_araddr"),
+                p("axi_arlen")
+            )
         } else {
             "-".into()
         };
         let r = if p("axi_rvalid") == 1 {
-            format!("{}{}", hs(1, p("axi_rready")), if p("axi_rlast") == 1 { " last" } else { "" })
+            format!(
+                "{}{}",
+                hs(1, p("axi_rready")),
+                if p("axi_rlast") == 1 { " last" } else { "" }
+            )
         } else {
             "-".into()
         };
@@ -633,7 +758,12 @@ impl Agent for Recorder {
         };
         let srsp = hs(p("sram_rsp_valid"), p("sram_rsp_ready"));
         let aw = if p("axi_awvalid") == 1 {
-            format!("{} {:#x} len {}", hs(1, p("axi_awready")), p("axi_awaddr"), p("axi_awlen"))
+            format!(
+                "{} {:#x} len {}",
+                hs(1, p("axi_awready")),
+                p("axi_awaddr"),
+                p("axi_awlen")
+            )
         } else {
             "-".into()
         };
@@ -650,7 +780,12 @@ impl Agent for Recorder {
         let b = hs(p("axi_bvalid"), p("axi_bready"));
         let st = if p("status_valid") == 1 {
             let v = p("status_data");
-            format!("{} id {} code {}", hs(1, p("status_ready")), v & 0xff, (v >> 8) & 0xff)
+            format!(
+                "{} id {} code {}",
+                hs(1, p("status_ready")),
+                v & 0xff,
+                (v >> 8) & 0xff
+            )
         } else {
             "-".into()
         };
@@ -683,7 +818,10 @@ fn waveform_walkthrough() {
             assert_eq!(apply(&d, &g, &mut axi, &mut sram), Status::Ok);
             env.desc.push(d.pack().to_vec());
         }
-        let mut rec = Recorder { rows: Vec::new(), cycle: 0 };
+        let mut rec = Recorder {
+            rows: Vec::new(),
+            cycle: 0,
+        };
         let idle = sim.port("idle");
         let mut done = Vec::new();
         for _ in 0..60 {
@@ -712,8 +850,16 @@ fn waveform_walkthrough() {
         assert_eq!(
             st,
             vec![
-                Completion { id: 1, status: Status::Ok, fault: 0 },
-                Completion { id: 2, status: Status::Ok, fault: 0 }
+                Completion {
+                    id: 1,
+                    status: Status::Ok,
+                    fault: 0
+                },
+                Completion {
+                    id: 2,
+                    status: Status::Ok,
+                    fault: 0
+                }
             ]
         );
         same(&env.sram.mem, &sram, "SRAM", &[load, store]);

@@ -783,7 +783,8 @@ impl<
         // Burst length - 1 = min(row, 4 KiB, 256 beats) - 1, compared at full width (every bit is read).
         self.row_m1.next =
             (self.row_left_q.q.val() - self.k_beat_bytes.val()) >> self.k_beat_shift.val();
-        self.to_4k_m1.next = (self.to_4k.val() - self.k_beat_bytes.val()) >> self.k_beat_shift.val();
+        self.to_4k_m1.next =
+            (self.to_4k.val() - self.k_beat_bytes.val()) >> self.k_beat_shift.val();
         self.beats_m1.next = self.k_255.val().get_bits::<8>(0);
         if self.to_4k_m1.val() < self.k_255.val() {
             self.beats_m1.next = self.to_4k_m1.val().get_bits::<8>(0);
@@ -791,8 +792,8 @@ impl<
         if self.row_m1.val() < bit_cast::<32, 8>(self.beats_m1.val()) {
             self.beats_m1.next = self.row_m1.val().get_bits::<8>(0);
         }
-        self.chunk.next =
-            (bit_cast::<32, 8>(self.beats_m1.val()) + self.k_one32.val()) << self.k_beat_shift.val();
+        self.chunk.next = (bit_cast::<32, 8>(self.beats_m1.val()) + self.k_one32.val())
+            << self.k_beat_shift.val();
         self.end_row.next = self.chunk.val() == self.row_left_q.q.val();
         self.end_plane.next = self.end_row.val() & (self.rows_left_q.q.val() == 1);
         self.end_desc.next = self.end_plane.val() & (self.planes_left_q.q.val() == 1);

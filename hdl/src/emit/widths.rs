@@ -176,7 +176,11 @@ fn fix_casts(body: &mut Vec<Token>) -> usize {
                 continue;
             };
             // Masks up to 128 bits (u128); a 128-bit mask is all ones.
-            let full = if w == 128 { u128::MAX } else { (1u128 << w.min(127)) - 1 };
+            let full = if w == 128 {
+                u128::MAX
+            } else {
+                (1u128 << w.min(127)) - 1
+            };
             if w == 0 || w > 128 || mask != full {
                 continue;
             }
@@ -514,7 +518,10 @@ mod tests {
         assert!(out.contains("o = {64'h0, x} << 32'h40;"), "{out}");
         // a mask that is not all ones is left alone
         let out = fix("reg [127:0] o; wire [63:0] x; always @(*) begin o = ((x) & 128'hfffffffffffffffffffffffffffffff0); end");
-        assert!(out.contains("128'hfffffffffffffffffffffffffffffff0"), "{out}");
+        assert!(
+            out.contains("128'hfffffffffffffffffffffffffffffff0"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -148,7 +148,12 @@ impl Header {
     pub fn is_bad(&self, mx: u32, my: u32, depth: u32) -> bool {
         let (x0, x1, y0, y1) = self.rect();
         let (x0, x1, y0, y1) = (x0 as u32, x1 as u32, y0 as u32, y1 as u32);
-        x0 >= mx || x1 >= mx || y0 >= my || y1 >= my || x0 > x1 || y0 > y1
+        x0 >= mx
+            || x1 >= mx
+            || y0 >= my
+            || y1 >= my
+            || x0 > x1
+            || y0 > y1
             || (self.mcast && self.len > depth)
     }
 

@@ -290,7 +290,9 @@ impl<const W: usize> Router<W> {
             mesh_w: Constant::new((mesh_x as u64).to_bits()),
             mesh_h: Constant::new((mesh_y as u64).to_bits()),
             depth8: Constant::new((depth as u64).to_bits()),
-            pow8: (0..6).map(|k| Constant::new((1u64 << k).to_bits())).collect(),
+            pow8: (0..6)
+                .map(|k| Constant::new((1u64 << k).to_bits()))
+                .collect(),
             limit8: Constant::new(STARVE_LIMIT.to_bits()),
             zero4: Constant::new(0u64.to_bits()),
             zero8: Constant::new(0u64.to_bits()),
@@ -421,7 +423,8 @@ impl<const W: usize> Logic for Router<W> {
                     | (self.hy1[iv].val() >= self.mesh_h.val())
                     | (self.hx0[iv].val() > self.hx1[iv].val())
                     | (self.hy0[iv].val() > self.hy1[iv].val())
-                    | (self.fifo[iv].data.val().get_bit(23) & (self.mlen[iv].val() >= self.depth8.val()));
+                    | (self.fifo[iv].data.val().get_bit(23)
+                        & (self.mlen[iv].val() >= self.depth8.val()));
             }
             for iv in 0..(2 * self._np) {
                 self.in_col[iv].next = (self.hx0[iv].val() <= self.pos_x.val())
