@@ -77,6 +77,15 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     localparam  bpb1 = 8'h1f;
     localparam  bpb2 = 8'hf;
     localparam  rows_c = 8'h8;
+    localparam  rows_m1 = 8'h7;
+    localparam  row_id_0 = 8'h0;
+    localparam  row_id_1 = 8'h1;
+    localparam  row_id_2 = 8'h2;
+    localparam  row_id_3 = 8'h3;
+    localparam  row_id_4 = 8'h4;
+    localparam  row_id_5 = 8'h5;
+    localparam  row_id_6 = 8'h6;
+    localparam  row_id_7 = 8'h7;
     localparam  zero8 = 8'h0;
     localparam  one8 = 8'h1;
     localparam  zero16 = 16'h0;
@@ -88,774 +97,935 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     localparam  macs2 = 48'h80;
 
     // Stub signals
+    reg  edge_a_0_clock;
+    reg  edge_a_0_go;
+    reg  [7:0] edge_a_0_code;
+    reg  [2:0] edge_a_0_fmt;
+    wire  [16:0] edge_a_0_lane0;
+    wire  [16:0] edge_a_0_lane1;
+    reg  edge_a_1_clock;
+    reg  edge_a_1_go;
+    reg  [7:0] edge_a_1_code;
+    reg  [2:0] edge_a_1_fmt;
+    wire  [16:0] edge_a_1_lane0;
+    wire  [16:0] edge_a_1_lane1;
+    reg  edge_a_2_clock;
+    reg  edge_a_2_go;
+    reg  [7:0] edge_a_2_code;
+    reg  [2:0] edge_a_2_fmt;
+    wire  [16:0] edge_a_2_lane0;
+    wire  [16:0] edge_a_2_lane1;
+    reg  edge_a_3_clock;
+    reg  edge_a_3_go;
+    reg  [7:0] edge_a_3_code;
+    reg  [2:0] edge_a_3_fmt;
+    wire  [16:0] edge_a_3_lane0;
+    wire  [16:0] edge_a_3_lane1;
+    reg  edge_a_4_clock;
+    reg  edge_a_4_go;
+    reg  [7:0] edge_a_4_code;
+    reg  [2:0] edge_a_4_fmt;
+    wire  [16:0] edge_a_4_lane0;
+    wire  [16:0] edge_a_4_lane1;
+    reg  edge_a_5_clock;
+    reg  edge_a_5_go;
+    reg  [7:0] edge_a_5_code;
+    reg  [2:0] edge_a_5_fmt;
+    wire  [16:0] edge_a_5_lane0;
+    wire  [16:0] edge_a_5_lane1;
+    reg  edge_a_6_clock;
+    reg  edge_a_6_go;
+    reg  [7:0] edge_a_6_code;
+    reg  [2:0] edge_a_6_fmt;
+    wire  [16:0] edge_a_6_lane0;
+    wire  [16:0] edge_a_6_lane1;
+    reg  edge_a_7_clock;
+    reg  edge_a_7_go;
+    reg  [7:0] edge_a_7_code;
+    reg  [2:0] edge_a_7_fmt;
+    wire  [16:0] edge_a_7_lane0;
+    wire  [16:0] edge_a_7_lane1;
+    reg  edge_b_0_clock;
+    reg  edge_b_0_go;
+    reg  [7:0] edge_b_0_code;
+    reg  [2:0] edge_b_0_fmt;
+    wire  [16:0] edge_b_0_lane0;
+    wire  [16:0] edge_b_0_lane1;
+    reg  edge_b_1_clock;
+    reg  edge_b_1_go;
+    reg  [7:0] edge_b_1_code;
+    reg  [2:0] edge_b_1_fmt;
+    wire  [16:0] edge_b_1_lane0;
+    wire  [16:0] edge_b_1_lane1;
+    reg  edge_b_2_clock;
+    reg  edge_b_2_go;
+    reg  [7:0] edge_b_2_code;
+    reg  [2:0] edge_b_2_fmt;
+    wire  [16:0] edge_b_2_lane0;
+    wire  [16:0] edge_b_2_lane1;
+    reg  edge_b_3_clock;
+    reg  edge_b_3_go;
+    reg  [7:0] edge_b_3_code;
+    reg  [2:0] edge_b_3_fmt;
+    wire  [16:0] edge_b_3_lane0;
+    wire  [16:0] edge_b_3_lane1;
+    reg  edge_b_4_clock;
+    reg  edge_b_4_go;
+    reg  [7:0] edge_b_4_code;
+    reg  [2:0] edge_b_4_fmt;
+    wire  [16:0] edge_b_4_lane0;
+    wire  [16:0] edge_b_4_lane1;
+    reg  edge_b_5_clock;
+    reg  edge_b_5_go;
+    reg  [7:0] edge_b_5_code;
+    reg  [2:0] edge_b_5_fmt;
+    wire  [16:0] edge_b_5_lane0;
+    wire  [16:0] edge_b_5_lane1;
+    reg  edge_b_6_clock;
+    reg  edge_b_6_go;
+    reg  [7:0] edge_b_6_code;
+    reg  [2:0] edge_b_6_fmt;
+    wire  [16:0] edge_b_6_lane0;
+    wire  [16:0] edge_b_6_lane1;
+    reg  edge_b_7_clock;
+    reg  edge_b_7_go;
+    reg  [7:0] edge_b_7_code;
+    reg  [2:0] edge_b_7_fmt;
+    wire  [16:0] edge_b_7_lane0;
+    wire  [16:0] edge_b_7_lane1;
     reg  pe_0_clock;
-    reg  pe_0_en;
+    reg  pe_0_go;
+    reg  pe_0_v;
     reg  pe_0_first;
     reg  pe_0_dual;
-    reg  [2:0] pe_0_fmt_a;
-    reg  [2:0] pe_0_fmt_b;
-    reg  [7:0] pe_0_code_a;
-    reg  [7:0] pe_0_code_b;
+    reg  [16:0] pe_0_a0;
+    reg  [16:0] pe_0_a1;
+    reg  [16:0] pe_0_b0;
+    reg  [16:0] pe_0_b1;
     wire  [69:0] pe_0_sum;
     wire  pe_0_nan;
     wire  pe_0_pinf;
     wire  pe_0_ninf;
     reg  pe_1_clock;
-    reg  pe_1_en;
+    reg  pe_1_go;
+    reg  pe_1_v;
     reg  pe_1_first;
     reg  pe_1_dual;
-    reg  [2:0] pe_1_fmt_a;
-    reg  [2:0] pe_1_fmt_b;
-    reg  [7:0] pe_1_code_a;
-    reg  [7:0] pe_1_code_b;
+    reg  [16:0] pe_1_a0;
+    reg  [16:0] pe_1_a1;
+    reg  [16:0] pe_1_b0;
+    reg  [16:0] pe_1_b1;
     wire  [69:0] pe_1_sum;
     wire  pe_1_nan;
     wire  pe_1_pinf;
     wire  pe_1_ninf;
     reg  pe_2_clock;
-    reg  pe_2_en;
+    reg  pe_2_go;
+    reg  pe_2_v;
     reg  pe_2_first;
     reg  pe_2_dual;
-    reg  [2:0] pe_2_fmt_a;
-    reg  [2:0] pe_2_fmt_b;
-    reg  [7:0] pe_2_code_a;
-    reg  [7:0] pe_2_code_b;
+    reg  [16:0] pe_2_a0;
+    reg  [16:0] pe_2_a1;
+    reg  [16:0] pe_2_b0;
+    reg  [16:0] pe_2_b1;
     wire  [69:0] pe_2_sum;
     wire  pe_2_nan;
     wire  pe_2_pinf;
     wire  pe_2_ninf;
     reg  pe_3_clock;
-    reg  pe_3_en;
+    reg  pe_3_go;
+    reg  pe_3_v;
     reg  pe_3_first;
     reg  pe_3_dual;
-    reg  [2:0] pe_3_fmt_a;
-    reg  [2:0] pe_3_fmt_b;
-    reg  [7:0] pe_3_code_a;
-    reg  [7:0] pe_3_code_b;
+    reg  [16:0] pe_3_a0;
+    reg  [16:0] pe_3_a1;
+    reg  [16:0] pe_3_b0;
+    reg  [16:0] pe_3_b1;
     wire  [69:0] pe_3_sum;
     wire  pe_3_nan;
     wire  pe_3_pinf;
     wire  pe_3_ninf;
     reg  pe_4_clock;
-    reg  pe_4_en;
+    reg  pe_4_go;
+    reg  pe_4_v;
     reg  pe_4_first;
     reg  pe_4_dual;
-    reg  [2:0] pe_4_fmt_a;
-    reg  [2:0] pe_4_fmt_b;
-    reg  [7:0] pe_4_code_a;
-    reg  [7:0] pe_4_code_b;
+    reg  [16:0] pe_4_a0;
+    reg  [16:0] pe_4_a1;
+    reg  [16:0] pe_4_b0;
+    reg  [16:0] pe_4_b1;
     wire  [69:0] pe_4_sum;
     wire  pe_4_nan;
     wire  pe_4_pinf;
     wire  pe_4_ninf;
     reg  pe_5_clock;
-    reg  pe_5_en;
+    reg  pe_5_go;
+    reg  pe_5_v;
     reg  pe_5_first;
     reg  pe_5_dual;
-    reg  [2:0] pe_5_fmt_a;
-    reg  [2:0] pe_5_fmt_b;
-    reg  [7:0] pe_5_code_a;
-    reg  [7:0] pe_5_code_b;
+    reg  [16:0] pe_5_a0;
+    reg  [16:0] pe_5_a1;
+    reg  [16:0] pe_5_b0;
+    reg  [16:0] pe_5_b1;
     wire  [69:0] pe_5_sum;
     wire  pe_5_nan;
     wire  pe_5_pinf;
     wire  pe_5_ninf;
     reg  pe_6_clock;
-    reg  pe_6_en;
+    reg  pe_6_go;
+    reg  pe_6_v;
     reg  pe_6_first;
     reg  pe_6_dual;
-    reg  [2:0] pe_6_fmt_a;
-    reg  [2:0] pe_6_fmt_b;
-    reg  [7:0] pe_6_code_a;
-    reg  [7:0] pe_6_code_b;
+    reg  [16:0] pe_6_a0;
+    reg  [16:0] pe_6_a1;
+    reg  [16:0] pe_6_b0;
+    reg  [16:0] pe_6_b1;
     wire  [69:0] pe_6_sum;
     wire  pe_6_nan;
     wire  pe_6_pinf;
     wire  pe_6_ninf;
     reg  pe_7_clock;
-    reg  pe_7_en;
+    reg  pe_7_go;
+    reg  pe_7_v;
     reg  pe_7_first;
     reg  pe_7_dual;
-    reg  [2:0] pe_7_fmt_a;
-    reg  [2:0] pe_7_fmt_b;
-    reg  [7:0] pe_7_code_a;
-    reg  [7:0] pe_7_code_b;
+    reg  [16:0] pe_7_a0;
+    reg  [16:0] pe_7_a1;
+    reg  [16:0] pe_7_b0;
+    reg  [16:0] pe_7_b1;
     wire  [69:0] pe_7_sum;
     wire  pe_7_nan;
     wire  pe_7_pinf;
     wire  pe_7_ninf;
     reg  pe_8_clock;
-    reg  pe_8_en;
+    reg  pe_8_go;
+    reg  pe_8_v;
     reg  pe_8_first;
     reg  pe_8_dual;
-    reg  [2:0] pe_8_fmt_a;
-    reg  [2:0] pe_8_fmt_b;
-    reg  [7:0] pe_8_code_a;
-    reg  [7:0] pe_8_code_b;
+    reg  [16:0] pe_8_a0;
+    reg  [16:0] pe_8_a1;
+    reg  [16:0] pe_8_b0;
+    reg  [16:0] pe_8_b1;
     wire  [69:0] pe_8_sum;
     wire  pe_8_nan;
     wire  pe_8_pinf;
     wire  pe_8_ninf;
     reg  pe_9_clock;
-    reg  pe_9_en;
+    reg  pe_9_go;
+    reg  pe_9_v;
     reg  pe_9_first;
     reg  pe_9_dual;
-    reg  [2:0] pe_9_fmt_a;
-    reg  [2:0] pe_9_fmt_b;
-    reg  [7:0] pe_9_code_a;
-    reg  [7:0] pe_9_code_b;
+    reg  [16:0] pe_9_a0;
+    reg  [16:0] pe_9_a1;
+    reg  [16:0] pe_9_b0;
+    reg  [16:0] pe_9_b1;
     wire  [69:0] pe_9_sum;
     wire  pe_9_nan;
     wire  pe_9_pinf;
     wire  pe_9_ninf;
     reg  pe_10_clock;
-    reg  pe_10_en;
+    reg  pe_10_go;
+    reg  pe_10_v;
     reg  pe_10_first;
     reg  pe_10_dual;
-    reg  [2:0] pe_10_fmt_a;
-    reg  [2:0] pe_10_fmt_b;
-    reg  [7:0] pe_10_code_a;
-    reg  [7:0] pe_10_code_b;
+    reg  [16:0] pe_10_a0;
+    reg  [16:0] pe_10_a1;
+    reg  [16:0] pe_10_b0;
+    reg  [16:0] pe_10_b1;
     wire  [69:0] pe_10_sum;
     wire  pe_10_nan;
     wire  pe_10_pinf;
     wire  pe_10_ninf;
     reg  pe_11_clock;
-    reg  pe_11_en;
+    reg  pe_11_go;
+    reg  pe_11_v;
     reg  pe_11_first;
     reg  pe_11_dual;
-    reg  [2:0] pe_11_fmt_a;
-    reg  [2:0] pe_11_fmt_b;
-    reg  [7:0] pe_11_code_a;
-    reg  [7:0] pe_11_code_b;
+    reg  [16:0] pe_11_a0;
+    reg  [16:0] pe_11_a1;
+    reg  [16:0] pe_11_b0;
+    reg  [16:0] pe_11_b1;
     wire  [69:0] pe_11_sum;
     wire  pe_11_nan;
     wire  pe_11_pinf;
     wire  pe_11_ninf;
     reg  pe_12_clock;
-    reg  pe_12_en;
+    reg  pe_12_go;
+    reg  pe_12_v;
     reg  pe_12_first;
     reg  pe_12_dual;
-    reg  [2:0] pe_12_fmt_a;
-    reg  [2:0] pe_12_fmt_b;
-    reg  [7:0] pe_12_code_a;
-    reg  [7:0] pe_12_code_b;
+    reg  [16:0] pe_12_a0;
+    reg  [16:0] pe_12_a1;
+    reg  [16:0] pe_12_b0;
+    reg  [16:0] pe_12_b1;
     wire  [69:0] pe_12_sum;
     wire  pe_12_nan;
     wire  pe_12_pinf;
     wire  pe_12_ninf;
     reg  pe_13_clock;
-    reg  pe_13_en;
+    reg  pe_13_go;
+    reg  pe_13_v;
     reg  pe_13_first;
     reg  pe_13_dual;
-    reg  [2:0] pe_13_fmt_a;
-    reg  [2:0] pe_13_fmt_b;
-    reg  [7:0] pe_13_code_a;
-    reg  [7:0] pe_13_code_b;
+    reg  [16:0] pe_13_a0;
+    reg  [16:0] pe_13_a1;
+    reg  [16:0] pe_13_b0;
+    reg  [16:0] pe_13_b1;
     wire  [69:0] pe_13_sum;
     wire  pe_13_nan;
     wire  pe_13_pinf;
     wire  pe_13_ninf;
     reg  pe_14_clock;
-    reg  pe_14_en;
+    reg  pe_14_go;
+    reg  pe_14_v;
     reg  pe_14_first;
     reg  pe_14_dual;
-    reg  [2:0] pe_14_fmt_a;
-    reg  [2:0] pe_14_fmt_b;
-    reg  [7:0] pe_14_code_a;
-    reg  [7:0] pe_14_code_b;
+    reg  [16:0] pe_14_a0;
+    reg  [16:0] pe_14_a1;
+    reg  [16:0] pe_14_b0;
+    reg  [16:0] pe_14_b1;
     wire  [69:0] pe_14_sum;
     wire  pe_14_nan;
     wire  pe_14_pinf;
     wire  pe_14_ninf;
     reg  pe_15_clock;
-    reg  pe_15_en;
+    reg  pe_15_go;
+    reg  pe_15_v;
     reg  pe_15_first;
     reg  pe_15_dual;
-    reg  [2:0] pe_15_fmt_a;
-    reg  [2:0] pe_15_fmt_b;
-    reg  [7:0] pe_15_code_a;
-    reg  [7:0] pe_15_code_b;
+    reg  [16:0] pe_15_a0;
+    reg  [16:0] pe_15_a1;
+    reg  [16:0] pe_15_b0;
+    reg  [16:0] pe_15_b1;
     wire  [69:0] pe_15_sum;
     wire  pe_15_nan;
     wire  pe_15_pinf;
     wire  pe_15_ninf;
     reg  pe_16_clock;
-    reg  pe_16_en;
+    reg  pe_16_go;
+    reg  pe_16_v;
     reg  pe_16_first;
     reg  pe_16_dual;
-    reg  [2:0] pe_16_fmt_a;
-    reg  [2:0] pe_16_fmt_b;
-    reg  [7:0] pe_16_code_a;
-    reg  [7:0] pe_16_code_b;
+    reg  [16:0] pe_16_a0;
+    reg  [16:0] pe_16_a1;
+    reg  [16:0] pe_16_b0;
+    reg  [16:0] pe_16_b1;
     wire  [69:0] pe_16_sum;
     wire  pe_16_nan;
     wire  pe_16_pinf;
     wire  pe_16_ninf;
     reg  pe_17_clock;
-    reg  pe_17_en;
+    reg  pe_17_go;
+    reg  pe_17_v;
     reg  pe_17_first;
     reg  pe_17_dual;
-    reg  [2:0] pe_17_fmt_a;
-    reg  [2:0] pe_17_fmt_b;
-    reg  [7:0] pe_17_code_a;
-    reg  [7:0] pe_17_code_b;
+    reg  [16:0] pe_17_a0;
+    reg  [16:0] pe_17_a1;
+    reg  [16:0] pe_17_b0;
+    reg  [16:0] pe_17_b1;
     wire  [69:0] pe_17_sum;
     wire  pe_17_nan;
     wire  pe_17_pinf;
     wire  pe_17_ninf;
     reg  pe_18_clock;
-    reg  pe_18_en;
+    reg  pe_18_go;
+    reg  pe_18_v;
     reg  pe_18_first;
     reg  pe_18_dual;
-    reg  [2:0] pe_18_fmt_a;
-    reg  [2:0] pe_18_fmt_b;
-    reg  [7:0] pe_18_code_a;
-    reg  [7:0] pe_18_code_b;
+    reg  [16:0] pe_18_a0;
+    reg  [16:0] pe_18_a1;
+    reg  [16:0] pe_18_b0;
+    reg  [16:0] pe_18_b1;
     wire  [69:0] pe_18_sum;
     wire  pe_18_nan;
     wire  pe_18_pinf;
     wire  pe_18_ninf;
     reg  pe_19_clock;
-    reg  pe_19_en;
+    reg  pe_19_go;
+    reg  pe_19_v;
     reg  pe_19_first;
     reg  pe_19_dual;
-    reg  [2:0] pe_19_fmt_a;
-    reg  [2:0] pe_19_fmt_b;
-    reg  [7:0] pe_19_code_a;
-    reg  [7:0] pe_19_code_b;
+    reg  [16:0] pe_19_a0;
+    reg  [16:0] pe_19_a1;
+    reg  [16:0] pe_19_b0;
+    reg  [16:0] pe_19_b1;
     wire  [69:0] pe_19_sum;
     wire  pe_19_nan;
     wire  pe_19_pinf;
     wire  pe_19_ninf;
     reg  pe_20_clock;
-    reg  pe_20_en;
+    reg  pe_20_go;
+    reg  pe_20_v;
     reg  pe_20_first;
     reg  pe_20_dual;
-    reg  [2:0] pe_20_fmt_a;
-    reg  [2:0] pe_20_fmt_b;
-    reg  [7:0] pe_20_code_a;
-    reg  [7:0] pe_20_code_b;
+    reg  [16:0] pe_20_a0;
+    reg  [16:0] pe_20_a1;
+    reg  [16:0] pe_20_b0;
+    reg  [16:0] pe_20_b1;
     wire  [69:0] pe_20_sum;
     wire  pe_20_nan;
     wire  pe_20_pinf;
     wire  pe_20_ninf;
     reg  pe_21_clock;
-    reg  pe_21_en;
+    reg  pe_21_go;
+    reg  pe_21_v;
     reg  pe_21_first;
     reg  pe_21_dual;
-    reg  [2:0] pe_21_fmt_a;
-    reg  [2:0] pe_21_fmt_b;
-    reg  [7:0] pe_21_code_a;
-    reg  [7:0] pe_21_code_b;
+    reg  [16:0] pe_21_a0;
+    reg  [16:0] pe_21_a1;
+    reg  [16:0] pe_21_b0;
+    reg  [16:0] pe_21_b1;
     wire  [69:0] pe_21_sum;
     wire  pe_21_nan;
     wire  pe_21_pinf;
     wire  pe_21_ninf;
     reg  pe_22_clock;
-    reg  pe_22_en;
+    reg  pe_22_go;
+    reg  pe_22_v;
     reg  pe_22_first;
     reg  pe_22_dual;
-    reg  [2:0] pe_22_fmt_a;
-    reg  [2:0] pe_22_fmt_b;
-    reg  [7:0] pe_22_code_a;
-    reg  [7:0] pe_22_code_b;
+    reg  [16:0] pe_22_a0;
+    reg  [16:0] pe_22_a1;
+    reg  [16:0] pe_22_b0;
+    reg  [16:0] pe_22_b1;
     wire  [69:0] pe_22_sum;
     wire  pe_22_nan;
     wire  pe_22_pinf;
     wire  pe_22_ninf;
     reg  pe_23_clock;
-    reg  pe_23_en;
+    reg  pe_23_go;
+    reg  pe_23_v;
     reg  pe_23_first;
     reg  pe_23_dual;
-    reg  [2:0] pe_23_fmt_a;
-    reg  [2:0] pe_23_fmt_b;
-    reg  [7:0] pe_23_code_a;
-    reg  [7:0] pe_23_code_b;
+    reg  [16:0] pe_23_a0;
+    reg  [16:0] pe_23_a1;
+    reg  [16:0] pe_23_b0;
+    reg  [16:0] pe_23_b1;
     wire  [69:0] pe_23_sum;
     wire  pe_23_nan;
     wire  pe_23_pinf;
     wire  pe_23_ninf;
     reg  pe_24_clock;
-    reg  pe_24_en;
+    reg  pe_24_go;
+    reg  pe_24_v;
     reg  pe_24_first;
     reg  pe_24_dual;
-    reg  [2:0] pe_24_fmt_a;
-    reg  [2:0] pe_24_fmt_b;
-    reg  [7:0] pe_24_code_a;
-    reg  [7:0] pe_24_code_b;
+    reg  [16:0] pe_24_a0;
+    reg  [16:0] pe_24_a1;
+    reg  [16:0] pe_24_b0;
+    reg  [16:0] pe_24_b1;
     wire  [69:0] pe_24_sum;
     wire  pe_24_nan;
     wire  pe_24_pinf;
     wire  pe_24_ninf;
     reg  pe_25_clock;
-    reg  pe_25_en;
+    reg  pe_25_go;
+    reg  pe_25_v;
     reg  pe_25_first;
     reg  pe_25_dual;
-    reg  [2:0] pe_25_fmt_a;
-    reg  [2:0] pe_25_fmt_b;
-    reg  [7:0] pe_25_code_a;
-    reg  [7:0] pe_25_code_b;
+    reg  [16:0] pe_25_a0;
+    reg  [16:0] pe_25_a1;
+    reg  [16:0] pe_25_b0;
+    reg  [16:0] pe_25_b1;
     wire  [69:0] pe_25_sum;
     wire  pe_25_nan;
     wire  pe_25_pinf;
     wire  pe_25_ninf;
     reg  pe_26_clock;
-    reg  pe_26_en;
+    reg  pe_26_go;
+    reg  pe_26_v;
     reg  pe_26_first;
     reg  pe_26_dual;
-    reg  [2:0] pe_26_fmt_a;
-    reg  [2:0] pe_26_fmt_b;
-    reg  [7:0] pe_26_code_a;
-    reg  [7:0] pe_26_code_b;
+    reg  [16:0] pe_26_a0;
+    reg  [16:0] pe_26_a1;
+    reg  [16:0] pe_26_b0;
+    reg  [16:0] pe_26_b1;
     wire  [69:0] pe_26_sum;
     wire  pe_26_nan;
     wire  pe_26_pinf;
     wire  pe_26_ninf;
     reg  pe_27_clock;
-    reg  pe_27_en;
+    reg  pe_27_go;
+    reg  pe_27_v;
     reg  pe_27_first;
     reg  pe_27_dual;
-    reg  [2:0] pe_27_fmt_a;
-    reg  [2:0] pe_27_fmt_b;
-    reg  [7:0] pe_27_code_a;
-    reg  [7:0] pe_27_code_b;
+    reg  [16:0] pe_27_a0;
+    reg  [16:0] pe_27_a1;
+    reg  [16:0] pe_27_b0;
+    reg  [16:0] pe_27_b1;
     wire  [69:0] pe_27_sum;
     wire  pe_27_nan;
     wire  pe_27_pinf;
     wire  pe_27_ninf;
     reg  pe_28_clock;
-    reg  pe_28_en;
+    reg  pe_28_go;
+    reg  pe_28_v;
     reg  pe_28_first;
     reg  pe_28_dual;
-    reg  [2:0] pe_28_fmt_a;
-    reg  [2:0] pe_28_fmt_b;
-    reg  [7:0] pe_28_code_a;
-    reg  [7:0] pe_28_code_b;
+    reg  [16:0] pe_28_a0;
+    reg  [16:0] pe_28_a1;
+    reg  [16:0] pe_28_b0;
+    reg  [16:0] pe_28_b1;
     wire  [69:0] pe_28_sum;
     wire  pe_28_nan;
     wire  pe_28_pinf;
     wire  pe_28_ninf;
     reg  pe_29_clock;
-    reg  pe_29_en;
+    reg  pe_29_go;
+    reg  pe_29_v;
     reg  pe_29_first;
     reg  pe_29_dual;
-    reg  [2:0] pe_29_fmt_a;
-    reg  [2:0] pe_29_fmt_b;
-    reg  [7:0] pe_29_code_a;
-    reg  [7:0] pe_29_code_b;
+    reg  [16:0] pe_29_a0;
+    reg  [16:0] pe_29_a1;
+    reg  [16:0] pe_29_b0;
+    reg  [16:0] pe_29_b1;
     wire  [69:0] pe_29_sum;
     wire  pe_29_nan;
     wire  pe_29_pinf;
     wire  pe_29_ninf;
     reg  pe_30_clock;
-    reg  pe_30_en;
+    reg  pe_30_go;
+    reg  pe_30_v;
     reg  pe_30_first;
     reg  pe_30_dual;
-    reg  [2:0] pe_30_fmt_a;
-    reg  [2:0] pe_30_fmt_b;
-    reg  [7:0] pe_30_code_a;
-    reg  [7:0] pe_30_code_b;
+    reg  [16:0] pe_30_a0;
+    reg  [16:0] pe_30_a1;
+    reg  [16:0] pe_30_b0;
+    reg  [16:0] pe_30_b1;
     wire  [69:0] pe_30_sum;
     wire  pe_30_nan;
     wire  pe_30_pinf;
     wire  pe_30_ninf;
     reg  pe_31_clock;
-    reg  pe_31_en;
+    reg  pe_31_go;
+    reg  pe_31_v;
     reg  pe_31_first;
     reg  pe_31_dual;
-    reg  [2:0] pe_31_fmt_a;
-    reg  [2:0] pe_31_fmt_b;
-    reg  [7:0] pe_31_code_a;
-    reg  [7:0] pe_31_code_b;
+    reg  [16:0] pe_31_a0;
+    reg  [16:0] pe_31_a1;
+    reg  [16:0] pe_31_b0;
+    reg  [16:0] pe_31_b1;
     wire  [69:0] pe_31_sum;
     wire  pe_31_nan;
     wire  pe_31_pinf;
     wire  pe_31_ninf;
     reg  pe_32_clock;
-    reg  pe_32_en;
+    reg  pe_32_go;
+    reg  pe_32_v;
     reg  pe_32_first;
     reg  pe_32_dual;
-    reg  [2:0] pe_32_fmt_a;
-    reg  [2:0] pe_32_fmt_b;
-    reg  [7:0] pe_32_code_a;
-    reg  [7:0] pe_32_code_b;
+    reg  [16:0] pe_32_a0;
+    reg  [16:0] pe_32_a1;
+    reg  [16:0] pe_32_b0;
+    reg  [16:0] pe_32_b1;
     wire  [69:0] pe_32_sum;
     wire  pe_32_nan;
     wire  pe_32_pinf;
     wire  pe_32_ninf;
     reg  pe_33_clock;
-    reg  pe_33_en;
+    reg  pe_33_go;
+    reg  pe_33_v;
     reg  pe_33_first;
     reg  pe_33_dual;
-    reg  [2:0] pe_33_fmt_a;
-    reg  [2:0] pe_33_fmt_b;
-    reg  [7:0] pe_33_code_a;
-    reg  [7:0] pe_33_code_b;
+    reg  [16:0] pe_33_a0;
+    reg  [16:0] pe_33_a1;
+    reg  [16:0] pe_33_b0;
+    reg  [16:0] pe_33_b1;
     wire  [69:0] pe_33_sum;
     wire  pe_33_nan;
     wire  pe_33_pinf;
     wire  pe_33_ninf;
     reg  pe_34_clock;
-    reg  pe_34_en;
+    reg  pe_34_go;
+    reg  pe_34_v;
     reg  pe_34_first;
     reg  pe_34_dual;
-    reg  [2:0] pe_34_fmt_a;
-    reg  [2:0] pe_34_fmt_b;
-    reg  [7:0] pe_34_code_a;
-    reg  [7:0] pe_34_code_b;
+    reg  [16:0] pe_34_a0;
+    reg  [16:0] pe_34_a1;
+    reg  [16:0] pe_34_b0;
+    reg  [16:0] pe_34_b1;
     wire  [69:0] pe_34_sum;
     wire  pe_34_nan;
     wire  pe_34_pinf;
     wire  pe_34_ninf;
     reg  pe_35_clock;
-    reg  pe_35_en;
+    reg  pe_35_go;
+    reg  pe_35_v;
     reg  pe_35_first;
     reg  pe_35_dual;
-    reg  [2:0] pe_35_fmt_a;
-    reg  [2:0] pe_35_fmt_b;
-    reg  [7:0] pe_35_code_a;
-    reg  [7:0] pe_35_code_b;
+    reg  [16:0] pe_35_a0;
+    reg  [16:0] pe_35_a1;
+    reg  [16:0] pe_35_b0;
+    reg  [16:0] pe_35_b1;
     wire  [69:0] pe_35_sum;
     wire  pe_35_nan;
     wire  pe_35_pinf;
     wire  pe_35_ninf;
     reg  pe_36_clock;
-    reg  pe_36_en;
+    reg  pe_36_go;
+    reg  pe_36_v;
     reg  pe_36_first;
     reg  pe_36_dual;
-    reg  [2:0] pe_36_fmt_a;
-    reg  [2:0] pe_36_fmt_b;
-    reg  [7:0] pe_36_code_a;
-    reg  [7:0] pe_36_code_b;
+    reg  [16:0] pe_36_a0;
+    reg  [16:0] pe_36_a1;
+    reg  [16:0] pe_36_b0;
+    reg  [16:0] pe_36_b1;
     wire  [69:0] pe_36_sum;
     wire  pe_36_nan;
     wire  pe_36_pinf;
     wire  pe_36_ninf;
     reg  pe_37_clock;
-    reg  pe_37_en;
+    reg  pe_37_go;
+    reg  pe_37_v;
     reg  pe_37_first;
     reg  pe_37_dual;
-    reg  [2:0] pe_37_fmt_a;
-    reg  [2:0] pe_37_fmt_b;
-    reg  [7:0] pe_37_code_a;
-    reg  [7:0] pe_37_code_b;
+    reg  [16:0] pe_37_a0;
+    reg  [16:0] pe_37_a1;
+    reg  [16:0] pe_37_b0;
+    reg  [16:0] pe_37_b1;
     wire  [69:0] pe_37_sum;
     wire  pe_37_nan;
     wire  pe_37_pinf;
     wire  pe_37_ninf;
     reg  pe_38_clock;
-    reg  pe_38_en;
+    reg  pe_38_go;
+    reg  pe_38_v;
     reg  pe_38_first;
     reg  pe_38_dual;
-    reg  [2:0] pe_38_fmt_a;
-    reg  [2:0] pe_38_fmt_b;
-    reg  [7:0] pe_38_code_a;
-    reg  [7:0] pe_38_code_b;
+    reg  [16:0] pe_38_a0;
+    reg  [16:0] pe_38_a1;
+    reg  [16:0] pe_38_b0;
+    reg  [16:0] pe_38_b1;
     wire  [69:0] pe_38_sum;
     wire  pe_38_nan;
     wire  pe_38_pinf;
     wire  pe_38_ninf;
     reg  pe_39_clock;
-    reg  pe_39_en;
+    reg  pe_39_go;
+    reg  pe_39_v;
     reg  pe_39_first;
     reg  pe_39_dual;
-    reg  [2:0] pe_39_fmt_a;
-    reg  [2:0] pe_39_fmt_b;
-    reg  [7:0] pe_39_code_a;
-    reg  [7:0] pe_39_code_b;
+    reg  [16:0] pe_39_a0;
+    reg  [16:0] pe_39_a1;
+    reg  [16:0] pe_39_b0;
+    reg  [16:0] pe_39_b1;
     wire  [69:0] pe_39_sum;
     wire  pe_39_nan;
     wire  pe_39_pinf;
     wire  pe_39_ninf;
     reg  pe_40_clock;
-    reg  pe_40_en;
+    reg  pe_40_go;
+    reg  pe_40_v;
     reg  pe_40_first;
     reg  pe_40_dual;
-    reg  [2:0] pe_40_fmt_a;
-    reg  [2:0] pe_40_fmt_b;
-    reg  [7:0] pe_40_code_a;
-    reg  [7:0] pe_40_code_b;
+    reg  [16:0] pe_40_a0;
+    reg  [16:0] pe_40_a1;
+    reg  [16:0] pe_40_b0;
+    reg  [16:0] pe_40_b1;
     wire  [69:0] pe_40_sum;
     wire  pe_40_nan;
     wire  pe_40_pinf;
     wire  pe_40_ninf;
     reg  pe_41_clock;
-    reg  pe_41_en;
+    reg  pe_41_go;
+    reg  pe_41_v;
     reg  pe_41_first;
     reg  pe_41_dual;
-    reg  [2:0] pe_41_fmt_a;
-    reg  [2:0] pe_41_fmt_b;
-    reg  [7:0] pe_41_code_a;
-    reg  [7:0] pe_41_code_b;
+    reg  [16:0] pe_41_a0;
+    reg  [16:0] pe_41_a1;
+    reg  [16:0] pe_41_b0;
+    reg  [16:0] pe_41_b1;
     wire  [69:0] pe_41_sum;
     wire  pe_41_nan;
     wire  pe_41_pinf;
     wire  pe_41_ninf;
     reg  pe_42_clock;
-    reg  pe_42_en;
+    reg  pe_42_go;
+    reg  pe_42_v;
     reg  pe_42_first;
     reg  pe_42_dual;
-    reg  [2:0] pe_42_fmt_a;
-    reg  [2:0] pe_42_fmt_b;
-    reg  [7:0] pe_42_code_a;
-    reg  [7:0] pe_42_code_b;
+    reg  [16:0] pe_42_a0;
+    reg  [16:0] pe_42_a1;
+    reg  [16:0] pe_42_b0;
+    reg  [16:0] pe_42_b1;
     wire  [69:0] pe_42_sum;
     wire  pe_42_nan;
     wire  pe_42_pinf;
     wire  pe_42_ninf;
     reg  pe_43_clock;
-    reg  pe_43_en;
+    reg  pe_43_go;
+    reg  pe_43_v;
     reg  pe_43_first;
     reg  pe_43_dual;
-    reg  [2:0] pe_43_fmt_a;
-    reg  [2:0] pe_43_fmt_b;
-    reg  [7:0] pe_43_code_a;
-    reg  [7:0] pe_43_code_b;
+    reg  [16:0] pe_43_a0;
+    reg  [16:0] pe_43_a1;
+    reg  [16:0] pe_43_b0;
+    reg  [16:0] pe_43_b1;
     wire  [69:0] pe_43_sum;
     wire  pe_43_nan;
     wire  pe_43_pinf;
     wire  pe_43_ninf;
     reg  pe_44_clock;
-    reg  pe_44_en;
+    reg  pe_44_go;
+    reg  pe_44_v;
     reg  pe_44_first;
     reg  pe_44_dual;
-    reg  [2:0] pe_44_fmt_a;
-    reg  [2:0] pe_44_fmt_b;
-    reg  [7:0] pe_44_code_a;
-    reg  [7:0] pe_44_code_b;
+    reg  [16:0] pe_44_a0;
+    reg  [16:0] pe_44_a1;
+    reg  [16:0] pe_44_b0;
+    reg  [16:0] pe_44_b1;
     wire  [69:0] pe_44_sum;
     wire  pe_44_nan;
     wire  pe_44_pinf;
     wire  pe_44_ninf;
     reg  pe_45_clock;
-    reg  pe_45_en;
+    reg  pe_45_go;
+    reg  pe_45_v;
     reg  pe_45_first;
     reg  pe_45_dual;
-    reg  [2:0] pe_45_fmt_a;
-    reg  [2:0] pe_45_fmt_b;
-    reg  [7:0] pe_45_code_a;
-    reg  [7:0] pe_45_code_b;
+    reg  [16:0] pe_45_a0;
+    reg  [16:0] pe_45_a1;
+    reg  [16:0] pe_45_b0;
+    reg  [16:0] pe_45_b1;
     wire  [69:0] pe_45_sum;
     wire  pe_45_nan;
     wire  pe_45_pinf;
     wire  pe_45_ninf;
     reg  pe_46_clock;
-    reg  pe_46_en;
+    reg  pe_46_go;
+    reg  pe_46_v;
     reg  pe_46_first;
     reg  pe_46_dual;
-    reg  [2:0] pe_46_fmt_a;
-    reg  [2:0] pe_46_fmt_b;
-    reg  [7:0] pe_46_code_a;
-    reg  [7:0] pe_46_code_b;
+    reg  [16:0] pe_46_a0;
+    reg  [16:0] pe_46_a1;
+    reg  [16:0] pe_46_b0;
+    reg  [16:0] pe_46_b1;
     wire  [69:0] pe_46_sum;
     wire  pe_46_nan;
     wire  pe_46_pinf;
     wire  pe_46_ninf;
     reg  pe_47_clock;
-    reg  pe_47_en;
+    reg  pe_47_go;
+    reg  pe_47_v;
     reg  pe_47_first;
     reg  pe_47_dual;
-    reg  [2:0] pe_47_fmt_a;
-    reg  [2:0] pe_47_fmt_b;
-    reg  [7:0] pe_47_code_a;
-    reg  [7:0] pe_47_code_b;
+    reg  [16:0] pe_47_a0;
+    reg  [16:0] pe_47_a1;
+    reg  [16:0] pe_47_b0;
+    reg  [16:0] pe_47_b1;
     wire  [69:0] pe_47_sum;
     wire  pe_47_nan;
     wire  pe_47_pinf;
     wire  pe_47_ninf;
     reg  pe_48_clock;
-    reg  pe_48_en;
+    reg  pe_48_go;
+    reg  pe_48_v;
     reg  pe_48_first;
     reg  pe_48_dual;
-    reg  [2:0] pe_48_fmt_a;
-    reg  [2:0] pe_48_fmt_b;
-    reg  [7:0] pe_48_code_a;
-    reg  [7:0] pe_48_code_b;
+    reg  [16:0] pe_48_a0;
+    reg  [16:0] pe_48_a1;
+    reg  [16:0] pe_48_b0;
+    reg  [16:0] pe_48_b1;
     wire  [69:0] pe_48_sum;
     wire  pe_48_nan;
     wire  pe_48_pinf;
     wire  pe_48_ninf;
     reg  pe_49_clock;
-    reg  pe_49_en;
+    reg  pe_49_go;
+    reg  pe_49_v;
     reg  pe_49_first;
     reg  pe_49_dual;
-    reg  [2:0] pe_49_fmt_a;
-    reg  [2:0] pe_49_fmt_b;
-    reg  [7:0] pe_49_code_a;
-    reg  [7:0] pe_49_code_b;
+    reg  [16:0] pe_49_a0;
+    reg  [16:0] pe_49_a1;
+    reg  [16:0] pe_49_b0;
+    reg  [16:0] pe_49_b1;
     wire  [69:0] pe_49_sum;
     wire  pe_49_nan;
     wire  pe_49_pinf;
     wire  pe_49_ninf;
     reg  pe_50_clock;
-    reg  pe_50_en;
+    reg  pe_50_go;
+    reg  pe_50_v;
     reg  pe_50_first;
     reg  pe_50_dual;
-    reg  [2:0] pe_50_fmt_a;
-    reg  [2:0] pe_50_fmt_b;
-    reg  [7:0] pe_50_code_a;
-    reg  [7:0] pe_50_code_b;
+    reg  [16:0] pe_50_a0;
+    reg  [16:0] pe_50_a1;
+    reg  [16:0] pe_50_b0;
+    reg  [16:0] pe_50_b1;
     wire  [69:0] pe_50_sum;
     wire  pe_50_nan;
     wire  pe_50_pinf;
     wire  pe_50_ninf;
     reg  pe_51_clock;
-    reg  pe_51_en;
+    reg  pe_51_go;
+    reg  pe_51_v;
     reg  pe_51_first;
     reg  pe_51_dual;
-    reg  [2:0] pe_51_fmt_a;
-    reg  [2:0] pe_51_fmt_b;
-    reg  [7:0] pe_51_code_a;
-    reg  [7:0] pe_51_code_b;
+    reg  [16:0] pe_51_a0;
+    reg  [16:0] pe_51_a1;
+    reg  [16:0] pe_51_b0;
+    reg  [16:0] pe_51_b1;
     wire  [69:0] pe_51_sum;
     wire  pe_51_nan;
     wire  pe_51_pinf;
     wire  pe_51_ninf;
     reg  pe_52_clock;
-    reg  pe_52_en;
+    reg  pe_52_go;
+    reg  pe_52_v;
     reg  pe_52_first;
     reg  pe_52_dual;
-    reg  [2:0] pe_52_fmt_a;
-    reg  [2:0] pe_52_fmt_b;
-    reg  [7:0] pe_52_code_a;
-    reg  [7:0] pe_52_code_b;
+    reg  [16:0] pe_52_a0;
+    reg  [16:0] pe_52_a1;
+    reg  [16:0] pe_52_b0;
+    reg  [16:0] pe_52_b1;
     wire  [69:0] pe_52_sum;
     wire  pe_52_nan;
     wire  pe_52_pinf;
     wire  pe_52_ninf;
     reg  pe_53_clock;
-    reg  pe_53_en;
+    reg  pe_53_go;
+    reg  pe_53_v;
     reg  pe_53_first;
     reg  pe_53_dual;
-    reg  [2:0] pe_53_fmt_a;
-    reg  [2:0] pe_53_fmt_b;
-    reg  [7:0] pe_53_code_a;
-    reg  [7:0] pe_53_code_b;
+    reg  [16:0] pe_53_a0;
+    reg  [16:0] pe_53_a1;
+    reg  [16:0] pe_53_b0;
+    reg  [16:0] pe_53_b1;
     wire  [69:0] pe_53_sum;
     wire  pe_53_nan;
     wire  pe_53_pinf;
     wire  pe_53_ninf;
     reg  pe_54_clock;
-    reg  pe_54_en;
+    reg  pe_54_go;
+    reg  pe_54_v;
     reg  pe_54_first;
     reg  pe_54_dual;
-    reg  [2:0] pe_54_fmt_a;
-    reg  [2:0] pe_54_fmt_b;
-    reg  [7:0] pe_54_code_a;
-    reg  [7:0] pe_54_code_b;
+    reg  [16:0] pe_54_a0;
+    reg  [16:0] pe_54_a1;
+    reg  [16:0] pe_54_b0;
+    reg  [16:0] pe_54_b1;
     wire  [69:0] pe_54_sum;
     wire  pe_54_nan;
     wire  pe_54_pinf;
     wire  pe_54_ninf;
     reg  pe_55_clock;
-    reg  pe_55_en;
+    reg  pe_55_go;
+    reg  pe_55_v;
     reg  pe_55_first;
     reg  pe_55_dual;
-    reg  [2:0] pe_55_fmt_a;
-    reg  [2:0] pe_55_fmt_b;
-    reg  [7:0] pe_55_code_a;
-    reg  [7:0] pe_55_code_b;
+    reg  [16:0] pe_55_a0;
+    reg  [16:0] pe_55_a1;
+    reg  [16:0] pe_55_b0;
+    reg  [16:0] pe_55_b1;
     wire  [69:0] pe_55_sum;
     wire  pe_55_nan;
     wire  pe_55_pinf;
     wire  pe_55_ninf;
     reg  pe_56_clock;
-    reg  pe_56_en;
+    reg  pe_56_go;
+    reg  pe_56_v;
     reg  pe_56_first;
     reg  pe_56_dual;
-    reg  [2:0] pe_56_fmt_a;
-    reg  [2:0] pe_56_fmt_b;
-    reg  [7:0] pe_56_code_a;
-    reg  [7:0] pe_56_code_b;
+    reg  [16:0] pe_56_a0;
+    reg  [16:0] pe_56_a1;
+    reg  [16:0] pe_56_b0;
+    reg  [16:0] pe_56_b1;
     wire  [69:0] pe_56_sum;
     wire  pe_56_nan;
     wire  pe_56_pinf;
     wire  pe_56_ninf;
     reg  pe_57_clock;
-    reg  pe_57_en;
+    reg  pe_57_go;
+    reg  pe_57_v;
     reg  pe_57_first;
     reg  pe_57_dual;
-    reg  [2:0] pe_57_fmt_a;
-    reg  [2:0] pe_57_fmt_b;
-    reg  [7:0] pe_57_code_a;
-    reg  [7:0] pe_57_code_b;
+    reg  [16:0] pe_57_a0;
+    reg  [16:0] pe_57_a1;
+    reg  [16:0] pe_57_b0;
+    reg  [16:0] pe_57_b1;
     wire  [69:0] pe_57_sum;
     wire  pe_57_nan;
     wire  pe_57_pinf;
     wire  pe_57_ninf;
     reg  pe_58_clock;
-    reg  pe_58_en;
+    reg  pe_58_go;
+    reg  pe_58_v;
     reg  pe_58_first;
     reg  pe_58_dual;
-    reg  [2:0] pe_58_fmt_a;
-    reg  [2:0] pe_58_fmt_b;
-    reg  [7:0] pe_58_code_a;
-    reg  [7:0] pe_58_code_b;
+    reg  [16:0] pe_58_a0;
+    reg  [16:0] pe_58_a1;
+    reg  [16:0] pe_58_b0;
+    reg  [16:0] pe_58_b1;
     wire  [69:0] pe_58_sum;
     wire  pe_58_nan;
     wire  pe_58_pinf;
     wire  pe_58_ninf;
     reg  pe_59_clock;
-    reg  pe_59_en;
+    reg  pe_59_go;
+    reg  pe_59_v;
     reg  pe_59_first;
     reg  pe_59_dual;
-    reg  [2:0] pe_59_fmt_a;
-    reg  [2:0] pe_59_fmt_b;
-    reg  [7:0] pe_59_code_a;
-    reg  [7:0] pe_59_code_b;
+    reg  [16:0] pe_59_a0;
+    reg  [16:0] pe_59_a1;
+    reg  [16:0] pe_59_b0;
+    reg  [16:0] pe_59_b1;
     wire  [69:0] pe_59_sum;
     wire  pe_59_nan;
     wire  pe_59_pinf;
     wire  pe_59_ninf;
     reg  pe_60_clock;
-    reg  pe_60_en;
+    reg  pe_60_go;
+    reg  pe_60_v;
     reg  pe_60_first;
     reg  pe_60_dual;
-    reg  [2:0] pe_60_fmt_a;
-    reg  [2:0] pe_60_fmt_b;
-    reg  [7:0] pe_60_code_a;
-    reg  [7:0] pe_60_code_b;
+    reg  [16:0] pe_60_a0;
+    reg  [16:0] pe_60_a1;
+    reg  [16:0] pe_60_b0;
+    reg  [16:0] pe_60_b1;
     wire  [69:0] pe_60_sum;
     wire  pe_60_nan;
     wire  pe_60_pinf;
     wire  pe_60_ninf;
     reg  pe_61_clock;
-    reg  pe_61_en;
+    reg  pe_61_go;
+    reg  pe_61_v;
     reg  pe_61_first;
     reg  pe_61_dual;
-    reg  [2:0] pe_61_fmt_a;
-    reg  [2:0] pe_61_fmt_b;
-    reg  [7:0] pe_61_code_a;
-    reg  [7:0] pe_61_code_b;
+    reg  [16:0] pe_61_a0;
+    reg  [16:0] pe_61_a1;
+    reg  [16:0] pe_61_b0;
+    reg  [16:0] pe_61_b1;
     wire  [69:0] pe_61_sum;
     wire  pe_61_nan;
     wire  pe_61_pinf;
     wire  pe_61_ninf;
     reg  pe_62_clock;
-    reg  pe_62_en;
+    reg  pe_62_go;
+    reg  pe_62_v;
     reg  pe_62_first;
     reg  pe_62_dual;
-    reg  [2:0] pe_62_fmt_a;
-    reg  [2:0] pe_62_fmt_b;
-    reg  [7:0] pe_62_code_a;
-    reg  [7:0] pe_62_code_b;
+    reg  [16:0] pe_62_a0;
+    reg  [16:0] pe_62_a1;
+    reg  [16:0] pe_62_b0;
+    reg  [16:0] pe_62_b1;
     wire  [69:0] pe_62_sum;
     wire  pe_62_nan;
     wire  pe_62_pinf;
     wire  pe_62_ninf;
     reg  pe_63_clock;
-    reg  pe_63_en;
+    reg  pe_63_go;
+    reg  pe_63_v;
     reg  pe_63_first;
     reg  pe_63_dual;
-    reg  [2:0] pe_63_fmt_a;
-    reg  [2:0] pe_63_fmt_b;
-    reg  [7:0] pe_63_code_a;
-    reg  [7:0] pe_63_code_b;
+    reg  [16:0] pe_63_a0;
+    reg  [16:0] pe_63_a1;
+    reg  [16:0] pe_63_b0;
+    reg  [16:0] pe_63_b1;
     wire  [69:0] pe_63_sum;
     wire  pe_63_nan;
     wire  pe_63_pinf;
     wire  pe_63_ninf;
+    reg  mxacc_0_clock;
     reg  [69:0] mxacc_0_sum;
     reg  mxacc_0_nan;
     reg  mxacc_0_pinf;
@@ -864,6 +1034,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_0_scale_b;
     reg  [31:0] mxacc_0_acc;
     wire  [31:0] mxacc_0_res;
+    reg  mxacc_1_clock;
     reg  [69:0] mxacc_1_sum;
     reg  mxacc_1_nan;
     reg  mxacc_1_pinf;
@@ -872,6 +1043,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_1_scale_b;
     reg  [31:0] mxacc_1_acc;
     wire  [31:0] mxacc_1_res;
+    reg  mxacc_2_clock;
     reg  [69:0] mxacc_2_sum;
     reg  mxacc_2_nan;
     reg  mxacc_2_pinf;
@@ -880,6 +1052,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_2_scale_b;
     reg  [31:0] mxacc_2_acc;
     wire  [31:0] mxacc_2_res;
+    reg  mxacc_3_clock;
     reg  [69:0] mxacc_3_sum;
     reg  mxacc_3_nan;
     reg  mxacc_3_pinf;
@@ -888,6 +1061,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_3_scale_b;
     reg  [31:0] mxacc_3_acc;
     wire  [31:0] mxacc_3_res;
+    reg  mxacc_4_clock;
     reg  [69:0] mxacc_4_sum;
     reg  mxacc_4_nan;
     reg  mxacc_4_pinf;
@@ -896,6 +1070,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_4_scale_b;
     reg  [31:0] mxacc_4_acc;
     wire  [31:0] mxacc_4_res;
+    reg  mxacc_5_clock;
     reg  [69:0] mxacc_5_sum;
     reg  mxacc_5_nan;
     reg  mxacc_5_pinf;
@@ -904,6 +1079,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_5_scale_b;
     reg  [31:0] mxacc_5_acc;
     wire  [31:0] mxacc_5_res;
+    reg  mxacc_6_clock;
     reg  [69:0] mxacc_6_sum;
     reg  mxacc_6_nan;
     reg  mxacc_6_pinf;
@@ -912,6 +1088,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_6_scale_b;
     reg  [31:0] mxacc_6_acc;
     wire  [31:0] mxacc_6_res;
+    reg  mxacc_7_clock;
     reg  [69:0] mxacc_7_sum;
     reg  mxacc_7_nan;
     reg  mxacc_7_pinf;
@@ -968,6 +1145,105 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] bsc_q_7_d;
     wire  [7:0] bsc_q_7_q;
     reg  bsc_q_7_clock;
+    reg  [7:0] asc_c_0_d;
+    wire  [7:0] asc_c_0_q;
+    reg  asc_c_0_clock;
+    reg  [7:0] asc_c_1_d;
+    wire  [7:0] asc_c_1_q;
+    reg  asc_c_1_clock;
+    reg  [7:0] asc_c_2_d;
+    wire  [7:0] asc_c_2_q;
+    reg  asc_c_2_clock;
+    reg  [7:0] asc_c_3_d;
+    wire  [7:0] asc_c_3_q;
+    reg  asc_c_3_clock;
+    reg  [7:0] asc_c_4_d;
+    wire  [7:0] asc_c_4_q;
+    reg  asc_c_4_clock;
+    reg  [7:0] asc_c_5_d;
+    wire  [7:0] asc_c_5_q;
+    reg  asc_c_5_clock;
+    reg  [7:0] asc_c_6_d;
+    wire  [7:0] asc_c_6_q;
+    reg  asc_c_6_clock;
+    reg  [7:0] asc_c_7_d;
+    wire  [7:0] asc_c_7_q;
+    reg  asc_c_7_clock;
+    reg  [7:0] bsc_c_0_d;
+    wire  [7:0] bsc_c_0_q;
+    reg  bsc_c_0_clock;
+    reg  [7:0] bsc_c_1_d;
+    wire  [7:0] bsc_c_1_q;
+    reg  bsc_c_1_clock;
+    reg  [7:0] bsc_c_2_d;
+    wire  [7:0] bsc_c_2_q;
+    reg  bsc_c_2_clock;
+    reg  [7:0] bsc_c_3_d;
+    wire  [7:0] bsc_c_3_q;
+    reg  bsc_c_3_clock;
+    reg  [7:0] bsc_c_4_d;
+    wire  [7:0] bsc_c_4_q;
+    reg  bsc_c_4_clock;
+    reg  [7:0] bsc_c_5_d;
+    wire  [7:0] bsc_c_5_q;
+    reg  bsc_c_5_clock;
+    reg  [7:0] bsc_c_6_d;
+    wire  [7:0] bsc_c_6_q;
+    reg  bsc_c_6_clock;
+    reg  [7:0] bsc_c_7_d;
+    wire  [7:0] bsc_c_7_q;
+    reg  bsc_c_7_clock;
+    reg  tg_v_0_d;
+    wire  tg_v_0_q;
+    reg  tg_v_0_clock;
+    reg  tg_v_1_d;
+    wire  tg_v_1_q;
+    reg  tg_v_1_clock;
+    reg  tg_v_2_d;
+    wire  tg_v_2_q;
+    reg  tg_v_2_clock;
+    reg  tg_v_3_d;
+    wire  tg_v_3_q;
+    reg  tg_v_3_clock;
+    reg  tg_last_0_d;
+    wire  tg_last_0_q;
+    reg  tg_last_0_clock;
+    reg  tg_last_1_d;
+    wire  tg_last_1_q;
+    reg  tg_last_1_clock;
+    reg  tg_last_2_d;
+    wire  tg_last_2_q;
+    reg  tg_last_2_clock;
+    reg  tg_last_3_d;
+    wire  tg_last_3_q;
+    reg  tg_last_3_clock;
+    reg  tg_bfirst_0_d;
+    wire  tg_bfirst_0_q;
+    reg  tg_bfirst_0_clock;
+    reg  tg_bfirst_1_d;
+    wire  tg_bfirst_1_q;
+    reg  tg_bfirst_1_clock;
+    reg  tg_bfirst_2_d;
+    wire  tg_bfirst_2_q;
+    reg  tg_bfirst_2_clock;
+    reg  tg_bfirst_3_d;
+    wire  tg_bfirst_3_q;
+    reg  tg_bfirst_3_clock;
+    reg  tg_blast_0_d;
+    wire  tg_blast_0_q;
+    reg  tg_blast_0_clock;
+    reg  tg_blast_1_d;
+    wire  tg_blast_1_q;
+    reg  tg_blast_1_clock;
+    reg  tg_blast_2_d;
+    wire  tg_blast_2_q;
+    reg  tg_blast_2_clock;
+    reg  tg_blast_3_d;
+    wire  tg_blast_3_q;
+    reg  tg_blast_3_clock;
+    reg  tg_first0_d;
+    wire  tg_first0_q;
+    reg  tg_first0_clock;
     reg  [69:0] sh_sum_0_d;
     wire  [69:0] sh_sum_0_q;
     reg  sh_sum_0_clock;
@@ -1976,6 +2252,63 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [31:0] acc_63_d;
     wire  [31:0] acc_63_q;
     reg  acc_63_clock;
+    reg  wb_v_0_d;
+    wire  wb_v_0_q;
+    reg  wb_v_0_clock;
+    reg  wb_v_1_d;
+    wire  wb_v_1_q;
+    reg  wb_v_1_clock;
+    reg  wb_v_2_d;
+    wire  wb_v_2_q;
+    reg  wb_v_2_clock;
+    reg  wb_v_3_d;
+    wire  wb_v_3_q;
+    reg  wb_v_3_clock;
+    reg  wb_v_4_d;
+    wire  wb_v_4_q;
+    reg  wb_v_4_clock;
+    reg  wb_v_5_d;
+    wire  wb_v_5_q;
+    reg  wb_v_5_clock;
+    reg  [7:0] wb_row_0_d;
+    wire  [7:0] wb_row_0_q;
+    reg  wb_row_0_clock;
+    reg  [7:0] wb_row_1_d;
+    wire  [7:0] wb_row_1_q;
+    reg  wb_row_1_clock;
+    reg  [7:0] wb_row_2_d;
+    wire  [7:0] wb_row_2_q;
+    reg  wb_row_2_clock;
+    reg  [7:0] wb_row_3_d;
+    wire  [7:0] wb_row_3_q;
+    reg  wb_row_3_clock;
+    reg  [7:0] wb_row_4_d;
+    wire  [7:0] wb_row_4_q;
+    reg  wb_row_4_clock;
+    reg  [7:0] wb_row_5_d;
+    wire  [7:0] wb_row_5_q;
+    reg  wb_row_5_clock;
+    reg  wb_fin_0_d;
+    wire  wb_fin_0_q;
+    reg  wb_fin_0_clock;
+    reg  wb_fin_1_d;
+    wire  wb_fin_1_q;
+    reg  wb_fin_1_clock;
+    reg  wb_fin_2_d;
+    wire  wb_fin_2_q;
+    reg  wb_fin_2_clock;
+    reg  wb_fin_3_d;
+    wire  wb_fin_3_q;
+    reg  wb_fin_3_clock;
+    reg  wb_fin_4_d;
+    wire  wb_fin_4_q;
+    reg  wb_fin_4_clock;
+    reg  wb_fin_5_d;
+    wire  wb_fin_5_q;
+    reg  wb_fin_5_clock;
+    reg  [7:0] inflight_d;
+    wire  [7:0] inflight_q;
+    reg  inflight_clock;
     reg  [31:0] out_0_d;
     wire  [31:0] out_0_q;
     reg  out_0_clock;
@@ -2216,24 +2549,157 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  last_beat;
     reg  last_blk;
     reg  advance;
-    reg  can_accept;
+    reg  go;
+    reg  complete;
     reg  step;
     reg  capture;
     reg  copy_now;
     reg  res_xfer;
     reg  need_c0;
+    reg  [7:0] rd_row;
+    reg  wb;
+    reg  in_pipe;
     reg  busy;
 
     // Sub module instances
+    ttu_edge_a edge_a_0(
+        .clock(edge_a_0_clock),
+        .go(edge_a_0_go),
+        .code(edge_a_0_code),
+        .fmt(edge_a_0_fmt),
+        .lane0(edge_a_0_lane0),
+        .lane1(edge_a_0_lane1)
+    );
+    ttu_edge_a edge_a_1(
+        .clock(edge_a_1_clock),
+        .go(edge_a_1_go),
+        .code(edge_a_1_code),
+        .fmt(edge_a_1_fmt),
+        .lane0(edge_a_1_lane0),
+        .lane1(edge_a_1_lane1)
+    );
+    ttu_edge_a edge_a_2(
+        .clock(edge_a_2_clock),
+        .go(edge_a_2_go),
+        .code(edge_a_2_code),
+        .fmt(edge_a_2_fmt),
+        .lane0(edge_a_2_lane0),
+        .lane1(edge_a_2_lane1)
+    );
+    ttu_edge_a edge_a_3(
+        .clock(edge_a_3_clock),
+        .go(edge_a_3_go),
+        .code(edge_a_3_code),
+        .fmt(edge_a_3_fmt),
+        .lane0(edge_a_3_lane0),
+        .lane1(edge_a_3_lane1)
+    );
+    ttu_edge_a edge_a_4(
+        .clock(edge_a_4_clock),
+        .go(edge_a_4_go),
+        .code(edge_a_4_code),
+        .fmt(edge_a_4_fmt),
+        .lane0(edge_a_4_lane0),
+        .lane1(edge_a_4_lane1)
+    );
+    ttu_edge_a edge_a_5(
+        .clock(edge_a_5_clock),
+        .go(edge_a_5_go),
+        .code(edge_a_5_code),
+        .fmt(edge_a_5_fmt),
+        .lane0(edge_a_5_lane0),
+        .lane1(edge_a_5_lane1)
+    );
+    ttu_edge_a edge_a_6(
+        .clock(edge_a_6_clock),
+        .go(edge_a_6_go),
+        .code(edge_a_6_code),
+        .fmt(edge_a_6_fmt),
+        .lane0(edge_a_6_lane0),
+        .lane1(edge_a_6_lane1)
+    );
+    ttu_edge_a edge_a_7(
+        .clock(edge_a_7_clock),
+        .go(edge_a_7_go),
+        .code(edge_a_7_code),
+        .fmt(edge_a_7_fmt),
+        .lane0(edge_a_7_lane0),
+        .lane1(edge_a_7_lane1)
+    );
+    ttu_edge_a edge_b_0(
+        .clock(edge_b_0_clock),
+        .go(edge_b_0_go),
+        .code(edge_b_0_code),
+        .fmt(edge_b_0_fmt),
+        .lane0(edge_b_0_lane0),
+        .lane1(edge_b_0_lane1)
+    );
+    ttu_edge_a edge_b_1(
+        .clock(edge_b_1_clock),
+        .go(edge_b_1_go),
+        .code(edge_b_1_code),
+        .fmt(edge_b_1_fmt),
+        .lane0(edge_b_1_lane0),
+        .lane1(edge_b_1_lane1)
+    );
+    ttu_edge_a edge_b_2(
+        .clock(edge_b_2_clock),
+        .go(edge_b_2_go),
+        .code(edge_b_2_code),
+        .fmt(edge_b_2_fmt),
+        .lane0(edge_b_2_lane0),
+        .lane1(edge_b_2_lane1)
+    );
+    ttu_edge_a edge_b_3(
+        .clock(edge_b_3_clock),
+        .go(edge_b_3_go),
+        .code(edge_b_3_code),
+        .fmt(edge_b_3_fmt),
+        .lane0(edge_b_3_lane0),
+        .lane1(edge_b_3_lane1)
+    );
+    ttu_edge_a edge_b_4(
+        .clock(edge_b_4_clock),
+        .go(edge_b_4_go),
+        .code(edge_b_4_code),
+        .fmt(edge_b_4_fmt),
+        .lane0(edge_b_4_lane0),
+        .lane1(edge_b_4_lane1)
+    );
+    ttu_edge_a edge_b_5(
+        .clock(edge_b_5_clock),
+        .go(edge_b_5_go),
+        .code(edge_b_5_code),
+        .fmt(edge_b_5_fmt),
+        .lane0(edge_b_5_lane0),
+        .lane1(edge_b_5_lane1)
+    );
+    ttu_edge_a edge_b_6(
+        .clock(edge_b_6_clock),
+        .go(edge_b_6_go),
+        .code(edge_b_6_code),
+        .fmt(edge_b_6_fmt),
+        .lane0(edge_b_6_lane0),
+        .lane1(edge_b_6_lane1)
+    );
+    ttu_edge_a edge_b_7(
+        .clock(edge_b_7_clock),
+        .go(edge_b_7_go),
+        .code(edge_b_7_code),
+        .fmt(edge_b_7_fmt),
+        .lane0(edge_b_7_lane0),
+        .lane1(edge_b_7_lane1)
+    );
     ttu_pe pe_0(
         .clock(pe_0_clock),
-        .en(pe_0_en),
+        .go(pe_0_go),
+        .v(pe_0_v),
         .first(pe_0_first),
         .dual(pe_0_dual),
-        .fmt_a(pe_0_fmt_a),
-        .fmt_b(pe_0_fmt_b),
-        .code_a(pe_0_code_a),
-        .code_b(pe_0_code_b),
+        .a0(pe_0_a0),
+        .a1(pe_0_a1),
+        .b0(pe_0_b0),
+        .b1(pe_0_b1),
         .sum(pe_0_sum),
         .nan(pe_0_nan),
         .pinf(pe_0_pinf),
@@ -2241,13 +2707,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_1(
         .clock(pe_1_clock),
-        .en(pe_1_en),
+        .go(pe_1_go),
+        .v(pe_1_v),
         .first(pe_1_first),
         .dual(pe_1_dual),
-        .fmt_a(pe_1_fmt_a),
-        .fmt_b(pe_1_fmt_b),
-        .code_a(pe_1_code_a),
-        .code_b(pe_1_code_b),
+        .a0(pe_1_a0),
+        .a1(pe_1_a1),
+        .b0(pe_1_b0),
+        .b1(pe_1_b1),
         .sum(pe_1_sum),
         .nan(pe_1_nan),
         .pinf(pe_1_pinf),
@@ -2255,13 +2722,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_2(
         .clock(pe_2_clock),
-        .en(pe_2_en),
+        .go(pe_2_go),
+        .v(pe_2_v),
         .first(pe_2_first),
         .dual(pe_2_dual),
-        .fmt_a(pe_2_fmt_a),
-        .fmt_b(pe_2_fmt_b),
-        .code_a(pe_2_code_a),
-        .code_b(pe_2_code_b),
+        .a0(pe_2_a0),
+        .a1(pe_2_a1),
+        .b0(pe_2_b0),
+        .b1(pe_2_b1),
         .sum(pe_2_sum),
         .nan(pe_2_nan),
         .pinf(pe_2_pinf),
@@ -2269,13 +2737,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_3(
         .clock(pe_3_clock),
-        .en(pe_3_en),
+        .go(pe_3_go),
+        .v(pe_3_v),
         .first(pe_3_first),
         .dual(pe_3_dual),
-        .fmt_a(pe_3_fmt_a),
-        .fmt_b(pe_3_fmt_b),
-        .code_a(pe_3_code_a),
-        .code_b(pe_3_code_b),
+        .a0(pe_3_a0),
+        .a1(pe_3_a1),
+        .b0(pe_3_b0),
+        .b1(pe_3_b1),
         .sum(pe_3_sum),
         .nan(pe_3_nan),
         .pinf(pe_3_pinf),
@@ -2283,13 +2752,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_4(
         .clock(pe_4_clock),
-        .en(pe_4_en),
+        .go(pe_4_go),
+        .v(pe_4_v),
         .first(pe_4_first),
         .dual(pe_4_dual),
-        .fmt_a(pe_4_fmt_a),
-        .fmt_b(pe_4_fmt_b),
-        .code_a(pe_4_code_a),
-        .code_b(pe_4_code_b),
+        .a0(pe_4_a0),
+        .a1(pe_4_a1),
+        .b0(pe_4_b0),
+        .b1(pe_4_b1),
         .sum(pe_4_sum),
         .nan(pe_4_nan),
         .pinf(pe_4_pinf),
@@ -2297,13 +2767,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_5(
         .clock(pe_5_clock),
-        .en(pe_5_en),
+        .go(pe_5_go),
+        .v(pe_5_v),
         .first(pe_5_first),
         .dual(pe_5_dual),
-        .fmt_a(pe_5_fmt_a),
-        .fmt_b(pe_5_fmt_b),
-        .code_a(pe_5_code_a),
-        .code_b(pe_5_code_b),
+        .a0(pe_5_a0),
+        .a1(pe_5_a1),
+        .b0(pe_5_b0),
+        .b1(pe_5_b1),
         .sum(pe_5_sum),
         .nan(pe_5_nan),
         .pinf(pe_5_pinf),
@@ -2311,13 +2782,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_6(
         .clock(pe_6_clock),
-        .en(pe_6_en),
+        .go(pe_6_go),
+        .v(pe_6_v),
         .first(pe_6_first),
         .dual(pe_6_dual),
-        .fmt_a(pe_6_fmt_a),
-        .fmt_b(pe_6_fmt_b),
-        .code_a(pe_6_code_a),
-        .code_b(pe_6_code_b),
+        .a0(pe_6_a0),
+        .a1(pe_6_a1),
+        .b0(pe_6_b0),
+        .b1(pe_6_b1),
         .sum(pe_6_sum),
         .nan(pe_6_nan),
         .pinf(pe_6_pinf),
@@ -2325,13 +2797,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_7(
         .clock(pe_7_clock),
-        .en(pe_7_en),
+        .go(pe_7_go),
+        .v(pe_7_v),
         .first(pe_7_first),
         .dual(pe_7_dual),
-        .fmt_a(pe_7_fmt_a),
-        .fmt_b(pe_7_fmt_b),
-        .code_a(pe_7_code_a),
-        .code_b(pe_7_code_b),
+        .a0(pe_7_a0),
+        .a1(pe_7_a1),
+        .b0(pe_7_b0),
+        .b1(pe_7_b1),
         .sum(pe_7_sum),
         .nan(pe_7_nan),
         .pinf(pe_7_pinf),
@@ -2339,13 +2812,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_8(
         .clock(pe_8_clock),
-        .en(pe_8_en),
+        .go(pe_8_go),
+        .v(pe_8_v),
         .first(pe_8_first),
         .dual(pe_8_dual),
-        .fmt_a(pe_8_fmt_a),
-        .fmt_b(pe_8_fmt_b),
-        .code_a(pe_8_code_a),
-        .code_b(pe_8_code_b),
+        .a0(pe_8_a0),
+        .a1(pe_8_a1),
+        .b0(pe_8_b0),
+        .b1(pe_8_b1),
         .sum(pe_8_sum),
         .nan(pe_8_nan),
         .pinf(pe_8_pinf),
@@ -2353,13 +2827,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_9(
         .clock(pe_9_clock),
-        .en(pe_9_en),
+        .go(pe_9_go),
+        .v(pe_9_v),
         .first(pe_9_first),
         .dual(pe_9_dual),
-        .fmt_a(pe_9_fmt_a),
-        .fmt_b(pe_9_fmt_b),
-        .code_a(pe_9_code_a),
-        .code_b(pe_9_code_b),
+        .a0(pe_9_a0),
+        .a1(pe_9_a1),
+        .b0(pe_9_b0),
+        .b1(pe_9_b1),
         .sum(pe_9_sum),
         .nan(pe_9_nan),
         .pinf(pe_9_pinf),
@@ -2367,13 +2842,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_10(
         .clock(pe_10_clock),
-        .en(pe_10_en),
+        .go(pe_10_go),
+        .v(pe_10_v),
         .first(pe_10_first),
         .dual(pe_10_dual),
-        .fmt_a(pe_10_fmt_a),
-        .fmt_b(pe_10_fmt_b),
-        .code_a(pe_10_code_a),
-        .code_b(pe_10_code_b),
+        .a0(pe_10_a0),
+        .a1(pe_10_a1),
+        .b0(pe_10_b0),
+        .b1(pe_10_b1),
         .sum(pe_10_sum),
         .nan(pe_10_nan),
         .pinf(pe_10_pinf),
@@ -2381,13 +2857,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_11(
         .clock(pe_11_clock),
-        .en(pe_11_en),
+        .go(pe_11_go),
+        .v(pe_11_v),
         .first(pe_11_first),
         .dual(pe_11_dual),
-        .fmt_a(pe_11_fmt_a),
-        .fmt_b(pe_11_fmt_b),
-        .code_a(pe_11_code_a),
-        .code_b(pe_11_code_b),
+        .a0(pe_11_a0),
+        .a1(pe_11_a1),
+        .b0(pe_11_b0),
+        .b1(pe_11_b1),
         .sum(pe_11_sum),
         .nan(pe_11_nan),
         .pinf(pe_11_pinf),
@@ -2395,13 +2872,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_12(
         .clock(pe_12_clock),
-        .en(pe_12_en),
+        .go(pe_12_go),
+        .v(pe_12_v),
         .first(pe_12_first),
         .dual(pe_12_dual),
-        .fmt_a(pe_12_fmt_a),
-        .fmt_b(pe_12_fmt_b),
-        .code_a(pe_12_code_a),
-        .code_b(pe_12_code_b),
+        .a0(pe_12_a0),
+        .a1(pe_12_a1),
+        .b0(pe_12_b0),
+        .b1(pe_12_b1),
         .sum(pe_12_sum),
         .nan(pe_12_nan),
         .pinf(pe_12_pinf),
@@ -2409,13 +2887,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_13(
         .clock(pe_13_clock),
-        .en(pe_13_en),
+        .go(pe_13_go),
+        .v(pe_13_v),
         .first(pe_13_first),
         .dual(pe_13_dual),
-        .fmt_a(pe_13_fmt_a),
-        .fmt_b(pe_13_fmt_b),
-        .code_a(pe_13_code_a),
-        .code_b(pe_13_code_b),
+        .a0(pe_13_a0),
+        .a1(pe_13_a1),
+        .b0(pe_13_b0),
+        .b1(pe_13_b1),
         .sum(pe_13_sum),
         .nan(pe_13_nan),
         .pinf(pe_13_pinf),
@@ -2423,13 +2902,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_14(
         .clock(pe_14_clock),
-        .en(pe_14_en),
+        .go(pe_14_go),
+        .v(pe_14_v),
         .first(pe_14_first),
         .dual(pe_14_dual),
-        .fmt_a(pe_14_fmt_a),
-        .fmt_b(pe_14_fmt_b),
-        .code_a(pe_14_code_a),
-        .code_b(pe_14_code_b),
+        .a0(pe_14_a0),
+        .a1(pe_14_a1),
+        .b0(pe_14_b0),
+        .b1(pe_14_b1),
         .sum(pe_14_sum),
         .nan(pe_14_nan),
         .pinf(pe_14_pinf),
@@ -2437,13 +2917,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_15(
         .clock(pe_15_clock),
-        .en(pe_15_en),
+        .go(pe_15_go),
+        .v(pe_15_v),
         .first(pe_15_first),
         .dual(pe_15_dual),
-        .fmt_a(pe_15_fmt_a),
-        .fmt_b(pe_15_fmt_b),
-        .code_a(pe_15_code_a),
-        .code_b(pe_15_code_b),
+        .a0(pe_15_a0),
+        .a1(pe_15_a1),
+        .b0(pe_15_b0),
+        .b1(pe_15_b1),
         .sum(pe_15_sum),
         .nan(pe_15_nan),
         .pinf(pe_15_pinf),
@@ -2451,13 +2932,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_16(
         .clock(pe_16_clock),
-        .en(pe_16_en),
+        .go(pe_16_go),
+        .v(pe_16_v),
         .first(pe_16_first),
         .dual(pe_16_dual),
-        .fmt_a(pe_16_fmt_a),
-        .fmt_b(pe_16_fmt_b),
-        .code_a(pe_16_code_a),
-        .code_b(pe_16_code_b),
+        .a0(pe_16_a0),
+        .a1(pe_16_a1),
+        .b0(pe_16_b0),
+        .b1(pe_16_b1),
         .sum(pe_16_sum),
         .nan(pe_16_nan),
         .pinf(pe_16_pinf),
@@ -2465,13 +2947,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_17(
         .clock(pe_17_clock),
-        .en(pe_17_en),
+        .go(pe_17_go),
+        .v(pe_17_v),
         .first(pe_17_first),
         .dual(pe_17_dual),
-        .fmt_a(pe_17_fmt_a),
-        .fmt_b(pe_17_fmt_b),
-        .code_a(pe_17_code_a),
-        .code_b(pe_17_code_b),
+        .a0(pe_17_a0),
+        .a1(pe_17_a1),
+        .b0(pe_17_b0),
+        .b1(pe_17_b1),
         .sum(pe_17_sum),
         .nan(pe_17_nan),
         .pinf(pe_17_pinf),
@@ -2479,13 +2962,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_18(
         .clock(pe_18_clock),
-        .en(pe_18_en),
+        .go(pe_18_go),
+        .v(pe_18_v),
         .first(pe_18_first),
         .dual(pe_18_dual),
-        .fmt_a(pe_18_fmt_a),
-        .fmt_b(pe_18_fmt_b),
-        .code_a(pe_18_code_a),
-        .code_b(pe_18_code_b),
+        .a0(pe_18_a0),
+        .a1(pe_18_a1),
+        .b0(pe_18_b0),
+        .b1(pe_18_b1),
         .sum(pe_18_sum),
         .nan(pe_18_nan),
         .pinf(pe_18_pinf),
@@ -2493,13 +2977,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_19(
         .clock(pe_19_clock),
-        .en(pe_19_en),
+        .go(pe_19_go),
+        .v(pe_19_v),
         .first(pe_19_first),
         .dual(pe_19_dual),
-        .fmt_a(pe_19_fmt_a),
-        .fmt_b(pe_19_fmt_b),
-        .code_a(pe_19_code_a),
-        .code_b(pe_19_code_b),
+        .a0(pe_19_a0),
+        .a1(pe_19_a1),
+        .b0(pe_19_b0),
+        .b1(pe_19_b1),
         .sum(pe_19_sum),
         .nan(pe_19_nan),
         .pinf(pe_19_pinf),
@@ -2507,13 +2992,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_20(
         .clock(pe_20_clock),
-        .en(pe_20_en),
+        .go(pe_20_go),
+        .v(pe_20_v),
         .first(pe_20_first),
         .dual(pe_20_dual),
-        .fmt_a(pe_20_fmt_a),
-        .fmt_b(pe_20_fmt_b),
-        .code_a(pe_20_code_a),
-        .code_b(pe_20_code_b),
+        .a0(pe_20_a0),
+        .a1(pe_20_a1),
+        .b0(pe_20_b0),
+        .b1(pe_20_b1),
         .sum(pe_20_sum),
         .nan(pe_20_nan),
         .pinf(pe_20_pinf),
@@ -2521,13 +3007,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_21(
         .clock(pe_21_clock),
-        .en(pe_21_en),
+        .go(pe_21_go),
+        .v(pe_21_v),
         .first(pe_21_first),
         .dual(pe_21_dual),
-        .fmt_a(pe_21_fmt_a),
-        .fmt_b(pe_21_fmt_b),
-        .code_a(pe_21_code_a),
-        .code_b(pe_21_code_b),
+        .a0(pe_21_a0),
+        .a1(pe_21_a1),
+        .b0(pe_21_b0),
+        .b1(pe_21_b1),
         .sum(pe_21_sum),
         .nan(pe_21_nan),
         .pinf(pe_21_pinf),
@@ -2535,13 +3022,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_22(
         .clock(pe_22_clock),
-        .en(pe_22_en),
+        .go(pe_22_go),
+        .v(pe_22_v),
         .first(pe_22_first),
         .dual(pe_22_dual),
-        .fmt_a(pe_22_fmt_a),
-        .fmt_b(pe_22_fmt_b),
-        .code_a(pe_22_code_a),
-        .code_b(pe_22_code_b),
+        .a0(pe_22_a0),
+        .a1(pe_22_a1),
+        .b0(pe_22_b0),
+        .b1(pe_22_b1),
         .sum(pe_22_sum),
         .nan(pe_22_nan),
         .pinf(pe_22_pinf),
@@ -2549,13 +3037,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_23(
         .clock(pe_23_clock),
-        .en(pe_23_en),
+        .go(pe_23_go),
+        .v(pe_23_v),
         .first(pe_23_first),
         .dual(pe_23_dual),
-        .fmt_a(pe_23_fmt_a),
-        .fmt_b(pe_23_fmt_b),
-        .code_a(pe_23_code_a),
-        .code_b(pe_23_code_b),
+        .a0(pe_23_a0),
+        .a1(pe_23_a1),
+        .b0(pe_23_b0),
+        .b1(pe_23_b1),
         .sum(pe_23_sum),
         .nan(pe_23_nan),
         .pinf(pe_23_pinf),
@@ -2563,13 +3052,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_24(
         .clock(pe_24_clock),
-        .en(pe_24_en),
+        .go(pe_24_go),
+        .v(pe_24_v),
         .first(pe_24_first),
         .dual(pe_24_dual),
-        .fmt_a(pe_24_fmt_a),
-        .fmt_b(pe_24_fmt_b),
-        .code_a(pe_24_code_a),
-        .code_b(pe_24_code_b),
+        .a0(pe_24_a0),
+        .a1(pe_24_a1),
+        .b0(pe_24_b0),
+        .b1(pe_24_b1),
         .sum(pe_24_sum),
         .nan(pe_24_nan),
         .pinf(pe_24_pinf),
@@ -2577,13 +3067,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_25(
         .clock(pe_25_clock),
-        .en(pe_25_en),
+        .go(pe_25_go),
+        .v(pe_25_v),
         .first(pe_25_first),
         .dual(pe_25_dual),
-        .fmt_a(pe_25_fmt_a),
-        .fmt_b(pe_25_fmt_b),
-        .code_a(pe_25_code_a),
-        .code_b(pe_25_code_b),
+        .a0(pe_25_a0),
+        .a1(pe_25_a1),
+        .b0(pe_25_b0),
+        .b1(pe_25_b1),
         .sum(pe_25_sum),
         .nan(pe_25_nan),
         .pinf(pe_25_pinf),
@@ -2591,13 +3082,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_26(
         .clock(pe_26_clock),
-        .en(pe_26_en),
+        .go(pe_26_go),
+        .v(pe_26_v),
         .first(pe_26_first),
         .dual(pe_26_dual),
-        .fmt_a(pe_26_fmt_a),
-        .fmt_b(pe_26_fmt_b),
-        .code_a(pe_26_code_a),
-        .code_b(pe_26_code_b),
+        .a0(pe_26_a0),
+        .a1(pe_26_a1),
+        .b0(pe_26_b0),
+        .b1(pe_26_b1),
         .sum(pe_26_sum),
         .nan(pe_26_nan),
         .pinf(pe_26_pinf),
@@ -2605,13 +3097,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_27(
         .clock(pe_27_clock),
-        .en(pe_27_en),
+        .go(pe_27_go),
+        .v(pe_27_v),
         .first(pe_27_first),
         .dual(pe_27_dual),
-        .fmt_a(pe_27_fmt_a),
-        .fmt_b(pe_27_fmt_b),
-        .code_a(pe_27_code_a),
-        .code_b(pe_27_code_b),
+        .a0(pe_27_a0),
+        .a1(pe_27_a1),
+        .b0(pe_27_b0),
+        .b1(pe_27_b1),
         .sum(pe_27_sum),
         .nan(pe_27_nan),
         .pinf(pe_27_pinf),
@@ -2619,13 +3112,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_28(
         .clock(pe_28_clock),
-        .en(pe_28_en),
+        .go(pe_28_go),
+        .v(pe_28_v),
         .first(pe_28_first),
         .dual(pe_28_dual),
-        .fmt_a(pe_28_fmt_a),
-        .fmt_b(pe_28_fmt_b),
-        .code_a(pe_28_code_a),
-        .code_b(pe_28_code_b),
+        .a0(pe_28_a0),
+        .a1(pe_28_a1),
+        .b0(pe_28_b0),
+        .b1(pe_28_b1),
         .sum(pe_28_sum),
         .nan(pe_28_nan),
         .pinf(pe_28_pinf),
@@ -2633,13 +3127,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_29(
         .clock(pe_29_clock),
-        .en(pe_29_en),
+        .go(pe_29_go),
+        .v(pe_29_v),
         .first(pe_29_first),
         .dual(pe_29_dual),
-        .fmt_a(pe_29_fmt_a),
-        .fmt_b(pe_29_fmt_b),
-        .code_a(pe_29_code_a),
-        .code_b(pe_29_code_b),
+        .a0(pe_29_a0),
+        .a1(pe_29_a1),
+        .b0(pe_29_b0),
+        .b1(pe_29_b1),
         .sum(pe_29_sum),
         .nan(pe_29_nan),
         .pinf(pe_29_pinf),
@@ -2647,13 +3142,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_30(
         .clock(pe_30_clock),
-        .en(pe_30_en),
+        .go(pe_30_go),
+        .v(pe_30_v),
         .first(pe_30_first),
         .dual(pe_30_dual),
-        .fmt_a(pe_30_fmt_a),
-        .fmt_b(pe_30_fmt_b),
-        .code_a(pe_30_code_a),
-        .code_b(pe_30_code_b),
+        .a0(pe_30_a0),
+        .a1(pe_30_a1),
+        .b0(pe_30_b0),
+        .b1(pe_30_b1),
         .sum(pe_30_sum),
         .nan(pe_30_nan),
         .pinf(pe_30_pinf),
@@ -2661,13 +3157,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_31(
         .clock(pe_31_clock),
-        .en(pe_31_en),
+        .go(pe_31_go),
+        .v(pe_31_v),
         .first(pe_31_first),
         .dual(pe_31_dual),
-        .fmt_a(pe_31_fmt_a),
-        .fmt_b(pe_31_fmt_b),
-        .code_a(pe_31_code_a),
-        .code_b(pe_31_code_b),
+        .a0(pe_31_a0),
+        .a1(pe_31_a1),
+        .b0(pe_31_b0),
+        .b1(pe_31_b1),
         .sum(pe_31_sum),
         .nan(pe_31_nan),
         .pinf(pe_31_pinf),
@@ -2675,13 +3172,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_32(
         .clock(pe_32_clock),
-        .en(pe_32_en),
+        .go(pe_32_go),
+        .v(pe_32_v),
         .first(pe_32_first),
         .dual(pe_32_dual),
-        .fmt_a(pe_32_fmt_a),
-        .fmt_b(pe_32_fmt_b),
-        .code_a(pe_32_code_a),
-        .code_b(pe_32_code_b),
+        .a0(pe_32_a0),
+        .a1(pe_32_a1),
+        .b0(pe_32_b0),
+        .b1(pe_32_b1),
         .sum(pe_32_sum),
         .nan(pe_32_nan),
         .pinf(pe_32_pinf),
@@ -2689,13 +3187,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_33(
         .clock(pe_33_clock),
-        .en(pe_33_en),
+        .go(pe_33_go),
+        .v(pe_33_v),
         .first(pe_33_first),
         .dual(pe_33_dual),
-        .fmt_a(pe_33_fmt_a),
-        .fmt_b(pe_33_fmt_b),
-        .code_a(pe_33_code_a),
-        .code_b(pe_33_code_b),
+        .a0(pe_33_a0),
+        .a1(pe_33_a1),
+        .b0(pe_33_b0),
+        .b1(pe_33_b1),
         .sum(pe_33_sum),
         .nan(pe_33_nan),
         .pinf(pe_33_pinf),
@@ -2703,13 +3202,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_34(
         .clock(pe_34_clock),
-        .en(pe_34_en),
+        .go(pe_34_go),
+        .v(pe_34_v),
         .first(pe_34_first),
         .dual(pe_34_dual),
-        .fmt_a(pe_34_fmt_a),
-        .fmt_b(pe_34_fmt_b),
-        .code_a(pe_34_code_a),
-        .code_b(pe_34_code_b),
+        .a0(pe_34_a0),
+        .a1(pe_34_a1),
+        .b0(pe_34_b0),
+        .b1(pe_34_b1),
         .sum(pe_34_sum),
         .nan(pe_34_nan),
         .pinf(pe_34_pinf),
@@ -2717,13 +3217,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_35(
         .clock(pe_35_clock),
-        .en(pe_35_en),
+        .go(pe_35_go),
+        .v(pe_35_v),
         .first(pe_35_first),
         .dual(pe_35_dual),
-        .fmt_a(pe_35_fmt_a),
-        .fmt_b(pe_35_fmt_b),
-        .code_a(pe_35_code_a),
-        .code_b(pe_35_code_b),
+        .a0(pe_35_a0),
+        .a1(pe_35_a1),
+        .b0(pe_35_b0),
+        .b1(pe_35_b1),
         .sum(pe_35_sum),
         .nan(pe_35_nan),
         .pinf(pe_35_pinf),
@@ -2731,13 +3232,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_36(
         .clock(pe_36_clock),
-        .en(pe_36_en),
+        .go(pe_36_go),
+        .v(pe_36_v),
         .first(pe_36_first),
         .dual(pe_36_dual),
-        .fmt_a(pe_36_fmt_a),
-        .fmt_b(pe_36_fmt_b),
-        .code_a(pe_36_code_a),
-        .code_b(pe_36_code_b),
+        .a0(pe_36_a0),
+        .a1(pe_36_a1),
+        .b0(pe_36_b0),
+        .b1(pe_36_b1),
         .sum(pe_36_sum),
         .nan(pe_36_nan),
         .pinf(pe_36_pinf),
@@ -2745,13 +3247,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_37(
         .clock(pe_37_clock),
-        .en(pe_37_en),
+        .go(pe_37_go),
+        .v(pe_37_v),
         .first(pe_37_first),
         .dual(pe_37_dual),
-        .fmt_a(pe_37_fmt_a),
-        .fmt_b(pe_37_fmt_b),
-        .code_a(pe_37_code_a),
-        .code_b(pe_37_code_b),
+        .a0(pe_37_a0),
+        .a1(pe_37_a1),
+        .b0(pe_37_b0),
+        .b1(pe_37_b1),
         .sum(pe_37_sum),
         .nan(pe_37_nan),
         .pinf(pe_37_pinf),
@@ -2759,13 +3262,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_38(
         .clock(pe_38_clock),
-        .en(pe_38_en),
+        .go(pe_38_go),
+        .v(pe_38_v),
         .first(pe_38_first),
         .dual(pe_38_dual),
-        .fmt_a(pe_38_fmt_a),
-        .fmt_b(pe_38_fmt_b),
-        .code_a(pe_38_code_a),
-        .code_b(pe_38_code_b),
+        .a0(pe_38_a0),
+        .a1(pe_38_a1),
+        .b0(pe_38_b0),
+        .b1(pe_38_b1),
         .sum(pe_38_sum),
         .nan(pe_38_nan),
         .pinf(pe_38_pinf),
@@ -2773,13 +3277,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_39(
         .clock(pe_39_clock),
-        .en(pe_39_en),
+        .go(pe_39_go),
+        .v(pe_39_v),
         .first(pe_39_first),
         .dual(pe_39_dual),
-        .fmt_a(pe_39_fmt_a),
-        .fmt_b(pe_39_fmt_b),
-        .code_a(pe_39_code_a),
-        .code_b(pe_39_code_b),
+        .a0(pe_39_a0),
+        .a1(pe_39_a1),
+        .b0(pe_39_b0),
+        .b1(pe_39_b1),
         .sum(pe_39_sum),
         .nan(pe_39_nan),
         .pinf(pe_39_pinf),
@@ -2787,13 +3292,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_40(
         .clock(pe_40_clock),
-        .en(pe_40_en),
+        .go(pe_40_go),
+        .v(pe_40_v),
         .first(pe_40_first),
         .dual(pe_40_dual),
-        .fmt_a(pe_40_fmt_a),
-        .fmt_b(pe_40_fmt_b),
-        .code_a(pe_40_code_a),
-        .code_b(pe_40_code_b),
+        .a0(pe_40_a0),
+        .a1(pe_40_a1),
+        .b0(pe_40_b0),
+        .b1(pe_40_b1),
         .sum(pe_40_sum),
         .nan(pe_40_nan),
         .pinf(pe_40_pinf),
@@ -2801,13 +3307,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_41(
         .clock(pe_41_clock),
-        .en(pe_41_en),
+        .go(pe_41_go),
+        .v(pe_41_v),
         .first(pe_41_first),
         .dual(pe_41_dual),
-        .fmt_a(pe_41_fmt_a),
-        .fmt_b(pe_41_fmt_b),
-        .code_a(pe_41_code_a),
-        .code_b(pe_41_code_b),
+        .a0(pe_41_a0),
+        .a1(pe_41_a1),
+        .b0(pe_41_b0),
+        .b1(pe_41_b1),
         .sum(pe_41_sum),
         .nan(pe_41_nan),
         .pinf(pe_41_pinf),
@@ -2815,13 +3322,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_42(
         .clock(pe_42_clock),
-        .en(pe_42_en),
+        .go(pe_42_go),
+        .v(pe_42_v),
         .first(pe_42_first),
         .dual(pe_42_dual),
-        .fmt_a(pe_42_fmt_a),
-        .fmt_b(pe_42_fmt_b),
-        .code_a(pe_42_code_a),
-        .code_b(pe_42_code_b),
+        .a0(pe_42_a0),
+        .a1(pe_42_a1),
+        .b0(pe_42_b0),
+        .b1(pe_42_b1),
         .sum(pe_42_sum),
         .nan(pe_42_nan),
         .pinf(pe_42_pinf),
@@ -2829,13 +3337,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_43(
         .clock(pe_43_clock),
-        .en(pe_43_en),
+        .go(pe_43_go),
+        .v(pe_43_v),
         .first(pe_43_first),
         .dual(pe_43_dual),
-        .fmt_a(pe_43_fmt_a),
-        .fmt_b(pe_43_fmt_b),
-        .code_a(pe_43_code_a),
-        .code_b(pe_43_code_b),
+        .a0(pe_43_a0),
+        .a1(pe_43_a1),
+        .b0(pe_43_b0),
+        .b1(pe_43_b1),
         .sum(pe_43_sum),
         .nan(pe_43_nan),
         .pinf(pe_43_pinf),
@@ -2843,13 +3352,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_44(
         .clock(pe_44_clock),
-        .en(pe_44_en),
+        .go(pe_44_go),
+        .v(pe_44_v),
         .first(pe_44_first),
         .dual(pe_44_dual),
-        .fmt_a(pe_44_fmt_a),
-        .fmt_b(pe_44_fmt_b),
-        .code_a(pe_44_code_a),
-        .code_b(pe_44_code_b),
+        .a0(pe_44_a0),
+        .a1(pe_44_a1),
+        .b0(pe_44_b0),
+        .b1(pe_44_b1),
         .sum(pe_44_sum),
         .nan(pe_44_nan),
         .pinf(pe_44_pinf),
@@ -2857,13 +3367,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_45(
         .clock(pe_45_clock),
-        .en(pe_45_en),
+        .go(pe_45_go),
+        .v(pe_45_v),
         .first(pe_45_first),
         .dual(pe_45_dual),
-        .fmt_a(pe_45_fmt_a),
-        .fmt_b(pe_45_fmt_b),
-        .code_a(pe_45_code_a),
-        .code_b(pe_45_code_b),
+        .a0(pe_45_a0),
+        .a1(pe_45_a1),
+        .b0(pe_45_b0),
+        .b1(pe_45_b1),
         .sum(pe_45_sum),
         .nan(pe_45_nan),
         .pinf(pe_45_pinf),
@@ -2871,13 +3382,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_46(
         .clock(pe_46_clock),
-        .en(pe_46_en),
+        .go(pe_46_go),
+        .v(pe_46_v),
         .first(pe_46_first),
         .dual(pe_46_dual),
-        .fmt_a(pe_46_fmt_a),
-        .fmt_b(pe_46_fmt_b),
-        .code_a(pe_46_code_a),
-        .code_b(pe_46_code_b),
+        .a0(pe_46_a0),
+        .a1(pe_46_a1),
+        .b0(pe_46_b0),
+        .b1(pe_46_b1),
         .sum(pe_46_sum),
         .nan(pe_46_nan),
         .pinf(pe_46_pinf),
@@ -2885,13 +3397,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_47(
         .clock(pe_47_clock),
-        .en(pe_47_en),
+        .go(pe_47_go),
+        .v(pe_47_v),
         .first(pe_47_first),
         .dual(pe_47_dual),
-        .fmt_a(pe_47_fmt_a),
-        .fmt_b(pe_47_fmt_b),
-        .code_a(pe_47_code_a),
-        .code_b(pe_47_code_b),
+        .a0(pe_47_a0),
+        .a1(pe_47_a1),
+        .b0(pe_47_b0),
+        .b1(pe_47_b1),
         .sum(pe_47_sum),
         .nan(pe_47_nan),
         .pinf(pe_47_pinf),
@@ -2899,13 +3412,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_48(
         .clock(pe_48_clock),
-        .en(pe_48_en),
+        .go(pe_48_go),
+        .v(pe_48_v),
         .first(pe_48_first),
         .dual(pe_48_dual),
-        .fmt_a(pe_48_fmt_a),
-        .fmt_b(pe_48_fmt_b),
-        .code_a(pe_48_code_a),
-        .code_b(pe_48_code_b),
+        .a0(pe_48_a0),
+        .a1(pe_48_a1),
+        .b0(pe_48_b0),
+        .b1(pe_48_b1),
         .sum(pe_48_sum),
         .nan(pe_48_nan),
         .pinf(pe_48_pinf),
@@ -2913,13 +3427,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_49(
         .clock(pe_49_clock),
-        .en(pe_49_en),
+        .go(pe_49_go),
+        .v(pe_49_v),
         .first(pe_49_first),
         .dual(pe_49_dual),
-        .fmt_a(pe_49_fmt_a),
-        .fmt_b(pe_49_fmt_b),
-        .code_a(pe_49_code_a),
-        .code_b(pe_49_code_b),
+        .a0(pe_49_a0),
+        .a1(pe_49_a1),
+        .b0(pe_49_b0),
+        .b1(pe_49_b1),
         .sum(pe_49_sum),
         .nan(pe_49_nan),
         .pinf(pe_49_pinf),
@@ -2927,13 +3442,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_50(
         .clock(pe_50_clock),
-        .en(pe_50_en),
+        .go(pe_50_go),
+        .v(pe_50_v),
         .first(pe_50_first),
         .dual(pe_50_dual),
-        .fmt_a(pe_50_fmt_a),
-        .fmt_b(pe_50_fmt_b),
-        .code_a(pe_50_code_a),
-        .code_b(pe_50_code_b),
+        .a0(pe_50_a0),
+        .a1(pe_50_a1),
+        .b0(pe_50_b0),
+        .b1(pe_50_b1),
         .sum(pe_50_sum),
         .nan(pe_50_nan),
         .pinf(pe_50_pinf),
@@ -2941,13 +3457,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_51(
         .clock(pe_51_clock),
-        .en(pe_51_en),
+        .go(pe_51_go),
+        .v(pe_51_v),
         .first(pe_51_first),
         .dual(pe_51_dual),
-        .fmt_a(pe_51_fmt_a),
-        .fmt_b(pe_51_fmt_b),
-        .code_a(pe_51_code_a),
-        .code_b(pe_51_code_b),
+        .a0(pe_51_a0),
+        .a1(pe_51_a1),
+        .b0(pe_51_b0),
+        .b1(pe_51_b1),
         .sum(pe_51_sum),
         .nan(pe_51_nan),
         .pinf(pe_51_pinf),
@@ -2955,13 +3472,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_52(
         .clock(pe_52_clock),
-        .en(pe_52_en),
+        .go(pe_52_go),
+        .v(pe_52_v),
         .first(pe_52_first),
         .dual(pe_52_dual),
-        .fmt_a(pe_52_fmt_a),
-        .fmt_b(pe_52_fmt_b),
-        .code_a(pe_52_code_a),
-        .code_b(pe_52_code_b),
+        .a0(pe_52_a0),
+        .a1(pe_52_a1),
+        .b0(pe_52_b0),
+        .b1(pe_52_b1),
         .sum(pe_52_sum),
         .nan(pe_52_nan),
         .pinf(pe_52_pinf),
@@ -2969,13 +3487,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_53(
         .clock(pe_53_clock),
-        .en(pe_53_en),
+        .go(pe_53_go),
+        .v(pe_53_v),
         .first(pe_53_first),
         .dual(pe_53_dual),
-        .fmt_a(pe_53_fmt_a),
-        .fmt_b(pe_53_fmt_b),
-        .code_a(pe_53_code_a),
-        .code_b(pe_53_code_b),
+        .a0(pe_53_a0),
+        .a1(pe_53_a1),
+        .b0(pe_53_b0),
+        .b1(pe_53_b1),
         .sum(pe_53_sum),
         .nan(pe_53_nan),
         .pinf(pe_53_pinf),
@@ -2983,13 +3502,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_54(
         .clock(pe_54_clock),
-        .en(pe_54_en),
+        .go(pe_54_go),
+        .v(pe_54_v),
         .first(pe_54_first),
         .dual(pe_54_dual),
-        .fmt_a(pe_54_fmt_a),
-        .fmt_b(pe_54_fmt_b),
-        .code_a(pe_54_code_a),
-        .code_b(pe_54_code_b),
+        .a0(pe_54_a0),
+        .a1(pe_54_a1),
+        .b0(pe_54_b0),
+        .b1(pe_54_b1),
         .sum(pe_54_sum),
         .nan(pe_54_nan),
         .pinf(pe_54_pinf),
@@ -2997,13 +3517,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_55(
         .clock(pe_55_clock),
-        .en(pe_55_en),
+        .go(pe_55_go),
+        .v(pe_55_v),
         .first(pe_55_first),
         .dual(pe_55_dual),
-        .fmt_a(pe_55_fmt_a),
-        .fmt_b(pe_55_fmt_b),
-        .code_a(pe_55_code_a),
-        .code_b(pe_55_code_b),
+        .a0(pe_55_a0),
+        .a1(pe_55_a1),
+        .b0(pe_55_b0),
+        .b1(pe_55_b1),
         .sum(pe_55_sum),
         .nan(pe_55_nan),
         .pinf(pe_55_pinf),
@@ -3011,13 +3532,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_56(
         .clock(pe_56_clock),
-        .en(pe_56_en),
+        .go(pe_56_go),
+        .v(pe_56_v),
         .first(pe_56_first),
         .dual(pe_56_dual),
-        .fmt_a(pe_56_fmt_a),
-        .fmt_b(pe_56_fmt_b),
-        .code_a(pe_56_code_a),
-        .code_b(pe_56_code_b),
+        .a0(pe_56_a0),
+        .a1(pe_56_a1),
+        .b0(pe_56_b0),
+        .b1(pe_56_b1),
         .sum(pe_56_sum),
         .nan(pe_56_nan),
         .pinf(pe_56_pinf),
@@ -3025,13 +3547,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_57(
         .clock(pe_57_clock),
-        .en(pe_57_en),
+        .go(pe_57_go),
+        .v(pe_57_v),
         .first(pe_57_first),
         .dual(pe_57_dual),
-        .fmt_a(pe_57_fmt_a),
-        .fmt_b(pe_57_fmt_b),
-        .code_a(pe_57_code_a),
-        .code_b(pe_57_code_b),
+        .a0(pe_57_a0),
+        .a1(pe_57_a1),
+        .b0(pe_57_b0),
+        .b1(pe_57_b1),
         .sum(pe_57_sum),
         .nan(pe_57_nan),
         .pinf(pe_57_pinf),
@@ -3039,13 +3562,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_58(
         .clock(pe_58_clock),
-        .en(pe_58_en),
+        .go(pe_58_go),
+        .v(pe_58_v),
         .first(pe_58_first),
         .dual(pe_58_dual),
-        .fmt_a(pe_58_fmt_a),
-        .fmt_b(pe_58_fmt_b),
-        .code_a(pe_58_code_a),
-        .code_b(pe_58_code_b),
+        .a0(pe_58_a0),
+        .a1(pe_58_a1),
+        .b0(pe_58_b0),
+        .b1(pe_58_b1),
         .sum(pe_58_sum),
         .nan(pe_58_nan),
         .pinf(pe_58_pinf),
@@ -3053,13 +3577,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_59(
         .clock(pe_59_clock),
-        .en(pe_59_en),
+        .go(pe_59_go),
+        .v(pe_59_v),
         .first(pe_59_first),
         .dual(pe_59_dual),
-        .fmt_a(pe_59_fmt_a),
-        .fmt_b(pe_59_fmt_b),
-        .code_a(pe_59_code_a),
-        .code_b(pe_59_code_b),
+        .a0(pe_59_a0),
+        .a1(pe_59_a1),
+        .b0(pe_59_b0),
+        .b1(pe_59_b1),
         .sum(pe_59_sum),
         .nan(pe_59_nan),
         .pinf(pe_59_pinf),
@@ -3067,13 +3592,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_60(
         .clock(pe_60_clock),
-        .en(pe_60_en),
+        .go(pe_60_go),
+        .v(pe_60_v),
         .first(pe_60_first),
         .dual(pe_60_dual),
-        .fmt_a(pe_60_fmt_a),
-        .fmt_b(pe_60_fmt_b),
-        .code_a(pe_60_code_a),
-        .code_b(pe_60_code_b),
+        .a0(pe_60_a0),
+        .a1(pe_60_a1),
+        .b0(pe_60_b0),
+        .b1(pe_60_b1),
         .sum(pe_60_sum),
         .nan(pe_60_nan),
         .pinf(pe_60_pinf),
@@ -3081,13 +3607,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_61(
         .clock(pe_61_clock),
-        .en(pe_61_en),
+        .go(pe_61_go),
+        .v(pe_61_v),
         .first(pe_61_first),
         .dual(pe_61_dual),
-        .fmt_a(pe_61_fmt_a),
-        .fmt_b(pe_61_fmt_b),
-        .code_a(pe_61_code_a),
-        .code_b(pe_61_code_b),
+        .a0(pe_61_a0),
+        .a1(pe_61_a1),
+        .b0(pe_61_b0),
+        .b1(pe_61_b1),
         .sum(pe_61_sum),
         .nan(pe_61_nan),
         .pinf(pe_61_pinf),
@@ -3095,13 +3622,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_62(
         .clock(pe_62_clock),
-        .en(pe_62_en),
+        .go(pe_62_go),
+        .v(pe_62_v),
         .first(pe_62_first),
         .dual(pe_62_dual),
-        .fmt_a(pe_62_fmt_a),
-        .fmt_b(pe_62_fmt_b),
-        .code_a(pe_62_code_a),
-        .code_b(pe_62_code_b),
+        .a0(pe_62_a0),
+        .a1(pe_62_a1),
+        .b0(pe_62_b0),
+        .b1(pe_62_b1),
         .sum(pe_62_sum),
         .nan(pe_62_nan),
         .pinf(pe_62_pinf),
@@ -3109,19 +3637,21 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_63(
         .clock(pe_63_clock),
-        .en(pe_63_en),
+        .go(pe_63_go),
+        .v(pe_63_v),
         .first(pe_63_first),
         .dual(pe_63_dual),
-        .fmt_a(pe_63_fmt_a),
-        .fmt_b(pe_63_fmt_b),
-        .code_a(pe_63_code_a),
-        .code_b(pe_63_code_b),
+        .a0(pe_63_a0),
+        .a1(pe_63_a1),
+        .b0(pe_63_b0),
+        .b1(pe_63_b1),
         .sum(pe_63_sum),
         .nan(pe_63_nan),
         .pinf(pe_63_pinf),
         .ninf(pe_63_ninf)
     );
     ttu_mxacc mxacc_0(
+        .clock(mxacc_0_clock),
         .sum(mxacc_0_sum),
         .nan(mxacc_0_nan),
         .pinf(mxacc_0_pinf),
@@ -3132,6 +3662,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_0_res)
     );
     ttu_mxacc mxacc_1(
+        .clock(mxacc_1_clock),
         .sum(mxacc_1_sum),
         .nan(mxacc_1_nan),
         .pinf(mxacc_1_pinf),
@@ -3142,6 +3673,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_1_res)
     );
     ttu_mxacc mxacc_2(
+        .clock(mxacc_2_clock),
         .sum(mxacc_2_sum),
         .nan(mxacc_2_nan),
         .pinf(mxacc_2_pinf),
@@ -3152,6 +3684,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_2_res)
     );
     ttu_mxacc mxacc_3(
+        .clock(mxacc_3_clock),
         .sum(mxacc_3_sum),
         .nan(mxacc_3_nan),
         .pinf(mxacc_3_pinf),
@@ -3162,6 +3695,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_3_res)
     );
     ttu_mxacc mxacc_4(
+        .clock(mxacc_4_clock),
         .sum(mxacc_4_sum),
         .nan(mxacc_4_nan),
         .pinf(mxacc_4_pinf),
@@ -3172,6 +3706,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_4_res)
     );
     ttu_mxacc mxacc_5(
+        .clock(mxacc_5_clock),
         .sum(mxacc_5_sum),
         .nan(mxacc_5_nan),
         .pinf(mxacc_5_pinf),
@@ -3182,6 +3717,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_5_res)
     );
     ttu_mxacc mxacc_6(
+        .clock(mxacc_6_clock),
         .sum(mxacc_6_sum),
         .nan(mxacc_6_nan),
         .pinf(mxacc_6_pinf),
@@ -3192,6 +3728,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_6_res)
     );
     ttu_mxacc mxacc_7(
+        .clock(mxacc_7_clock),
         .sum(mxacc_7_sum),
         .nan(mxacc_7_nan),
         .pinf(mxacc_7_pinf),
@@ -3280,6 +3817,171 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .d(bsc_q_7_d),
         .q(bsc_q_7_q),
         .clock(bsc_q_7_clock)
+    );
+    ttu_dff_w8 asc_c_0(
+        .d(asc_c_0_d),
+        .q(asc_c_0_q),
+        .clock(asc_c_0_clock)
+    );
+    ttu_dff_w8 asc_c_1(
+        .d(asc_c_1_d),
+        .q(asc_c_1_q),
+        .clock(asc_c_1_clock)
+    );
+    ttu_dff_w8 asc_c_2(
+        .d(asc_c_2_d),
+        .q(asc_c_2_q),
+        .clock(asc_c_2_clock)
+    );
+    ttu_dff_w8 asc_c_3(
+        .d(asc_c_3_d),
+        .q(asc_c_3_q),
+        .clock(asc_c_3_clock)
+    );
+    ttu_dff_w8 asc_c_4(
+        .d(asc_c_4_d),
+        .q(asc_c_4_q),
+        .clock(asc_c_4_clock)
+    );
+    ttu_dff_w8 asc_c_5(
+        .d(asc_c_5_d),
+        .q(asc_c_5_q),
+        .clock(asc_c_5_clock)
+    );
+    ttu_dff_w8 asc_c_6(
+        .d(asc_c_6_d),
+        .q(asc_c_6_q),
+        .clock(asc_c_6_clock)
+    );
+    ttu_dff_w8 asc_c_7(
+        .d(asc_c_7_d),
+        .q(asc_c_7_q),
+        .clock(asc_c_7_clock)
+    );
+    ttu_dff_w8 bsc_c_0(
+        .d(bsc_c_0_d),
+        .q(bsc_c_0_q),
+        .clock(bsc_c_0_clock)
+    );
+    ttu_dff_w8 bsc_c_1(
+        .d(bsc_c_1_d),
+        .q(bsc_c_1_q),
+        .clock(bsc_c_1_clock)
+    );
+    ttu_dff_w8 bsc_c_2(
+        .d(bsc_c_2_d),
+        .q(bsc_c_2_q),
+        .clock(bsc_c_2_clock)
+    );
+    ttu_dff_w8 bsc_c_3(
+        .d(bsc_c_3_d),
+        .q(bsc_c_3_q),
+        .clock(bsc_c_3_clock)
+    );
+    ttu_dff_w8 bsc_c_4(
+        .d(bsc_c_4_d),
+        .q(bsc_c_4_q),
+        .clock(bsc_c_4_clock)
+    );
+    ttu_dff_w8 bsc_c_5(
+        .d(bsc_c_5_d),
+        .q(bsc_c_5_q),
+        .clock(bsc_c_5_clock)
+    );
+    ttu_dff_w8 bsc_c_6(
+        .d(bsc_c_6_d),
+        .q(bsc_c_6_q),
+        .clock(bsc_c_6_clock)
+    );
+    ttu_dff_w8 bsc_c_7(
+        .d(bsc_c_7_d),
+        .q(bsc_c_7_q),
+        .clock(bsc_c_7_clock)
+    );
+    ttu_dff_w1 tg_v_0(
+        .d(tg_v_0_d),
+        .q(tg_v_0_q),
+        .clock(tg_v_0_clock)
+    );
+    ttu_dff_w1 tg_v_1(
+        .d(tg_v_1_d),
+        .q(tg_v_1_q),
+        .clock(tg_v_1_clock)
+    );
+    ttu_dff_w1 tg_v_2(
+        .d(tg_v_2_d),
+        .q(tg_v_2_q),
+        .clock(tg_v_2_clock)
+    );
+    ttu_dff_w1 tg_v_3(
+        .d(tg_v_3_d),
+        .q(tg_v_3_q),
+        .clock(tg_v_3_clock)
+    );
+    ttu_dff_w1 tg_last_0(
+        .d(tg_last_0_d),
+        .q(tg_last_0_q),
+        .clock(tg_last_0_clock)
+    );
+    ttu_dff_w1 tg_last_1(
+        .d(tg_last_1_d),
+        .q(tg_last_1_q),
+        .clock(tg_last_1_clock)
+    );
+    ttu_dff_w1 tg_last_2(
+        .d(tg_last_2_d),
+        .q(tg_last_2_q),
+        .clock(tg_last_2_clock)
+    );
+    ttu_dff_w1 tg_last_3(
+        .d(tg_last_3_d),
+        .q(tg_last_3_q),
+        .clock(tg_last_3_clock)
+    );
+    ttu_dff_w1 tg_bfirst_0(
+        .d(tg_bfirst_0_d),
+        .q(tg_bfirst_0_q),
+        .clock(tg_bfirst_0_clock)
+    );
+    ttu_dff_w1 tg_bfirst_1(
+        .d(tg_bfirst_1_d),
+        .q(tg_bfirst_1_q),
+        .clock(tg_bfirst_1_clock)
+    );
+    ttu_dff_w1 tg_bfirst_2(
+        .d(tg_bfirst_2_d),
+        .q(tg_bfirst_2_q),
+        .clock(tg_bfirst_2_clock)
+    );
+    ttu_dff_w1 tg_bfirst_3(
+        .d(tg_bfirst_3_d),
+        .q(tg_bfirst_3_q),
+        .clock(tg_bfirst_3_clock)
+    );
+    ttu_dff_w1 tg_blast_0(
+        .d(tg_blast_0_d),
+        .q(tg_blast_0_q),
+        .clock(tg_blast_0_clock)
+    );
+    ttu_dff_w1 tg_blast_1(
+        .d(tg_blast_1_d),
+        .q(tg_blast_1_q),
+        .clock(tg_blast_1_clock)
+    );
+    ttu_dff_w1 tg_blast_2(
+        .d(tg_blast_2_d),
+        .q(tg_blast_2_q),
+        .clock(tg_blast_2_clock)
+    );
+    ttu_dff_w1 tg_blast_3(
+        .d(tg_blast_3_d),
+        .q(tg_blast_3_q),
+        .clock(tg_blast_3_clock)
+    );
+    ttu_dff_w1 tg_first0(
+        .d(tg_first0_d),
+        .q(tg_first0_q),
+        .clock(tg_first0_clock)
     );
     ttu_dff_w70 sh_sum_0(
         .d(sh_sum_0_d),
@@ -4961,6 +5663,101 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .q(acc_63_q),
         .clock(acc_63_clock)
     );
+    ttu_dff_w1 wb_v_0(
+        .d(wb_v_0_d),
+        .q(wb_v_0_q),
+        .clock(wb_v_0_clock)
+    );
+    ttu_dff_w1 wb_v_1(
+        .d(wb_v_1_d),
+        .q(wb_v_1_q),
+        .clock(wb_v_1_clock)
+    );
+    ttu_dff_w1 wb_v_2(
+        .d(wb_v_2_d),
+        .q(wb_v_2_q),
+        .clock(wb_v_2_clock)
+    );
+    ttu_dff_w1 wb_v_3(
+        .d(wb_v_3_d),
+        .q(wb_v_3_q),
+        .clock(wb_v_3_clock)
+    );
+    ttu_dff_w1 wb_v_4(
+        .d(wb_v_4_d),
+        .q(wb_v_4_q),
+        .clock(wb_v_4_clock)
+    );
+    ttu_dff_w1 wb_v_5(
+        .d(wb_v_5_d),
+        .q(wb_v_5_q),
+        .clock(wb_v_5_clock)
+    );
+    ttu_dff_w8 wb_row_0(
+        .d(wb_row_0_d),
+        .q(wb_row_0_q),
+        .clock(wb_row_0_clock)
+    );
+    ttu_dff_w8 wb_row_1(
+        .d(wb_row_1_d),
+        .q(wb_row_1_q),
+        .clock(wb_row_1_clock)
+    );
+    ttu_dff_w8 wb_row_2(
+        .d(wb_row_2_d),
+        .q(wb_row_2_q),
+        .clock(wb_row_2_clock)
+    );
+    ttu_dff_w8 wb_row_3(
+        .d(wb_row_3_d),
+        .q(wb_row_3_q),
+        .clock(wb_row_3_clock)
+    );
+    ttu_dff_w8 wb_row_4(
+        .d(wb_row_4_d),
+        .q(wb_row_4_q),
+        .clock(wb_row_4_clock)
+    );
+    ttu_dff_w8 wb_row_5(
+        .d(wb_row_5_d),
+        .q(wb_row_5_q),
+        .clock(wb_row_5_clock)
+    );
+    ttu_dff_w1 wb_fin_0(
+        .d(wb_fin_0_d),
+        .q(wb_fin_0_q),
+        .clock(wb_fin_0_clock)
+    );
+    ttu_dff_w1 wb_fin_1(
+        .d(wb_fin_1_d),
+        .q(wb_fin_1_q),
+        .clock(wb_fin_1_clock)
+    );
+    ttu_dff_w1 wb_fin_2(
+        .d(wb_fin_2_d),
+        .q(wb_fin_2_q),
+        .clock(wb_fin_2_clock)
+    );
+    ttu_dff_w1 wb_fin_3(
+        .d(wb_fin_3_d),
+        .q(wb_fin_3_q),
+        .clock(wb_fin_3_clock)
+    );
+    ttu_dff_w1 wb_fin_4(
+        .d(wb_fin_4_d),
+        .q(wb_fin_4_q),
+        .clock(wb_fin_4_clock)
+    );
+    ttu_dff_w1 wb_fin_5(
+        .d(wb_fin_5_d),
+        .q(wb_fin_5_q),
+        .clock(wb_fin_5_clock)
+    );
+    ttu_dff_w8 inflight(
+        .d(inflight_d),
+        .q(inflight_q),
+        .clock(inflight_clock)
+    );
     ttu_dff_w32 out_0(
         .d(out_0_d),
         .q(out_0_q),
@@ -5354,6 +6151,8 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
 
     // Update code
     always @(*) begin
+        tg_first0_clock = clock;
+        inflight_clock = clock;
         beat_cnt_clock = clock;
         blk_cnt_clock = clock;
         blk_done_clock = clock;
@@ -5368,6 +6167,8 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         macs_q_clock = clock;
         starved_q_clock = clock;
         stalled_q_clock = clock;
+        tg_first0_d = tg_first0_q;
+        inflight_d = inflight_q;
         beat_cnt_d = beat_cnt_q;
         blk_cnt_d = blk_cnt_q;
         blk_done_d = blk_done_q;
@@ -5384,66 +6185,98 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         stalled_q_d = stalled_q_q;
         asc_q_0_clock = clock;
         asc_q_0_d = asc_q_0_q;
+        asc_c_0_clock = clock;
+        asc_c_0_d = asc_c_0_q;
         sh_asc_0_clock = clock;
         sh_asc_0_d = sh_asc_0_q;
         asc_q_1_clock = clock;
         asc_q_1_d = asc_q_1_q;
+        asc_c_1_clock = clock;
+        asc_c_1_d = asc_c_1_q;
         sh_asc_1_clock = clock;
         sh_asc_1_d = sh_asc_1_q;
         asc_q_2_clock = clock;
         asc_q_2_d = asc_q_2_q;
+        asc_c_2_clock = clock;
+        asc_c_2_d = asc_c_2_q;
         sh_asc_2_clock = clock;
         sh_asc_2_d = sh_asc_2_q;
         asc_q_3_clock = clock;
         asc_q_3_d = asc_q_3_q;
+        asc_c_3_clock = clock;
+        asc_c_3_d = asc_c_3_q;
         sh_asc_3_clock = clock;
         sh_asc_3_d = sh_asc_3_q;
         asc_q_4_clock = clock;
         asc_q_4_d = asc_q_4_q;
+        asc_c_4_clock = clock;
+        asc_c_4_d = asc_c_4_q;
         sh_asc_4_clock = clock;
         sh_asc_4_d = sh_asc_4_q;
         asc_q_5_clock = clock;
         asc_q_5_d = asc_q_5_q;
+        asc_c_5_clock = clock;
+        asc_c_5_d = asc_c_5_q;
         sh_asc_5_clock = clock;
         sh_asc_5_d = sh_asc_5_q;
         asc_q_6_clock = clock;
         asc_q_6_d = asc_q_6_q;
+        asc_c_6_clock = clock;
+        asc_c_6_d = asc_c_6_q;
         sh_asc_6_clock = clock;
         sh_asc_6_d = sh_asc_6_q;
         asc_q_7_clock = clock;
         asc_q_7_d = asc_q_7_q;
+        asc_c_7_clock = clock;
+        asc_c_7_d = asc_c_7_q;
         sh_asc_7_clock = clock;
         sh_asc_7_d = sh_asc_7_q;
         bsc_q_0_clock = clock;
         bsc_q_0_d = bsc_q_0_q;
+        bsc_c_0_clock = clock;
+        bsc_c_0_d = bsc_c_0_q;
         sh_bsc_0_clock = clock;
         sh_bsc_0_d = sh_bsc_0_q;
         bsc_q_1_clock = clock;
         bsc_q_1_d = bsc_q_1_q;
+        bsc_c_1_clock = clock;
+        bsc_c_1_d = bsc_c_1_q;
         sh_bsc_1_clock = clock;
         sh_bsc_1_d = sh_bsc_1_q;
         bsc_q_2_clock = clock;
         bsc_q_2_d = bsc_q_2_q;
+        bsc_c_2_clock = clock;
+        bsc_c_2_d = bsc_c_2_q;
         sh_bsc_2_clock = clock;
         sh_bsc_2_d = sh_bsc_2_q;
         bsc_q_3_clock = clock;
         bsc_q_3_d = bsc_q_3_q;
+        bsc_c_3_clock = clock;
+        bsc_c_3_d = bsc_c_3_q;
         sh_bsc_3_clock = clock;
         sh_bsc_3_d = sh_bsc_3_q;
         bsc_q_4_clock = clock;
         bsc_q_4_d = bsc_q_4_q;
+        bsc_c_4_clock = clock;
+        bsc_c_4_d = bsc_c_4_q;
         sh_bsc_4_clock = clock;
         sh_bsc_4_d = sh_bsc_4_q;
         bsc_q_5_clock = clock;
         bsc_q_5_d = bsc_q_5_q;
+        bsc_c_5_clock = clock;
+        bsc_c_5_d = bsc_c_5_q;
         sh_bsc_5_clock = clock;
         sh_bsc_5_d = sh_bsc_5_q;
         bsc_q_6_clock = clock;
         bsc_q_6_d = bsc_q_6_q;
+        bsc_c_6_clock = clock;
+        bsc_c_6_d = bsc_c_6_q;
         sh_bsc_6_clock = clock;
         sh_bsc_6_d = sh_bsc_6_q;
         bsc_q_7_clock = clock;
         bsc_q_7_d = bsc_q_7_q;
+        bsc_c_7_clock = clock;
+        bsc_c_7_d = bsc_c_7_q;
         sh_bsc_7_clock = clock;
         sh_bsc_7_d = sh_bsc_7_q;
         sh_sum_0_clock = clock;
@@ -6214,6 +7047,74 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         acc_63_d = acc_63_q;
         out_63_clock = clock;
         out_63_d = out_63_q;
+        tg_v_0_clock = clock;
+        tg_v_0_d = tg_v_0_q;
+        tg_last_0_clock = clock;
+        tg_last_0_d = tg_last_0_q;
+        tg_bfirst_0_clock = clock;
+        tg_bfirst_0_d = tg_bfirst_0_q;
+        tg_blast_0_clock = clock;
+        tg_blast_0_d = tg_blast_0_q;
+        tg_v_1_clock = clock;
+        tg_v_1_d = tg_v_1_q;
+        tg_last_1_clock = clock;
+        tg_last_1_d = tg_last_1_q;
+        tg_bfirst_1_clock = clock;
+        tg_bfirst_1_d = tg_bfirst_1_q;
+        tg_blast_1_clock = clock;
+        tg_blast_1_d = tg_blast_1_q;
+        tg_v_2_clock = clock;
+        tg_v_2_d = tg_v_2_q;
+        tg_last_2_clock = clock;
+        tg_last_2_d = tg_last_2_q;
+        tg_bfirst_2_clock = clock;
+        tg_bfirst_2_d = tg_bfirst_2_q;
+        tg_blast_2_clock = clock;
+        tg_blast_2_d = tg_blast_2_q;
+        tg_v_3_clock = clock;
+        tg_v_3_d = tg_v_3_q;
+        tg_last_3_clock = clock;
+        tg_last_3_d = tg_last_3_q;
+        tg_bfirst_3_clock = clock;
+        tg_bfirst_3_d = tg_bfirst_3_q;
+        tg_blast_3_clock = clock;
+        tg_blast_3_d = tg_blast_3_q;
+        wb_v_0_clock = clock;
+        wb_v_0_d = wb_v_0_q;
+        wb_row_0_clock = clock;
+        wb_row_0_d = wb_row_0_q;
+        wb_fin_0_clock = clock;
+        wb_fin_0_d = wb_fin_0_q;
+        wb_v_1_clock = clock;
+        wb_v_1_d = wb_v_1_q;
+        wb_row_1_clock = clock;
+        wb_row_1_d = wb_row_1_q;
+        wb_fin_1_clock = clock;
+        wb_fin_1_d = wb_fin_1_q;
+        wb_v_2_clock = clock;
+        wb_v_2_d = wb_v_2_q;
+        wb_row_2_clock = clock;
+        wb_row_2_d = wb_row_2_q;
+        wb_fin_2_clock = clock;
+        wb_fin_2_d = wb_fin_2_q;
+        wb_v_3_clock = clock;
+        wb_v_3_d = wb_v_3_q;
+        wb_row_3_clock = clock;
+        wb_row_3_d = wb_row_3_q;
+        wb_fin_3_clock = clock;
+        wb_fin_3_d = wb_fin_3_q;
+        wb_v_4_clock = clock;
+        wb_v_4_d = wb_v_4_q;
+        wb_row_4_clock = clock;
+        wb_row_4_d = wb_row_4_q;
+        wb_fin_4_clock = clock;
+        wb_fin_4_d = wb_fin_4_q;
+        wb_v_5_clock = clock;
+        wb_v_5_d = wb_v_5_q;
+        wb_row_5_clock = clock;
+        wb_row_5_d = wb_row_5_q;
+        wb_fin_5_clock = clock;
+        wb_fin_5_d = wb_fin_5_q;
         dual = (fmt_a == f_e2m1) & (fmt_b == f_e2m1);
         last_beat = beat_cnt_q == bpb1;
         if (dual) begin
@@ -6223,525 +7124,656 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         res_xfer = res_ready & |out_left_q;
         copy_now = acc_final_q & (~|out_left_q | ((out_left_q == one8) & res_xfer));
         need_c0 = dr_first_q & use_c0;
-        step = |drain_left_q & (~acc_final_q | copy_now) & (~need_c0 | c0_valid);
+        step = |drain_left_q & (inflight_q < rows_c) & (~need_c0 | c0_valid);
+        if (dr_first_q & (drain_left_q == rows_c)) begin
+            step = |drain_left_q & ~|inflight_q & (~acc_final_q | copy_now) & (~need_c0 | c0_valid);
+        end
         capture = blk_done_q & (~|drain_left_q | ((drain_left_q == one8) & step));
-        can_accept = ~blk_done_q | capture;
-        advance = a_valid & b_valid & can_accept;
-        a_ready = b_valid & can_accept;
-        b_ready = a_valid & can_accept;
+        go = ~blk_done_q | capture;
+        advance = a_valid & b_valid & go;
+        a_ready = b_valid & go;
+        b_ready = a_valid & go;
         c0_ready = step & need_c0;
+        edge_a_0_clock = clock;
+        edge_a_0_go = go;
+        edge_a_0_code = a_codes_0;
+        edge_a_0_fmt = fmt_a;
+        edge_a_1_clock = clock;
+        edge_a_1_go = go;
+        edge_a_1_code = a_codes_1;
+        edge_a_1_fmt = fmt_a;
+        edge_a_2_clock = clock;
+        edge_a_2_go = go;
+        edge_a_2_code = a_codes_2;
+        edge_a_2_fmt = fmt_a;
+        edge_a_3_clock = clock;
+        edge_a_3_go = go;
+        edge_a_3_code = a_codes_3;
+        edge_a_3_fmt = fmt_a;
+        edge_a_4_clock = clock;
+        edge_a_4_go = go;
+        edge_a_4_code = a_codes_4;
+        edge_a_4_fmt = fmt_a;
+        edge_a_5_clock = clock;
+        edge_a_5_go = go;
+        edge_a_5_code = a_codes_5;
+        edge_a_5_fmt = fmt_a;
+        edge_a_6_clock = clock;
+        edge_a_6_go = go;
+        edge_a_6_code = a_codes_6;
+        edge_a_6_fmt = fmt_a;
+        edge_a_7_clock = clock;
+        edge_a_7_go = go;
+        edge_a_7_code = a_codes_7;
+        edge_a_7_fmt = fmt_a;
+        edge_b_0_clock = clock;
+        edge_b_0_go = go;
+        edge_b_0_code = b_codes_0;
+        edge_b_0_fmt = fmt_b;
+        edge_b_1_clock = clock;
+        edge_b_1_go = go;
+        edge_b_1_code = b_codes_1;
+        edge_b_1_fmt = fmt_b;
+        edge_b_2_clock = clock;
+        edge_b_2_go = go;
+        edge_b_2_code = b_codes_2;
+        edge_b_2_fmt = fmt_b;
+        edge_b_3_clock = clock;
+        edge_b_3_go = go;
+        edge_b_3_code = b_codes_3;
+        edge_b_3_fmt = fmt_b;
+        edge_b_4_clock = clock;
+        edge_b_4_go = go;
+        edge_b_4_code = b_codes_4;
+        edge_b_4_fmt = fmt_b;
+        edge_b_5_clock = clock;
+        edge_b_5_go = go;
+        edge_b_5_code = b_codes_5;
+        edge_b_5_fmt = fmt_b;
+        edge_b_6_clock = clock;
+        edge_b_6_go = go;
+        edge_b_6_code = b_codes_6;
+        edge_b_6_fmt = fmt_b;
+        edge_b_7_clock = clock;
+        edge_b_7_go = go;
+        edge_b_7_code = b_codes_7;
+        edge_b_7_fmt = fmt_b;
         pe_0_clock = clock;
-        pe_0_en = advance;
-        pe_0_first = ~|beat_cnt_q;
+        pe_0_go = go;
+        pe_0_v = tg_v_0_q;
+        pe_0_first = tg_first0_q;
         pe_0_dual = dual;
-        pe_0_fmt_a = fmt_a;
-        pe_0_fmt_b = fmt_b;
-        pe_0_code_a = a_codes_0;
-        pe_0_code_b = b_codes_0;
+        pe_0_a0 = edge_a_0_lane0;
+        pe_0_a1 = edge_a_0_lane1;
+        pe_0_b0 = edge_b_0_lane0;
+        pe_0_b1 = edge_b_0_lane1;
         pe_1_clock = clock;
-        pe_1_en = advance;
-        pe_1_first = ~|beat_cnt_q;
+        pe_1_go = go;
+        pe_1_v = tg_v_0_q;
+        pe_1_first = tg_first0_q;
         pe_1_dual = dual;
-        pe_1_fmt_a = fmt_a;
-        pe_1_fmt_b = fmt_b;
-        pe_1_code_a = a_codes_0;
-        pe_1_code_b = b_codes_1;
+        pe_1_a0 = edge_a_0_lane0;
+        pe_1_a1 = edge_a_0_lane1;
+        pe_1_b0 = edge_b_1_lane0;
+        pe_1_b1 = edge_b_1_lane1;
         pe_2_clock = clock;
-        pe_2_en = advance;
-        pe_2_first = ~|beat_cnt_q;
+        pe_2_go = go;
+        pe_2_v = tg_v_0_q;
+        pe_2_first = tg_first0_q;
         pe_2_dual = dual;
-        pe_2_fmt_a = fmt_a;
-        pe_2_fmt_b = fmt_b;
-        pe_2_code_a = a_codes_0;
-        pe_2_code_b = b_codes_2;
+        pe_2_a0 = edge_a_0_lane0;
+        pe_2_a1 = edge_a_0_lane1;
+        pe_2_b0 = edge_b_2_lane0;
+        pe_2_b1 = edge_b_2_lane1;
         pe_3_clock = clock;
-        pe_3_en = advance;
-        pe_3_first = ~|beat_cnt_q;
+        pe_3_go = go;
+        pe_3_v = tg_v_0_q;
+        pe_3_first = tg_first0_q;
         pe_3_dual = dual;
-        pe_3_fmt_a = fmt_a;
-        pe_3_fmt_b = fmt_b;
-        pe_3_code_a = a_codes_0;
-        pe_3_code_b = b_codes_3;
+        pe_3_a0 = edge_a_0_lane0;
+        pe_3_a1 = edge_a_0_lane1;
+        pe_3_b0 = edge_b_3_lane0;
+        pe_3_b1 = edge_b_3_lane1;
         pe_4_clock = clock;
-        pe_4_en = advance;
-        pe_4_first = ~|beat_cnt_q;
+        pe_4_go = go;
+        pe_4_v = tg_v_0_q;
+        pe_4_first = tg_first0_q;
         pe_4_dual = dual;
-        pe_4_fmt_a = fmt_a;
-        pe_4_fmt_b = fmt_b;
-        pe_4_code_a = a_codes_0;
-        pe_4_code_b = b_codes_4;
+        pe_4_a0 = edge_a_0_lane0;
+        pe_4_a1 = edge_a_0_lane1;
+        pe_4_b0 = edge_b_4_lane0;
+        pe_4_b1 = edge_b_4_lane1;
         pe_5_clock = clock;
-        pe_5_en = advance;
-        pe_5_first = ~|beat_cnt_q;
+        pe_5_go = go;
+        pe_5_v = tg_v_0_q;
+        pe_5_first = tg_first0_q;
         pe_5_dual = dual;
-        pe_5_fmt_a = fmt_a;
-        pe_5_fmt_b = fmt_b;
-        pe_5_code_a = a_codes_0;
-        pe_5_code_b = b_codes_5;
+        pe_5_a0 = edge_a_0_lane0;
+        pe_5_a1 = edge_a_0_lane1;
+        pe_5_b0 = edge_b_5_lane0;
+        pe_5_b1 = edge_b_5_lane1;
         pe_6_clock = clock;
-        pe_6_en = advance;
-        pe_6_first = ~|beat_cnt_q;
+        pe_6_go = go;
+        pe_6_v = tg_v_0_q;
+        pe_6_first = tg_first0_q;
         pe_6_dual = dual;
-        pe_6_fmt_a = fmt_a;
-        pe_6_fmt_b = fmt_b;
-        pe_6_code_a = a_codes_0;
-        pe_6_code_b = b_codes_6;
+        pe_6_a0 = edge_a_0_lane0;
+        pe_6_a1 = edge_a_0_lane1;
+        pe_6_b0 = edge_b_6_lane0;
+        pe_6_b1 = edge_b_6_lane1;
         pe_7_clock = clock;
-        pe_7_en = advance;
-        pe_7_first = ~|beat_cnt_q;
+        pe_7_go = go;
+        pe_7_v = tg_v_0_q;
+        pe_7_first = tg_first0_q;
         pe_7_dual = dual;
-        pe_7_fmt_a = fmt_a;
-        pe_7_fmt_b = fmt_b;
-        pe_7_code_a = a_codes_0;
-        pe_7_code_b = b_codes_7;
+        pe_7_a0 = edge_a_0_lane0;
+        pe_7_a1 = edge_a_0_lane1;
+        pe_7_b0 = edge_b_7_lane0;
+        pe_7_b1 = edge_b_7_lane1;
         pe_8_clock = clock;
-        pe_8_en = advance;
-        pe_8_first = ~|beat_cnt_q;
+        pe_8_go = go;
+        pe_8_v = tg_v_0_q;
+        pe_8_first = tg_first0_q;
         pe_8_dual = dual;
-        pe_8_fmt_a = fmt_a;
-        pe_8_fmt_b = fmt_b;
-        pe_8_code_a = a_codes_1;
-        pe_8_code_b = b_codes_0;
+        pe_8_a0 = edge_a_1_lane0;
+        pe_8_a1 = edge_a_1_lane1;
+        pe_8_b0 = edge_b_0_lane0;
+        pe_8_b1 = edge_b_0_lane1;
         pe_9_clock = clock;
-        pe_9_en = advance;
-        pe_9_first = ~|beat_cnt_q;
+        pe_9_go = go;
+        pe_9_v = tg_v_0_q;
+        pe_9_first = tg_first0_q;
         pe_9_dual = dual;
-        pe_9_fmt_a = fmt_a;
-        pe_9_fmt_b = fmt_b;
-        pe_9_code_a = a_codes_1;
-        pe_9_code_b = b_codes_1;
+        pe_9_a0 = edge_a_1_lane0;
+        pe_9_a1 = edge_a_1_lane1;
+        pe_9_b0 = edge_b_1_lane0;
+        pe_9_b1 = edge_b_1_lane1;
         pe_10_clock = clock;
-        pe_10_en = advance;
-        pe_10_first = ~|beat_cnt_q;
+        pe_10_go = go;
+        pe_10_v = tg_v_0_q;
+        pe_10_first = tg_first0_q;
         pe_10_dual = dual;
-        pe_10_fmt_a = fmt_a;
-        pe_10_fmt_b = fmt_b;
-        pe_10_code_a = a_codes_1;
-        pe_10_code_b = b_codes_2;
+        pe_10_a0 = edge_a_1_lane0;
+        pe_10_a1 = edge_a_1_lane1;
+        pe_10_b0 = edge_b_2_lane0;
+        pe_10_b1 = edge_b_2_lane1;
         pe_11_clock = clock;
-        pe_11_en = advance;
-        pe_11_first = ~|beat_cnt_q;
+        pe_11_go = go;
+        pe_11_v = tg_v_0_q;
+        pe_11_first = tg_first0_q;
         pe_11_dual = dual;
-        pe_11_fmt_a = fmt_a;
-        pe_11_fmt_b = fmt_b;
-        pe_11_code_a = a_codes_1;
-        pe_11_code_b = b_codes_3;
+        pe_11_a0 = edge_a_1_lane0;
+        pe_11_a1 = edge_a_1_lane1;
+        pe_11_b0 = edge_b_3_lane0;
+        pe_11_b1 = edge_b_3_lane1;
         pe_12_clock = clock;
-        pe_12_en = advance;
-        pe_12_first = ~|beat_cnt_q;
+        pe_12_go = go;
+        pe_12_v = tg_v_0_q;
+        pe_12_first = tg_first0_q;
         pe_12_dual = dual;
-        pe_12_fmt_a = fmt_a;
-        pe_12_fmt_b = fmt_b;
-        pe_12_code_a = a_codes_1;
-        pe_12_code_b = b_codes_4;
+        pe_12_a0 = edge_a_1_lane0;
+        pe_12_a1 = edge_a_1_lane1;
+        pe_12_b0 = edge_b_4_lane0;
+        pe_12_b1 = edge_b_4_lane1;
         pe_13_clock = clock;
-        pe_13_en = advance;
-        pe_13_first = ~|beat_cnt_q;
+        pe_13_go = go;
+        pe_13_v = tg_v_0_q;
+        pe_13_first = tg_first0_q;
         pe_13_dual = dual;
-        pe_13_fmt_a = fmt_a;
-        pe_13_fmt_b = fmt_b;
-        pe_13_code_a = a_codes_1;
-        pe_13_code_b = b_codes_5;
+        pe_13_a0 = edge_a_1_lane0;
+        pe_13_a1 = edge_a_1_lane1;
+        pe_13_b0 = edge_b_5_lane0;
+        pe_13_b1 = edge_b_5_lane1;
         pe_14_clock = clock;
-        pe_14_en = advance;
-        pe_14_first = ~|beat_cnt_q;
+        pe_14_go = go;
+        pe_14_v = tg_v_0_q;
+        pe_14_first = tg_first0_q;
         pe_14_dual = dual;
-        pe_14_fmt_a = fmt_a;
-        pe_14_fmt_b = fmt_b;
-        pe_14_code_a = a_codes_1;
-        pe_14_code_b = b_codes_6;
+        pe_14_a0 = edge_a_1_lane0;
+        pe_14_a1 = edge_a_1_lane1;
+        pe_14_b0 = edge_b_6_lane0;
+        pe_14_b1 = edge_b_6_lane1;
         pe_15_clock = clock;
-        pe_15_en = advance;
-        pe_15_first = ~|beat_cnt_q;
+        pe_15_go = go;
+        pe_15_v = tg_v_0_q;
+        pe_15_first = tg_first0_q;
         pe_15_dual = dual;
-        pe_15_fmt_a = fmt_a;
-        pe_15_fmt_b = fmt_b;
-        pe_15_code_a = a_codes_1;
-        pe_15_code_b = b_codes_7;
+        pe_15_a0 = edge_a_1_lane0;
+        pe_15_a1 = edge_a_1_lane1;
+        pe_15_b0 = edge_b_7_lane0;
+        pe_15_b1 = edge_b_7_lane1;
         pe_16_clock = clock;
-        pe_16_en = advance;
-        pe_16_first = ~|beat_cnt_q;
+        pe_16_go = go;
+        pe_16_v = tg_v_0_q;
+        pe_16_first = tg_first0_q;
         pe_16_dual = dual;
-        pe_16_fmt_a = fmt_a;
-        pe_16_fmt_b = fmt_b;
-        pe_16_code_a = a_codes_2;
-        pe_16_code_b = b_codes_0;
+        pe_16_a0 = edge_a_2_lane0;
+        pe_16_a1 = edge_a_2_lane1;
+        pe_16_b0 = edge_b_0_lane0;
+        pe_16_b1 = edge_b_0_lane1;
         pe_17_clock = clock;
-        pe_17_en = advance;
-        pe_17_first = ~|beat_cnt_q;
+        pe_17_go = go;
+        pe_17_v = tg_v_0_q;
+        pe_17_first = tg_first0_q;
         pe_17_dual = dual;
-        pe_17_fmt_a = fmt_a;
-        pe_17_fmt_b = fmt_b;
-        pe_17_code_a = a_codes_2;
-        pe_17_code_b = b_codes_1;
+        pe_17_a0 = edge_a_2_lane0;
+        pe_17_a1 = edge_a_2_lane1;
+        pe_17_b0 = edge_b_1_lane0;
+        pe_17_b1 = edge_b_1_lane1;
         pe_18_clock = clock;
-        pe_18_en = advance;
-        pe_18_first = ~|beat_cnt_q;
+        pe_18_go = go;
+        pe_18_v = tg_v_0_q;
+        pe_18_first = tg_first0_q;
         pe_18_dual = dual;
-        pe_18_fmt_a = fmt_a;
-        pe_18_fmt_b = fmt_b;
-        pe_18_code_a = a_codes_2;
-        pe_18_code_b = b_codes_2;
+        pe_18_a0 = edge_a_2_lane0;
+        pe_18_a1 = edge_a_2_lane1;
+        pe_18_b0 = edge_b_2_lane0;
+        pe_18_b1 = edge_b_2_lane1;
         pe_19_clock = clock;
-        pe_19_en = advance;
-        pe_19_first = ~|beat_cnt_q;
+        pe_19_go = go;
+        pe_19_v = tg_v_0_q;
+        pe_19_first = tg_first0_q;
         pe_19_dual = dual;
-        pe_19_fmt_a = fmt_a;
-        pe_19_fmt_b = fmt_b;
-        pe_19_code_a = a_codes_2;
-        pe_19_code_b = b_codes_3;
+        pe_19_a0 = edge_a_2_lane0;
+        pe_19_a1 = edge_a_2_lane1;
+        pe_19_b0 = edge_b_3_lane0;
+        pe_19_b1 = edge_b_3_lane1;
         pe_20_clock = clock;
-        pe_20_en = advance;
-        pe_20_first = ~|beat_cnt_q;
+        pe_20_go = go;
+        pe_20_v = tg_v_0_q;
+        pe_20_first = tg_first0_q;
         pe_20_dual = dual;
-        pe_20_fmt_a = fmt_a;
-        pe_20_fmt_b = fmt_b;
-        pe_20_code_a = a_codes_2;
-        pe_20_code_b = b_codes_4;
+        pe_20_a0 = edge_a_2_lane0;
+        pe_20_a1 = edge_a_2_lane1;
+        pe_20_b0 = edge_b_4_lane0;
+        pe_20_b1 = edge_b_4_lane1;
         pe_21_clock = clock;
-        pe_21_en = advance;
-        pe_21_first = ~|beat_cnt_q;
+        pe_21_go = go;
+        pe_21_v = tg_v_0_q;
+        pe_21_first = tg_first0_q;
         pe_21_dual = dual;
-        pe_21_fmt_a = fmt_a;
-        pe_21_fmt_b = fmt_b;
-        pe_21_code_a = a_codes_2;
-        pe_21_code_b = b_codes_5;
+        pe_21_a0 = edge_a_2_lane0;
+        pe_21_a1 = edge_a_2_lane1;
+        pe_21_b0 = edge_b_5_lane0;
+        pe_21_b1 = edge_b_5_lane1;
         pe_22_clock = clock;
-        pe_22_en = advance;
-        pe_22_first = ~|beat_cnt_q;
+        pe_22_go = go;
+        pe_22_v = tg_v_0_q;
+        pe_22_first = tg_first0_q;
         pe_22_dual = dual;
-        pe_22_fmt_a = fmt_a;
-        pe_22_fmt_b = fmt_b;
-        pe_22_code_a = a_codes_2;
-        pe_22_code_b = b_codes_6;
+        pe_22_a0 = edge_a_2_lane0;
+        pe_22_a1 = edge_a_2_lane1;
+        pe_22_b0 = edge_b_6_lane0;
+        pe_22_b1 = edge_b_6_lane1;
         pe_23_clock = clock;
-        pe_23_en = advance;
-        pe_23_first = ~|beat_cnt_q;
+        pe_23_go = go;
+        pe_23_v = tg_v_0_q;
+        pe_23_first = tg_first0_q;
         pe_23_dual = dual;
-        pe_23_fmt_a = fmt_a;
-        pe_23_fmt_b = fmt_b;
-        pe_23_code_a = a_codes_2;
-        pe_23_code_b = b_codes_7;
+        pe_23_a0 = edge_a_2_lane0;
+        pe_23_a1 = edge_a_2_lane1;
+        pe_23_b0 = edge_b_7_lane0;
+        pe_23_b1 = edge_b_7_lane1;
         pe_24_clock = clock;
-        pe_24_en = advance;
-        pe_24_first = ~|beat_cnt_q;
+        pe_24_go = go;
+        pe_24_v = tg_v_0_q;
+        pe_24_first = tg_first0_q;
         pe_24_dual = dual;
-        pe_24_fmt_a = fmt_a;
-        pe_24_fmt_b = fmt_b;
-        pe_24_code_a = a_codes_3;
-        pe_24_code_b = b_codes_0;
+        pe_24_a0 = edge_a_3_lane0;
+        pe_24_a1 = edge_a_3_lane1;
+        pe_24_b0 = edge_b_0_lane0;
+        pe_24_b1 = edge_b_0_lane1;
         pe_25_clock = clock;
-        pe_25_en = advance;
-        pe_25_first = ~|beat_cnt_q;
+        pe_25_go = go;
+        pe_25_v = tg_v_0_q;
+        pe_25_first = tg_first0_q;
         pe_25_dual = dual;
-        pe_25_fmt_a = fmt_a;
-        pe_25_fmt_b = fmt_b;
-        pe_25_code_a = a_codes_3;
-        pe_25_code_b = b_codes_1;
+        pe_25_a0 = edge_a_3_lane0;
+        pe_25_a1 = edge_a_3_lane1;
+        pe_25_b0 = edge_b_1_lane0;
+        pe_25_b1 = edge_b_1_lane1;
         pe_26_clock = clock;
-        pe_26_en = advance;
-        pe_26_first = ~|beat_cnt_q;
+        pe_26_go = go;
+        pe_26_v = tg_v_0_q;
+        pe_26_first = tg_first0_q;
         pe_26_dual = dual;
-        pe_26_fmt_a = fmt_a;
-        pe_26_fmt_b = fmt_b;
-        pe_26_code_a = a_codes_3;
-        pe_26_code_b = b_codes_2;
+        pe_26_a0 = edge_a_3_lane0;
+        pe_26_a1 = edge_a_3_lane1;
+        pe_26_b0 = edge_b_2_lane0;
+        pe_26_b1 = edge_b_2_lane1;
         pe_27_clock = clock;
-        pe_27_en = advance;
-        pe_27_first = ~|beat_cnt_q;
+        pe_27_go = go;
+        pe_27_v = tg_v_0_q;
+        pe_27_first = tg_first0_q;
         pe_27_dual = dual;
-        pe_27_fmt_a = fmt_a;
-        pe_27_fmt_b = fmt_b;
-        pe_27_code_a = a_codes_3;
-        pe_27_code_b = b_codes_3;
+        pe_27_a0 = edge_a_3_lane0;
+        pe_27_a1 = edge_a_3_lane1;
+        pe_27_b0 = edge_b_3_lane0;
+        pe_27_b1 = edge_b_3_lane1;
         pe_28_clock = clock;
-        pe_28_en = advance;
-        pe_28_first = ~|beat_cnt_q;
+        pe_28_go = go;
+        pe_28_v = tg_v_0_q;
+        pe_28_first = tg_first0_q;
         pe_28_dual = dual;
-        pe_28_fmt_a = fmt_a;
-        pe_28_fmt_b = fmt_b;
-        pe_28_code_a = a_codes_3;
-        pe_28_code_b = b_codes_4;
+        pe_28_a0 = edge_a_3_lane0;
+        pe_28_a1 = edge_a_3_lane1;
+        pe_28_b0 = edge_b_4_lane0;
+        pe_28_b1 = edge_b_4_lane1;
         pe_29_clock = clock;
-        pe_29_en = advance;
-        pe_29_first = ~|beat_cnt_q;
+        pe_29_go = go;
+        pe_29_v = tg_v_0_q;
+        pe_29_first = tg_first0_q;
         pe_29_dual = dual;
-        pe_29_fmt_a = fmt_a;
-        pe_29_fmt_b = fmt_b;
-        pe_29_code_a = a_codes_3;
-        pe_29_code_b = b_codes_5;
+        pe_29_a0 = edge_a_3_lane0;
+        pe_29_a1 = edge_a_3_lane1;
+        pe_29_b0 = edge_b_5_lane0;
+        pe_29_b1 = edge_b_5_lane1;
         pe_30_clock = clock;
-        pe_30_en = advance;
-        pe_30_first = ~|beat_cnt_q;
+        pe_30_go = go;
+        pe_30_v = tg_v_0_q;
+        pe_30_first = tg_first0_q;
         pe_30_dual = dual;
-        pe_30_fmt_a = fmt_a;
-        pe_30_fmt_b = fmt_b;
-        pe_30_code_a = a_codes_3;
-        pe_30_code_b = b_codes_6;
+        pe_30_a0 = edge_a_3_lane0;
+        pe_30_a1 = edge_a_3_lane1;
+        pe_30_b0 = edge_b_6_lane0;
+        pe_30_b1 = edge_b_6_lane1;
         pe_31_clock = clock;
-        pe_31_en = advance;
-        pe_31_first = ~|beat_cnt_q;
+        pe_31_go = go;
+        pe_31_v = tg_v_0_q;
+        pe_31_first = tg_first0_q;
         pe_31_dual = dual;
-        pe_31_fmt_a = fmt_a;
-        pe_31_fmt_b = fmt_b;
-        pe_31_code_a = a_codes_3;
-        pe_31_code_b = b_codes_7;
+        pe_31_a0 = edge_a_3_lane0;
+        pe_31_a1 = edge_a_3_lane1;
+        pe_31_b0 = edge_b_7_lane0;
+        pe_31_b1 = edge_b_7_lane1;
         pe_32_clock = clock;
-        pe_32_en = advance;
-        pe_32_first = ~|beat_cnt_q;
+        pe_32_go = go;
+        pe_32_v = tg_v_0_q;
+        pe_32_first = tg_first0_q;
         pe_32_dual = dual;
-        pe_32_fmt_a = fmt_a;
-        pe_32_fmt_b = fmt_b;
-        pe_32_code_a = a_codes_4;
-        pe_32_code_b = b_codes_0;
+        pe_32_a0 = edge_a_4_lane0;
+        pe_32_a1 = edge_a_4_lane1;
+        pe_32_b0 = edge_b_0_lane0;
+        pe_32_b1 = edge_b_0_lane1;
         pe_33_clock = clock;
-        pe_33_en = advance;
-        pe_33_first = ~|beat_cnt_q;
+        pe_33_go = go;
+        pe_33_v = tg_v_0_q;
+        pe_33_first = tg_first0_q;
         pe_33_dual = dual;
-        pe_33_fmt_a = fmt_a;
-        pe_33_fmt_b = fmt_b;
-        pe_33_code_a = a_codes_4;
-        pe_33_code_b = b_codes_1;
+        pe_33_a0 = edge_a_4_lane0;
+        pe_33_a1 = edge_a_4_lane1;
+        pe_33_b0 = edge_b_1_lane0;
+        pe_33_b1 = edge_b_1_lane1;
         pe_34_clock = clock;
-        pe_34_en = advance;
-        pe_34_first = ~|beat_cnt_q;
+        pe_34_go = go;
+        pe_34_v = tg_v_0_q;
+        pe_34_first = tg_first0_q;
         pe_34_dual = dual;
-        pe_34_fmt_a = fmt_a;
-        pe_34_fmt_b = fmt_b;
-        pe_34_code_a = a_codes_4;
-        pe_34_code_b = b_codes_2;
+        pe_34_a0 = edge_a_4_lane0;
+        pe_34_a1 = edge_a_4_lane1;
+        pe_34_b0 = edge_b_2_lane0;
+        pe_34_b1 = edge_b_2_lane1;
         pe_35_clock = clock;
-        pe_35_en = advance;
-        pe_35_first = ~|beat_cnt_q;
+        pe_35_go = go;
+        pe_35_v = tg_v_0_q;
+        pe_35_first = tg_first0_q;
         pe_35_dual = dual;
-        pe_35_fmt_a = fmt_a;
-        pe_35_fmt_b = fmt_b;
-        pe_35_code_a = a_codes_4;
-        pe_35_code_b = b_codes_3;
+        pe_35_a0 = edge_a_4_lane0;
+        pe_35_a1 = edge_a_4_lane1;
+        pe_35_b0 = edge_b_3_lane0;
+        pe_35_b1 = edge_b_3_lane1;
         pe_36_clock = clock;
-        pe_36_en = advance;
-        pe_36_first = ~|beat_cnt_q;
+        pe_36_go = go;
+        pe_36_v = tg_v_0_q;
+        pe_36_first = tg_first0_q;
         pe_36_dual = dual;
-        pe_36_fmt_a = fmt_a;
-        pe_36_fmt_b = fmt_b;
-        pe_36_code_a = a_codes_4;
-        pe_36_code_b = b_codes_4;
+        pe_36_a0 = edge_a_4_lane0;
+        pe_36_a1 = edge_a_4_lane1;
+        pe_36_b0 = edge_b_4_lane0;
+        pe_36_b1 = edge_b_4_lane1;
         pe_37_clock = clock;
-        pe_37_en = advance;
-        pe_37_first = ~|beat_cnt_q;
+        pe_37_go = go;
+        pe_37_v = tg_v_0_q;
+        pe_37_first = tg_first0_q;
         pe_37_dual = dual;
-        pe_37_fmt_a = fmt_a;
-        pe_37_fmt_b = fmt_b;
-        pe_37_code_a = a_codes_4;
-        pe_37_code_b = b_codes_5;
+        pe_37_a0 = edge_a_4_lane0;
+        pe_37_a1 = edge_a_4_lane1;
+        pe_37_b0 = edge_b_5_lane0;
+        pe_37_b1 = edge_b_5_lane1;
         pe_38_clock = clock;
-        pe_38_en = advance;
-        pe_38_first = ~|beat_cnt_q;
+        pe_38_go = go;
+        pe_38_v = tg_v_0_q;
+        pe_38_first = tg_first0_q;
         pe_38_dual = dual;
-        pe_38_fmt_a = fmt_a;
-        pe_38_fmt_b = fmt_b;
-        pe_38_code_a = a_codes_4;
-        pe_38_code_b = b_codes_6;
+        pe_38_a0 = edge_a_4_lane0;
+        pe_38_a1 = edge_a_4_lane1;
+        pe_38_b0 = edge_b_6_lane0;
+        pe_38_b1 = edge_b_6_lane1;
         pe_39_clock = clock;
-        pe_39_en = advance;
-        pe_39_first = ~|beat_cnt_q;
+        pe_39_go = go;
+        pe_39_v = tg_v_0_q;
+        pe_39_first = tg_first0_q;
         pe_39_dual = dual;
-        pe_39_fmt_a = fmt_a;
-        pe_39_fmt_b = fmt_b;
-        pe_39_code_a = a_codes_4;
-        pe_39_code_b = b_codes_7;
+        pe_39_a0 = edge_a_4_lane0;
+        pe_39_a1 = edge_a_4_lane1;
+        pe_39_b0 = edge_b_7_lane0;
+        pe_39_b1 = edge_b_7_lane1;
         pe_40_clock = clock;
-        pe_40_en = advance;
-        pe_40_first = ~|beat_cnt_q;
+        pe_40_go = go;
+        pe_40_v = tg_v_0_q;
+        pe_40_first = tg_first0_q;
         pe_40_dual = dual;
-        pe_40_fmt_a = fmt_a;
-        pe_40_fmt_b = fmt_b;
-        pe_40_code_a = a_codes_5;
-        pe_40_code_b = b_codes_0;
+        pe_40_a0 = edge_a_5_lane0;
+        pe_40_a1 = edge_a_5_lane1;
+        pe_40_b0 = edge_b_0_lane0;
+        pe_40_b1 = edge_b_0_lane1;
         pe_41_clock = clock;
-        pe_41_en = advance;
-        pe_41_first = ~|beat_cnt_q;
+        pe_41_go = go;
+        pe_41_v = tg_v_0_q;
+        pe_41_first = tg_first0_q;
         pe_41_dual = dual;
-        pe_41_fmt_a = fmt_a;
-        pe_41_fmt_b = fmt_b;
-        pe_41_code_a = a_codes_5;
-        pe_41_code_b = b_codes_1;
+        pe_41_a0 = edge_a_5_lane0;
+        pe_41_a1 = edge_a_5_lane1;
+        pe_41_b0 = edge_b_1_lane0;
+        pe_41_b1 = edge_b_1_lane1;
         pe_42_clock = clock;
-        pe_42_en = advance;
-        pe_42_first = ~|beat_cnt_q;
+        pe_42_go = go;
+        pe_42_v = tg_v_0_q;
+        pe_42_first = tg_first0_q;
         pe_42_dual = dual;
-        pe_42_fmt_a = fmt_a;
-        pe_42_fmt_b = fmt_b;
-        pe_42_code_a = a_codes_5;
-        pe_42_code_b = b_codes_2;
+        pe_42_a0 = edge_a_5_lane0;
+        pe_42_a1 = edge_a_5_lane1;
+        pe_42_b0 = edge_b_2_lane0;
+        pe_42_b1 = edge_b_2_lane1;
         pe_43_clock = clock;
-        pe_43_en = advance;
-        pe_43_first = ~|beat_cnt_q;
+        pe_43_go = go;
+        pe_43_v = tg_v_0_q;
+        pe_43_first = tg_first0_q;
         pe_43_dual = dual;
-        pe_43_fmt_a = fmt_a;
-        pe_43_fmt_b = fmt_b;
-        pe_43_code_a = a_codes_5;
-        pe_43_code_b = b_codes_3;
+        pe_43_a0 = edge_a_5_lane0;
+        pe_43_a1 = edge_a_5_lane1;
+        pe_43_b0 = edge_b_3_lane0;
+        pe_43_b1 = edge_b_3_lane1;
         pe_44_clock = clock;
-        pe_44_en = advance;
-        pe_44_first = ~|beat_cnt_q;
+        pe_44_go = go;
+        pe_44_v = tg_v_0_q;
+        pe_44_first = tg_first0_q;
         pe_44_dual = dual;
-        pe_44_fmt_a = fmt_a;
-        pe_44_fmt_b = fmt_b;
-        pe_44_code_a = a_codes_5;
-        pe_44_code_b = b_codes_4;
+        pe_44_a0 = edge_a_5_lane0;
+        pe_44_a1 = edge_a_5_lane1;
+        pe_44_b0 = edge_b_4_lane0;
+        pe_44_b1 = edge_b_4_lane1;
         pe_45_clock = clock;
-        pe_45_en = advance;
-        pe_45_first = ~|beat_cnt_q;
+        pe_45_go = go;
+        pe_45_v = tg_v_0_q;
+        pe_45_first = tg_first0_q;
         pe_45_dual = dual;
-        pe_45_fmt_a = fmt_a;
-        pe_45_fmt_b = fmt_b;
-        pe_45_code_a = a_codes_5;
-        pe_45_code_b = b_codes_5;
+        pe_45_a0 = edge_a_5_lane0;
+        pe_45_a1 = edge_a_5_lane1;
+        pe_45_b0 = edge_b_5_lane0;
+        pe_45_b1 = edge_b_5_lane1;
         pe_46_clock = clock;
-        pe_46_en = advance;
-        pe_46_first = ~|beat_cnt_q;
+        pe_46_go = go;
+        pe_46_v = tg_v_0_q;
+        pe_46_first = tg_first0_q;
         pe_46_dual = dual;
-        pe_46_fmt_a = fmt_a;
-        pe_46_fmt_b = fmt_b;
-        pe_46_code_a = a_codes_5;
-        pe_46_code_b = b_codes_6;
+        pe_46_a0 = edge_a_5_lane0;
+        pe_46_a1 = edge_a_5_lane1;
+        pe_46_b0 = edge_b_6_lane0;
+        pe_46_b1 = edge_b_6_lane1;
         pe_47_clock = clock;
-        pe_47_en = advance;
-        pe_47_first = ~|beat_cnt_q;
+        pe_47_go = go;
+        pe_47_v = tg_v_0_q;
+        pe_47_first = tg_first0_q;
         pe_47_dual = dual;
-        pe_47_fmt_a = fmt_a;
-        pe_47_fmt_b = fmt_b;
-        pe_47_code_a = a_codes_5;
-        pe_47_code_b = b_codes_7;
+        pe_47_a0 = edge_a_5_lane0;
+        pe_47_a1 = edge_a_5_lane1;
+        pe_47_b0 = edge_b_7_lane0;
+        pe_47_b1 = edge_b_7_lane1;
         pe_48_clock = clock;
-        pe_48_en = advance;
-        pe_48_first = ~|beat_cnt_q;
+        pe_48_go = go;
+        pe_48_v = tg_v_0_q;
+        pe_48_first = tg_first0_q;
         pe_48_dual = dual;
-        pe_48_fmt_a = fmt_a;
-        pe_48_fmt_b = fmt_b;
-        pe_48_code_a = a_codes_6;
-        pe_48_code_b = b_codes_0;
+        pe_48_a0 = edge_a_6_lane0;
+        pe_48_a1 = edge_a_6_lane1;
+        pe_48_b0 = edge_b_0_lane0;
+        pe_48_b1 = edge_b_0_lane1;
         pe_49_clock = clock;
-        pe_49_en = advance;
-        pe_49_first = ~|beat_cnt_q;
+        pe_49_go = go;
+        pe_49_v = tg_v_0_q;
+        pe_49_first = tg_first0_q;
         pe_49_dual = dual;
-        pe_49_fmt_a = fmt_a;
-        pe_49_fmt_b = fmt_b;
-        pe_49_code_a = a_codes_6;
-        pe_49_code_b = b_codes_1;
+        pe_49_a0 = edge_a_6_lane0;
+        pe_49_a1 = edge_a_6_lane1;
+        pe_49_b0 = edge_b_1_lane0;
+        pe_49_b1 = edge_b_1_lane1;
         pe_50_clock = clock;
-        pe_50_en = advance;
-        pe_50_first = ~|beat_cnt_q;
+        pe_50_go = go;
+        pe_50_v = tg_v_0_q;
+        pe_50_first = tg_first0_q;
         pe_50_dual = dual;
-        pe_50_fmt_a = fmt_a;
-        pe_50_fmt_b = fmt_b;
-        pe_50_code_a = a_codes_6;
-        pe_50_code_b = b_codes_2;
+        pe_50_a0 = edge_a_6_lane0;
+        pe_50_a1 = edge_a_6_lane1;
+        pe_50_b0 = edge_b_2_lane0;
+        pe_50_b1 = edge_b_2_lane1;
         pe_51_clock = clock;
-        pe_51_en = advance;
-        pe_51_first = ~|beat_cnt_q;
+        pe_51_go = go;
+        pe_51_v = tg_v_0_q;
+        pe_51_first = tg_first0_q;
         pe_51_dual = dual;
-        pe_51_fmt_a = fmt_a;
-        pe_51_fmt_b = fmt_b;
-        pe_51_code_a = a_codes_6;
-        pe_51_code_b = b_codes_3;
+        pe_51_a0 = edge_a_6_lane0;
+        pe_51_a1 = edge_a_6_lane1;
+        pe_51_b0 = edge_b_3_lane0;
+        pe_51_b1 = edge_b_3_lane1;
         pe_52_clock = clock;
-        pe_52_en = advance;
-        pe_52_first = ~|beat_cnt_q;
+        pe_52_go = go;
+        pe_52_v = tg_v_0_q;
+        pe_52_first = tg_first0_q;
         pe_52_dual = dual;
-        pe_52_fmt_a = fmt_a;
-        pe_52_fmt_b = fmt_b;
-        pe_52_code_a = a_codes_6;
-        pe_52_code_b = b_codes_4;
+        pe_52_a0 = edge_a_6_lane0;
+        pe_52_a1 = edge_a_6_lane1;
+        pe_52_b0 = edge_b_4_lane0;
+        pe_52_b1 = edge_b_4_lane1;
         pe_53_clock = clock;
-        pe_53_en = advance;
-        pe_53_first = ~|beat_cnt_q;
+        pe_53_go = go;
+        pe_53_v = tg_v_0_q;
+        pe_53_first = tg_first0_q;
         pe_53_dual = dual;
-        pe_53_fmt_a = fmt_a;
-        pe_53_fmt_b = fmt_b;
-        pe_53_code_a = a_codes_6;
-        pe_53_code_b = b_codes_5;
+        pe_53_a0 = edge_a_6_lane0;
+        pe_53_a1 = edge_a_6_lane1;
+        pe_53_b0 = edge_b_5_lane0;
+        pe_53_b1 = edge_b_5_lane1;
         pe_54_clock = clock;
-        pe_54_en = advance;
-        pe_54_first = ~|beat_cnt_q;
+        pe_54_go = go;
+        pe_54_v = tg_v_0_q;
+        pe_54_first = tg_first0_q;
         pe_54_dual = dual;
-        pe_54_fmt_a = fmt_a;
-        pe_54_fmt_b = fmt_b;
-        pe_54_code_a = a_codes_6;
-        pe_54_code_b = b_codes_6;
+        pe_54_a0 = edge_a_6_lane0;
+        pe_54_a1 = edge_a_6_lane1;
+        pe_54_b0 = edge_b_6_lane0;
+        pe_54_b1 = edge_b_6_lane1;
         pe_55_clock = clock;
-        pe_55_en = advance;
-        pe_55_first = ~|beat_cnt_q;
+        pe_55_go = go;
+        pe_55_v = tg_v_0_q;
+        pe_55_first = tg_first0_q;
         pe_55_dual = dual;
-        pe_55_fmt_a = fmt_a;
-        pe_55_fmt_b = fmt_b;
-        pe_55_code_a = a_codes_6;
-        pe_55_code_b = b_codes_7;
+        pe_55_a0 = edge_a_6_lane0;
+        pe_55_a1 = edge_a_6_lane1;
+        pe_55_b0 = edge_b_7_lane0;
+        pe_55_b1 = edge_b_7_lane1;
         pe_56_clock = clock;
-        pe_56_en = advance;
-        pe_56_first = ~|beat_cnt_q;
+        pe_56_go = go;
+        pe_56_v = tg_v_0_q;
+        pe_56_first = tg_first0_q;
         pe_56_dual = dual;
-        pe_56_fmt_a = fmt_a;
-        pe_56_fmt_b = fmt_b;
-        pe_56_code_a = a_codes_7;
-        pe_56_code_b = b_codes_0;
+        pe_56_a0 = edge_a_7_lane0;
+        pe_56_a1 = edge_a_7_lane1;
+        pe_56_b0 = edge_b_0_lane0;
+        pe_56_b1 = edge_b_0_lane1;
         pe_57_clock = clock;
-        pe_57_en = advance;
-        pe_57_first = ~|beat_cnt_q;
+        pe_57_go = go;
+        pe_57_v = tg_v_0_q;
+        pe_57_first = tg_first0_q;
         pe_57_dual = dual;
-        pe_57_fmt_a = fmt_a;
-        pe_57_fmt_b = fmt_b;
-        pe_57_code_a = a_codes_7;
-        pe_57_code_b = b_codes_1;
+        pe_57_a0 = edge_a_7_lane0;
+        pe_57_a1 = edge_a_7_lane1;
+        pe_57_b0 = edge_b_1_lane0;
+        pe_57_b1 = edge_b_1_lane1;
         pe_58_clock = clock;
-        pe_58_en = advance;
-        pe_58_first = ~|beat_cnt_q;
+        pe_58_go = go;
+        pe_58_v = tg_v_0_q;
+        pe_58_first = tg_first0_q;
         pe_58_dual = dual;
-        pe_58_fmt_a = fmt_a;
-        pe_58_fmt_b = fmt_b;
-        pe_58_code_a = a_codes_7;
-        pe_58_code_b = b_codes_2;
+        pe_58_a0 = edge_a_7_lane0;
+        pe_58_a1 = edge_a_7_lane1;
+        pe_58_b0 = edge_b_2_lane0;
+        pe_58_b1 = edge_b_2_lane1;
         pe_59_clock = clock;
-        pe_59_en = advance;
-        pe_59_first = ~|beat_cnt_q;
+        pe_59_go = go;
+        pe_59_v = tg_v_0_q;
+        pe_59_first = tg_first0_q;
         pe_59_dual = dual;
-        pe_59_fmt_a = fmt_a;
-        pe_59_fmt_b = fmt_b;
-        pe_59_code_a = a_codes_7;
-        pe_59_code_b = b_codes_3;
+        pe_59_a0 = edge_a_7_lane0;
+        pe_59_a1 = edge_a_7_lane1;
+        pe_59_b0 = edge_b_3_lane0;
+        pe_59_b1 = edge_b_3_lane1;
         pe_60_clock = clock;
-        pe_60_en = advance;
-        pe_60_first = ~|beat_cnt_q;
+        pe_60_go = go;
+        pe_60_v = tg_v_0_q;
+        pe_60_first = tg_first0_q;
         pe_60_dual = dual;
-        pe_60_fmt_a = fmt_a;
-        pe_60_fmt_b = fmt_b;
-        pe_60_code_a = a_codes_7;
-        pe_60_code_b = b_codes_4;
+        pe_60_a0 = edge_a_7_lane0;
+        pe_60_a1 = edge_a_7_lane1;
+        pe_60_b0 = edge_b_4_lane0;
+        pe_60_b1 = edge_b_4_lane1;
         pe_61_clock = clock;
-        pe_61_en = advance;
-        pe_61_first = ~|beat_cnt_q;
+        pe_61_go = go;
+        pe_61_v = tg_v_0_q;
+        pe_61_first = tg_first0_q;
         pe_61_dual = dual;
-        pe_61_fmt_a = fmt_a;
-        pe_61_fmt_b = fmt_b;
-        pe_61_code_a = a_codes_7;
-        pe_61_code_b = b_codes_5;
+        pe_61_a0 = edge_a_7_lane0;
+        pe_61_a1 = edge_a_7_lane1;
+        pe_61_b0 = edge_b_5_lane0;
+        pe_61_b1 = edge_b_5_lane1;
         pe_62_clock = clock;
-        pe_62_en = advance;
-        pe_62_first = ~|beat_cnt_q;
+        pe_62_go = go;
+        pe_62_v = tg_v_0_q;
+        pe_62_first = tg_first0_q;
         pe_62_dual = dual;
-        pe_62_fmt_a = fmt_a;
-        pe_62_fmt_b = fmt_b;
-        pe_62_code_a = a_codes_7;
-        pe_62_code_b = b_codes_6;
+        pe_62_a0 = edge_a_7_lane0;
+        pe_62_a1 = edge_a_7_lane1;
+        pe_62_b0 = edge_b_6_lane0;
+        pe_62_b1 = edge_b_6_lane1;
         pe_63_clock = clock;
-        pe_63_en = advance;
-        pe_63_first = ~|beat_cnt_q;
+        pe_63_go = go;
+        pe_63_v = tg_v_0_q;
+        pe_63_first = tg_first0_q;
         pe_63_dual = dual;
-        pe_63_fmt_a = fmt_a;
-        pe_63_fmt_b = fmt_b;
-        pe_63_code_a = a_codes_7;
-        pe_63_code_b = b_codes_7;
+        pe_63_a0 = edge_a_7_lane0;
+        pe_63_a1 = edge_a_7_lane1;
+        pe_63_b0 = edge_b_7_lane0;
+        pe_63_b1 = edge_b_7_lane1;
         if (advance) begin
             beat_cnt_d = beat_cnt_q + one8;
             if (last_beat) begin
@@ -6750,9 +7782,6 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
                 if (last_blk) begin
                     blk_cnt_d = zero16;
                 end
-                blk_done_d = 1'b1;
-                bd_first_d = ~|blk_cnt_q;
-                bd_last_d = last_blk;
                 asc_q_0_d = a_scales_0;
                 asc_q_1_d = a_scales_1;
                 asc_q_2_d = a_scales_2;
@@ -6771,286 +7800,50 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
                 bsc_q_7_d = b_scales_7;
             end
         end
-        if (capture) begin
-            if (~(advance & last_beat)) begin
-                blk_done_d = 1'b0;
-            end
-            dr_first_d = bd_first_q;
-            dr_last_d = bd_last_q;
-            drain_left_d = rows_c;
-            sh_asc_0_d = asc_q_0_q;
-            sh_sum_0_d = pe_0_sum;
-            sh_nan_0_d = pe_0_nan;
-            sh_pinf_0_d = pe_0_pinf;
-            sh_ninf_0_d = pe_0_ninf;
-            sh_sum_1_d = pe_1_sum;
-            sh_nan_1_d = pe_1_nan;
-            sh_pinf_1_d = pe_1_pinf;
-            sh_ninf_1_d = pe_1_ninf;
-            sh_sum_2_d = pe_2_sum;
-            sh_nan_2_d = pe_2_nan;
-            sh_pinf_2_d = pe_2_pinf;
-            sh_ninf_2_d = pe_2_ninf;
-            sh_sum_3_d = pe_3_sum;
-            sh_nan_3_d = pe_3_nan;
-            sh_pinf_3_d = pe_3_pinf;
-            sh_ninf_3_d = pe_3_ninf;
-            sh_sum_4_d = pe_4_sum;
-            sh_nan_4_d = pe_4_nan;
-            sh_pinf_4_d = pe_4_pinf;
-            sh_ninf_4_d = pe_4_ninf;
-            sh_sum_5_d = pe_5_sum;
-            sh_nan_5_d = pe_5_nan;
-            sh_pinf_5_d = pe_5_pinf;
-            sh_ninf_5_d = pe_5_ninf;
-            sh_sum_6_d = pe_6_sum;
-            sh_nan_6_d = pe_6_nan;
-            sh_pinf_6_d = pe_6_pinf;
-            sh_ninf_6_d = pe_6_ninf;
-            sh_sum_7_d = pe_7_sum;
-            sh_nan_7_d = pe_7_nan;
-            sh_pinf_7_d = pe_7_pinf;
-            sh_ninf_7_d = pe_7_ninf;
-            sh_asc_1_d = asc_q_1_q;
-            sh_sum_8_d = pe_8_sum;
-            sh_nan_8_d = pe_8_nan;
-            sh_pinf_8_d = pe_8_pinf;
-            sh_ninf_8_d = pe_8_ninf;
-            sh_sum_9_d = pe_9_sum;
-            sh_nan_9_d = pe_9_nan;
-            sh_pinf_9_d = pe_9_pinf;
-            sh_ninf_9_d = pe_9_ninf;
-            sh_sum_10_d = pe_10_sum;
-            sh_nan_10_d = pe_10_nan;
-            sh_pinf_10_d = pe_10_pinf;
-            sh_ninf_10_d = pe_10_ninf;
-            sh_sum_11_d = pe_11_sum;
-            sh_nan_11_d = pe_11_nan;
-            sh_pinf_11_d = pe_11_pinf;
-            sh_ninf_11_d = pe_11_ninf;
-            sh_sum_12_d = pe_12_sum;
-            sh_nan_12_d = pe_12_nan;
-            sh_pinf_12_d = pe_12_pinf;
-            sh_ninf_12_d = pe_12_ninf;
-            sh_sum_13_d = pe_13_sum;
-            sh_nan_13_d = pe_13_nan;
-            sh_pinf_13_d = pe_13_pinf;
-            sh_ninf_13_d = pe_13_ninf;
-            sh_sum_14_d = pe_14_sum;
-            sh_nan_14_d = pe_14_nan;
-            sh_pinf_14_d = pe_14_pinf;
-            sh_ninf_14_d = pe_14_ninf;
-            sh_sum_15_d = pe_15_sum;
-            sh_nan_15_d = pe_15_nan;
-            sh_pinf_15_d = pe_15_pinf;
-            sh_ninf_15_d = pe_15_ninf;
-            sh_asc_2_d = asc_q_2_q;
-            sh_sum_16_d = pe_16_sum;
-            sh_nan_16_d = pe_16_nan;
-            sh_pinf_16_d = pe_16_pinf;
-            sh_ninf_16_d = pe_16_ninf;
-            sh_sum_17_d = pe_17_sum;
-            sh_nan_17_d = pe_17_nan;
-            sh_pinf_17_d = pe_17_pinf;
-            sh_ninf_17_d = pe_17_ninf;
-            sh_sum_18_d = pe_18_sum;
-            sh_nan_18_d = pe_18_nan;
-            sh_pinf_18_d = pe_18_pinf;
-            sh_ninf_18_d = pe_18_ninf;
-            sh_sum_19_d = pe_19_sum;
-            sh_nan_19_d = pe_19_nan;
-            sh_pinf_19_d = pe_19_pinf;
-            sh_ninf_19_d = pe_19_ninf;
-            sh_sum_20_d = pe_20_sum;
-            sh_nan_20_d = pe_20_nan;
-            sh_pinf_20_d = pe_20_pinf;
-            sh_ninf_20_d = pe_20_ninf;
-            sh_sum_21_d = pe_21_sum;
-            sh_nan_21_d = pe_21_nan;
-            sh_pinf_21_d = pe_21_pinf;
-            sh_ninf_21_d = pe_21_ninf;
-            sh_sum_22_d = pe_22_sum;
-            sh_nan_22_d = pe_22_nan;
-            sh_pinf_22_d = pe_22_pinf;
-            sh_ninf_22_d = pe_22_ninf;
-            sh_sum_23_d = pe_23_sum;
-            sh_nan_23_d = pe_23_nan;
-            sh_pinf_23_d = pe_23_pinf;
-            sh_ninf_23_d = pe_23_ninf;
-            sh_asc_3_d = asc_q_3_q;
-            sh_sum_24_d = pe_24_sum;
-            sh_nan_24_d = pe_24_nan;
-            sh_pinf_24_d = pe_24_pinf;
-            sh_ninf_24_d = pe_24_ninf;
-            sh_sum_25_d = pe_25_sum;
-            sh_nan_25_d = pe_25_nan;
-            sh_pinf_25_d = pe_25_pinf;
-            sh_ninf_25_d = pe_25_ninf;
-            sh_sum_26_d = pe_26_sum;
-            sh_nan_26_d = pe_26_nan;
-            sh_pinf_26_d = pe_26_pinf;
-            sh_ninf_26_d = pe_26_ninf;
-            sh_sum_27_d = pe_27_sum;
-            sh_nan_27_d = pe_27_nan;
-            sh_pinf_27_d = pe_27_pinf;
-            sh_ninf_27_d = pe_27_ninf;
-            sh_sum_28_d = pe_28_sum;
-            sh_nan_28_d = pe_28_nan;
-            sh_pinf_28_d = pe_28_pinf;
-            sh_ninf_28_d = pe_28_ninf;
-            sh_sum_29_d = pe_29_sum;
-            sh_nan_29_d = pe_29_nan;
-            sh_pinf_29_d = pe_29_pinf;
-            sh_ninf_29_d = pe_29_ninf;
-            sh_sum_30_d = pe_30_sum;
-            sh_nan_30_d = pe_30_nan;
-            sh_pinf_30_d = pe_30_pinf;
-            sh_ninf_30_d = pe_30_ninf;
-            sh_sum_31_d = pe_31_sum;
-            sh_nan_31_d = pe_31_nan;
-            sh_pinf_31_d = pe_31_pinf;
-            sh_ninf_31_d = pe_31_ninf;
-            sh_asc_4_d = asc_q_4_q;
-            sh_sum_32_d = pe_32_sum;
-            sh_nan_32_d = pe_32_nan;
-            sh_pinf_32_d = pe_32_pinf;
-            sh_ninf_32_d = pe_32_ninf;
-            sh_sum_33_d = pe_33_sum;
-            sh_nan_33_d = pe_33_nan;
-            sh_pinf_33_d = pe_33_pinf;
-            sh_ninf_33_d = pe_33_ninf;
-            sh_sum_34_d = pe_34_sum;
-            sh_nan_34_d = pe_34_nan;
-            sh_pinf_34_d = pe_34_pinf;
-            sh_ninf_34_d = pe_34_ninf;
-            sh_sum_35_d = pe_35_sum;
-            sh_nan_35_d = pe_35_nan;
-            sh_pinf_35_d = pe_35_pinf;
-            sh_ninf_35_d = pe_35_ninf;
-            sh_sum_36_d = pe_36_sum;
-            sh_nan_36_d = pe_36_nan;
-            sh_pinf_36_d = pe_36_pinf;
-            sh_ninf_36_d = pe_36_ninf;
-            sh_sum_37_d = pe_37_sum;
-            sh_nan_37_d = pe_37_nan;
-            sh_pinf_37_d = pe_37_pinf;
-            sh_ninf_37_d = pe_37_ninf;
-            sh_sum_38_d = pe_38_sum;
-            sh_nan_38_d = pe_38_nan;
-            sh_pinf_38_d = pe_38_pinf;
-            sh_ninf_38_d = pe_38_ninf;
-            sh_sum_39_d = pe_39_sum;
-            sh_nan_39_d = pe_39_nan;
-            sh_pinf_39_d = pe_39_pinf;
-            sh_ninf_39_d = pe_39_ninf;
-            sh_asc_5_d = asc_q_5_q;
-            sh_sum_40_d = pe_40_sum;
-            sh_nan_40_d = pe_40_nan;
-            sh_pinf_40_d = pe_40_pinf;
-            sh_ninf_40_d = pe_40_ninf;
-            sh_sum_41_d = pe_41_sum;
-            sh_nan_41_d = pe_41_nan;
-            sh_pinf_41_d = pe_41_pinf;
-            sh_ninf_41_d = pe_41_ninf;
-            sh_sum_42_d = pe_42_sum;
-            sh_nan_42_d = pe_42_nan;
-            sh_pinf_42_d = pe_42_pinf;
-            sh_ninf_42_d = pe_42_ninf;
-            sh_sum_43_d = pe_43_sum;
-            sh_nan_43_d = pe_43_nan;
-            sh_pinf_43_d = pe_43_pinf;
-            sh_ninf_43_d = pe_43_ninf;
-            sh_sum_44_d = pe_44_sum;
-            sh_nan_44_d = pe_44_nan;
-            sh_pinf_44_d = pe_44_pinf;
-            sh_ninf_44_d = pe_44_ninf;
-            sh_sum_45_d = pe_45_sum;
-            sh_nan_45_d = pe_45_nan;
-            sh_pinf_45_d = pe_45_pinf;
-            sh_ninf_45_d = pe_45_ninf;
-            sh_sum_46_d = pe_46_sum;
-            sh_nan_46_d = pe_46_nan;
-            sh_pinf_46_d = pe_46_pinf;
-            sh_ninf_46_d = pe_46_ninf;
-            sh_sum_47_d = pe_47_sum;
-            sh_nan_47_d = pe_47_nan;
-            sh_pinf_47_d = pe_47_pinf;
-            sh_ninf_47_d = pe_47_ninf;
-            sh_asc_6_d = asc_q_6_q;
-            sh_sum_48_d = pe_48_sum;
-            sh_nan_48_d = pe_48_nan;
-            sh_pinf_48_d = pe_48_pinf;
-            sh_ninf_48_d = pe_48_ninf;
-            sh_sum_49_d = pe_49_sum;
-            sh_nan_49_d = pe_49_nan;
-            sh_pinf_49_d = pe_49_pinf;
-            sh_ninf_49_d = pe_49_ninf;
-            sh_sum_50_d = pe_50_sum;
-            sh_nan_50_d = pe_50_nan;
-            sh_pinf_50_d = pe_50_pinf;
-            sh_ninf_50_d = pe_50_ninf;
-            sh_sum_51_d = pe_51_sum;
-            sh_nan_51_d = pe_51_nan;
-            sh_pinf_51_d = pe_51_pinf;
-            sh_ninf_51_d = pe_51_ninf;
-            sh_sum_52_d = pe_52_sum;
-            sh_nan_52_d = pe_52_nan;
-            sh_pinf_52_d = pe_52_pinf;
-            sh_ninf_52_d = pe_52_ninf;
-            sh_sum_53_d = pe_53_sum;
-            sh_nan_53_d = pe_53_nan;
-            sh_pinf_53_d = pe_53_pinf;
-            sh_ninf_53_d = pe_53_ninf;
-            sh_sum_54_d = pe_54_sum;
-            sh_nan_54_d = pe_54_nan;
-            sh_pinf_54_d = pe_54_pinf;
-            sh_ninf_54_d = pe_54_ninf;
-            sh_sum_55_d = pe_55_sum;
-            sh_nan_55_d = pe_55_nan;
-            sh_pinf_55_d = pe_55_pinf;
-            sh_ninf_55_d = pe_55_ninf;
-            sh_asc_7_d = asc_q_7_q;
-            sh_sum_56_d = pe_56_sum;
-            sh_nan_56_d = pe_56_nan;
-            sh_pinf_56_d = pe_56_pinf;
-            sh_ninf_56_d = pe_56_ninf;
-            sh_sum_57_d = pe_57_sum;
-            sh_nan_57_d = pe_57_nan;
-            sh_pinf_57_d = pe_57_pinf;
-            sh_ninf_57_d = pe_57_ninf;
-            sh_sum_58_d = pe_58_sum;
-            sh_nan_58_d = pe_58_nan;
-            sh_pinf_58_d = pe_58_pinf;
-            sh_ninf_58_d = pe_58_ninf;
-            sh_sum_59_d = pe_59_sum;
-            sh_nan_59_d = pe_59_nan;
-            sh_pinf_59_d = pe_59_pinf;
-            sh_ninf_59_d = pe_59_ninf;
-            sh_sum_60_d = pe_60_sum;
-            sh_nan_60_d = pe_60_nan;
-            sh_pinf_60_d = pe_60_pinf;
-            sh_ninf_60_d = pe_60_ninf;
-            sh_sum_61_d = pe_61_sum;
-            sh_nan_61_d = pe_61_nan;
-            sh_pinf_61_d = pe_61_pinf;
-            sh_ninf_61_d = pe_61_ninf;
-            sh_sum_62_d = pe_62_sum;
-            sh_nan_62_d = pe_62_nan;
-            sh_pinf_62_d = pe_62_pinf;
-            sh_ninf_62_d = pe_62_ninf;
-            sh_sum_63_d = pe_63_sum;
-            sh_nan_63_d = pe_63_nan;
-            sh_pinf_63_d = pe_63_pinf;
-            sh_ninf_63_d = pe_63_ninf;
-            sh_bsc_0_d = bsc_q_0_q;
-            sh_bsc_1_d = bsc_q_1_q;
-            sh_bsc_2_d = bsc_q_2_q;
-            sh_bsc_3_d = bsc_q_3_q;
-            sh_bsc_4_d = bsc_q_4_q;
-            sh_bsc_5_d = bsc_q_5_q;
-            sh_bsc_6_d = bsc_q_6_q;
-            sh_bsc_7_d = bsc_q_7_q;
+        if (go) begin
+            tg_first0_d = ~|beat_cnt_q;
+            tg_v_0_d = advance;
+            tg_last_0_d = last_beat;
+            tg_bfirst_0_d = ~|blk_cnt_q;
+            tg_blast_0_d = last_blk;
+            tg_v_1_d = tg_v_0_q;
+            tg_last_1_d = tg_last_0_q;
+            tg_bfirst_1_d = tg_bfirst_0_q;
+            tg_blast_1_d = tg_blast_0_q;
+            tg_v_2_d = tg_v_1_q;
+            tg_last_2_d = tg_last_1_q;
+            tg_bfirst_2_d = tg_bfirst_1_q;
+            tg_blast_2_d = tg_blast_1_q;
+            tg_v_3_d = tg_v_2_q;
+            tg_last_3_d = tg_last_2_q;
+            tg_bfirst_3_d = tg_bfirst_2_q;
+            tg_blast_3_d = tg_blast_2_q;
         end
+        complete = 1'b0;
+        complete = go & tg_v_3_q & tg_last_3_q;
+        if (complete) begin
+            blk_done_d = 1'b1;
+            bd_first_d = tg_bfirst_3_q;
+            bd_last_d = tg_blast_3_q;
+            asc_c_0_d = asc_q_0_q;
+            asc_c_1_d = asc_q_1_q;
+            asc_c_2_d = asc_q_2_q;
+            asc_c_3_d = asc_q_3_q;
+            asc_c_4_d = asc_q_4_q;
+            asc_c_5_d = asc_q_5_q;
+            asc_c_6_d = asc_q_6_q;
+            asc_c_7_d = asc_q_7_q;
+            bsc_c_0_d = bsc_q_0_q;
+            bsc_c_1_d = bsc_q_1_q;
+            bsc_c_2_d = bsc_q_2_q;
+            bsc_c_3_d = bsc_q_3_q;
+            bsc_c_4_d = bsc_q_4_q;
+            bsc_c_5_d = bsc_q_5_q;
+            bsc_c_6_d = bsc_q_6_q;
+            bsc_c_7_d = bsc_q_7_q;
+        end
+        rd_row = rows_c - drain_left_q;
+        mxacc_0_clock = clock;
         mxacc_0_sum = sh_sum_0_q;
         mxacc_0_nan = sh_nan_0_q;
         mxacc_0_pinf = sh_pinf_0_q;
@@ -7058,12 +7851,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_0_scale_a = sh_asc_0_q;
         mxacc_0_scale_b = sh_bsc_0_q;
         mxacc_0_acc = acc_0_q;
-        if (dr_first_q) begin
-            mxacc_0_acc = zero32;
-            if (use_c0) begin
-                mxacc_0_acc = c0_data_0;
-            end
-        end
+        mxacc_1_clock = clock;
         mxacc_1_sum = sh_sum_1_q;
         mxacc_1_nan = sh_nan_1_q;
         mxacc_1_pinf = sh_pinf_1_q;
@@ -7071,12 +7859,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_1_scale_a = sh_asc_0_q;
         mxacc_1_scale_b = sh_bsc_1_q;
         mxacc_1_acc = acc_1_q;
-        if (dr_first_q) begin
-            mxacc_1_acc = zero32;
-            if (use_c0) begin
-                mxacc_1_acc = c0_data_1;
-            end
-        end
+        mxacc_2_clock = clock;
         mxacc_2_sum = sh_sum_2_q;
         mxacc_2_nan = sh_nan_2_q;
         mxacc_2_pinf = sh_pinf_2_q;
@@ -7084,12 +7867,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_2_scale_a = sh_asc_0_q;
         mxacc_2_scale_b = sh_bsc_2_q;
         mxacc_2_acc = acc_2_q;
-        if (dr_first_q) begin
-            mxacc_2_acc = zero32;
-            if (use_c0) begin
-                mxacc_2_acc = c0_data_2;
-            end
-        end
+        mxacc_3_clock = clock;
         mxacc_3_sum = sh_sum_3_q;
         mxacc_3_nan = sh_nan_3_q;
         mxacc_3_pinf = sh_pinf_3_q;
@@ -7097,12 +7875,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_3_scale_a = sh_asc_0_q;
         mxacc_3_scale_b = sh_bsc_3_q;
         mxacc_3_acc = acc_3_q;
-        if (dr_first_q) begin
-            mxacc_3_acc = zero32;
-            if (use_c0) begin
-                mxacc_3_acc = c0_data_3;
-            end
-        end
+        mxacc_4_clock = clock;
         mxacc_4_sum = sh_sum_4_q;
         mxacc_4_nan = sh_nan_4_q;
         mxacc_4_pinf = sh_pinf_4_q;
@@ -7110,12 +7883,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_4_scale_a = sh_asc_0_q;
         mxacc_4_scale_b = sh_bsc_4_q;
         mxacc_4_acc = acc_4_q;
-        if (dr_first_q) begin
-            mxacc_4_acc = zero32;
-            if (use_c0) begin
-                mxacc_4_acc = c0_data_4;
-            end
-        end
+        mxacc_5_clock = clock;
         mxacc_5_sum = sh_sum_5_q;
         mxacc_5_nan = sh_nan_5_q;
         mxacc_5_pinf = sh_pinf_5_q;
@@ -7123,12 +7891,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_5_scale_a = sh_asc_0_q;
         mxacc_5_scale_b = sh_bsc_5_q;
         mxacc_5_acc = acc_5_q;
-        if (dr_first_q) begin
-            mxacc_5_acc = zero32;
-            if (use_c0) begin
-                mxacc_5_acc = c0_data_5;
-            end
-        end
+        mxacc_6_clock = clock;
         mxacc_6_sum = sh_sum_6_q;
         mxacc_6_nan = sh_nan_6_q;
         mxacc_6_pinf = sh_pinf_6_q;
@@ -7136,12 +7899,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_6_scale_a = sh_asc_0_q;
         mxacc_6_scale_b = sh_bsc_6_q;
         mxacc_6_acc = acc_6_q;
-        if (dr_first_q) begin
-            mxacc_6_acc = zero32;
-            if (use_c0) begin
-                mxacc_6_acc = c0_data_6;
-            end
-        end
+        mxacc_7_clock = clock;
         mxacc_7_sum = sh_sum_7_q;
         mxacc_7_nan = sh_nan_7_q;
         mxacc_7_pinf = sh_pinf_7_q;
@@ -7149,7 +7907,105 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_7_scale_a = sh_asc_0_q;
         mxacc_7_scale_b = sh_bsc_7_q;
         mxacc_7_acc = acc_7_q;
+        if (rd_row == row_id_1) begin
+            mxacc_0_acc = acc_8_q;
+            mxacc_1_acc = acc_9_q;
+            mxacc_2_acc = acc_10_q;
+            mxacc_3_acc = acc_11_q;
+            mxacc_4_acc = acc_12_q;
+            mxacc_5_acc = acc_13_q;
+            mxacc_6_acc = acc_14_q;
+            mxacc_7_acc = acc_15_q;
+        end
+        if (rd_row == row_id_2) begin
+            mxacc_0_acc = acc_16_q;
+            mxacc_1_acc = acc_17_q;
+            mxacc_2_acc = acc_18_q;
+            mxacc_3_acc = acc_19_q;
+            mxacc_4_acc = acc_20_q;
+            mxacc_5_acc = acc_21_q;
+            mxacc_6_acc = acc_22_q;
+            mxacc_7_acc = acc_23_q;
+        end
+        if (rd_row == row_id_3) begin
+            mxacc_0_acc = acc_24_q;
+            mxacc_1_acc = acc_25_q;
+            mxacc_2_acc = acc_26_q;
+            mxacc_3_acc = acc_27_q;
+            mxacc_4_acc = acc_28_q;
+            mxacc_5_acc = acc_29_q;
+            mxacc_6_acc = acc_30_q;
+            mxacc_7_acc = acc_31_q;
+        end
+        if (rd_row == row_id_4) begin
+            mxacc_0_acc = acc_32_q;
+            mxacc_1_acc = acc_33_q;
+            mxacc_2_acc = acc_34_q;
+            mxacc_3_acc = acc_35_q;
+            mxacc_4_acc = acc_36_q;
+            mxacc_5_acc = acc_37_q;
+            mxacc_6_acc = acc_38_q;
+            mxacc_7_acc = acc_39_q;
+        end
+        if (rd_row == row_id_5) begin
+            mxacc_0_acc = acc_40_q;
+            mxacc_1_acc = acc_41_q;
+            mxacc_2_acc = acc_42_q;
+            mxacc_3_acc = acc_43_q;
+            mxacc_4_acc = acc_44_q;
+            mxacc_5_acc = acc_45_q;
+            mxacc_6_acc = acc_46_q;
+            mxacc_7_acc = acc_47_q;
+        end
+        if (rd_row == row_id_6) begin
+            mxacc_0_acc = acc_48_q;
+            mxacc_1_acc = acc_49_q;
+            mxacc_2_acc = acc_50_q;
+            mxacc_3_acc = acc_51_q;
+            mxacc_4_acc = acc_52_q;
+            mxacc_5_acc = acc_53_q;
+            mxacc_6_acc = acc_54_q;
+            mxacc_7_acc = acc_55_q;
+        end
+        if (rd_row == row_id_7) begin
+            mxacc_0_acc = acc_56_q;
+            mxacc_1_acc = acc_57_q;
+            mxacc_2_acc = acc_58_q;
+            mxacc_3_acc = acc_59_q;
+            mxacc_4_acc = acc_60_q;
+            mxacc_5_acc = acc_61_q;
+            mxacc_6_acc = acc_62_q;
+            mxacc_7_acc = acc_63_q;
+        end
         if (dr_first_q) begin
+            mxacc_0_acc = zero32;
+            if (use_c0) begin
+                mxacc_0_acc = c0_data_0;
+            end
+            mxacc_1_acc = zero32;
+            if (use_c0) begin
+                mxacc_1_acc = c0_data_1;
+            end
+            mxacc_2_acc = zero32;
+            if (use_c0) begin
+                mxacc_2_acc = c0_data_2;
+            end
+            mxacc_3_acc = zero32;
+            if (use_c0) begin
+                mxacc_3_acc = c0_data_3;
+            end
+            mxacc_4_acc = zero32;
+            if (use_c0) begin
+                mxacc_4_acc = c0_data_4;
+            end
+            mxacc_5_acc = zero32;
+            if (use_c0) begin
+                mxacc_5_acc = c0_data_5;
+            end
+            mxacc_6_acc = zero32;
+            if (use_c0) begin
+                mxacc_6_acc = c0_data_6;
+            end
             mxacc_7_acc = zero32;
             if (use_c0) begin
                 mxacc_7_acc = c0_data_7;
@@ -7158,9 +8014,6 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         if (step) begin
             if (~capture) begin
                 drain_left_d = drain_left_q - one8;
-            end
-            if ((drain_left_q == one8) & dr_last_q) begin
-                acc_final_d = 1'b1;
             end
             sh_asc_0_d = sh_asc_1_q;
             sh_sum_0_d = sh_sum_8_q;
@@ -7393,62 +8246,378 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             sh_nan_55_d = sh_nan_63_q;
             sh_pinf_55_d = sh_pinf_63_q;
             sh_ninf_55_d = sh_ninf_63_q;
-            acc_0_d = acc_8_q;
-            acc_1_d = acc_9_q;
-            acc_2_d = acc_10_q;
-            acc_3_d = acc_11_q;
-            acc_4_d = acc_12_q;
-            acc_5_d = acc_13_q;
-            acc_6_d = acc_14_q;
-            acc_7_d = acc_15_q;
-            acc_8_d = acc_16_q;
-            acc_9_d = acc_17_q;
-            acc_10_d = acc_18_q;
-            acc_11_d = acc_19_q;
-            acc_12_d = acc_20_q;
-            acc_13_d = acc_21_q;
-            acc_14_d = acc_22_q;
-            acc_15_d = acc_23_q;
-            acc_16_d = acc_24_q;
-            acc_17_d = acc_25_q;
-            acc_18_d = acc_26_q;
-            acc_19_d = acc_27_q;
-            acc_20_d = acc_28_q;
-            acc_21_d = acc_29_q;
-            acc_22_d = acc_30_q;
-            acc_23_d = acc_31_q;
-            acc_24_d = acc_32_q;
-            acc_25_d = acc_33_q;
-            acc_26_d = acc_34_q;
-            acc_27_d = acc_35_q;
-            acc_28_d = acc_36_q;
-            acc_29_d = acc_37_q;
-            acc_30_d = acc_38_q;
-            acc_31_d = acc_39_q;
-            acc_32_d = acc_40_q;
-            acc_33_d = acc_41_q;
-            acc_34_d = acc_42_q;
-            acc_35_d = acc_43_q;
-            acc_36_d = acc_44_q;
-            acc_37_d = acc_45_q;
-            acc_38_d = acc_46_q;
-            acc_39_d = acc_47_q;
-            acc_40_d = acc_48_q;
-            acc_41_d = acc_49_q;
-            acc_42_d = acc_50_q;
-            acc_43_d = acc_51_q;
-            acc_44_d = acc_52_q;
-            acc_45_d = acc_53_q;
-            acc_46_d = acc_54_q;
-            acc_47_d = acc_55_q;
-            acc_48_d = acc_56_q;
-            acc_49_d = acc_57_q;
-            acc_50_d = acc_58_q;
-            acc_51_d = acc_59_q;
-            acc_52_d = acc_60_q;
-            acc_53_d = acc_61_q;
-            acc_54_d = acc_62_q;
-            acc_55_d = acc_63_q;
+        end
+        if (capture) begin
+            if (~complete) begin
+                blk_done_d = 1'b0;
+            end
+            dr_first_d = bd_first_q;
+            dr_last_d = bd_last_q;
+            drain_left_d = rows_c;
+            sh_asc_0_d = asc_c_0_q;
+            sh_sum_0_d = pe_0_sum;
+            sh_nan_0_d = pe_0_nan;
+            sh_pinf_0_d = pe_0_pinf;
+            sh_ninf_0_d = pe_0_ninf;
+            sh_sum_1_d = pe_1_sum;
+            sh_nan_1_d = pe_1_nan;
+            sh_pinf_1_d = pe_1_pinf;
+            sh_ninf_1_d = pe_1_ninf;
+            sh_sum_2_d = pe_2_sum;
+            sh_nan_2_d = pe_2_nan;
+            sh_pinf_2_d = pe_2_pinf;
+            sh_ninf_2_d = pe_2_ninf;
+            sh_sum_3_d = pe_3_sum;
+            sh_nan_3_d = pe_3_nan;
+            sh_pinf_3_d = pe_3_pinf;
+            sh_ninf_3_d = pe_3_ninf;
+            sh_sum_4_d = pe_4_sum;
+            sh_nan_4_d = pe_4_nan;
+            sh_pinf_4_d = pe_4_pinf;
+            sh_ninf_4_d = pe_4_ninf;
+            sh_sum_5_d = pe_5_sum;
+            sh_nan_5_d = pe_5_nan;
+            sh_pinf_5_d = pe_5_pinf;
+            sh_ninf_5_d = pe_5_ninf;
+            sh_sum_6_d = pe_6_sum;
+            sh_nan_6_d = pe_6_nan;
+            sh_pinf_6_d = pe_6_pinf;
+            sh_ninf_6_d = pe_6_ninf;
+            sh_sum_7_d = pe_7_sum;
+            sh_nan_7_d = pe_7_nan;
+            sh_pinf_7_d = pe_7_pinf;
+            sh_ninf_7_d = pe_7_ninf;
+            sh_asc_1_d = asc_c_1_q;
+            sh_sum_8_d = pe_8_sum;
+            sh_nan_8_d = pe_8_nan;
+            sh_pinf_8_d = pe_8_pinf;
+            sh_ninf_8_d = pe_8_ninf;
+            sh_sum_9_d = pe_9_sum;
+            sh_nan_9_d = pe_9_nan;
+            sh_pinf_9_d = pe_9_pinf;
+            sh_ninf_9_d = pe_9_ninf;
+            sh_sum_10_d = pe_10_sum;
+            sh_nan_10_d = pe_10_nan;
+            sh_pinf_10_d = pe_10_pinf;
+            sh_ninf_10_d = pe_10_ninf;
+            sh_sum_11_d = pe_11_sum;
+            sh_nan_11_d = pe_11_nan;
+            sh_pinf_11_d = pe_11_pinf;
+            sh_ninf_11_d = pe_11_ninf;
+            sh_sum_12_d = pe_12_sum;
+            sh_nan_12_d = pe_12_nan;
+            sh_pinf_12_d = pe_12_pinf;
+            sh_ninf_12_d = pe_12_ninf;
+            sh_sum_13_d = pe_13_sum;
+            sh_nan_13_d = pe_13_nan;
+            sh_pinf_13_d = pe_13_pinf;
+            sh_ninf_13_d = pe_13_ninf;
+            sh_sum_14_d = pe_14_sum;
+            sh_nan_14_d = pe_14_nan;
+            sh_pinf_14_d = pe_14_pinf;
+            sh_ninf_14_d = pe_14_ninf;
+            sh_sum_15_d = pe_15_sum;
+            sh_nan_15_d = pe_15_nan;
+            sh_pinf_15_d = pe_15_pinf;
+            sh_ninf_15_d = pe_15_ninf;
+            sh_asc_2_d = asc_c_2_q;
+            sh_sum_16_d = pe_16_sum;
+            sh_nan_16_d = pe_16_nan;
+            sh_pinf_16_d = pe_16_pinf;
+            sh_ninf_16_d = pe_16_ninf;
+            sh_sum_17_d = pe_17_sum;
+            sh_nan_17_d = pe_17_nan;
+            sh_pinf_17_d = pe_17_pinf;
+            sh_ninf_17_d = pe_17_ninf;
+            sh_sum_18_d = pe_18_sum;
+            sh_nan_18_d = pe_18_nan;
+            sh_pinf_18_d = pe_18_pinf;
+            sh_ninf_18_d = pe_18_ninf;
+            sh_sum_19_d = pe_19_sum;
+            sh_nan_19_d = pe_19_nan;
+            sh_pinf_19_d = pe_19_pinf;
+            sh_ninf_19_d = pe_19_ninf;
+            sh_sum_20_d = pe_20_sum;
+            sh_nan_20_d = pe_20_nan;
+            sh_pinf_20_d = pe_20_pinf;
+            sh_ninf_20_d = pe_20_ninf;
+            sh_sum_21_d = pe_21_sum;
+            sh_nan_21_d = pe_21_nan;
+            sh_pinf_21_d = pe_21_pinf;
+            sh_ninf_21_d = pe_21_ninf;
+            sh_sum_22_d = pe_22_sum;
+            sh_nan_22_d = pe_22_nan;
+            sh_pinf_22_d = pe_22_pinf;
+            sh_ninf_22_d = pe_22_ninf;
+            sh_sum_23_d = pe_23_sum;
+            sh_nan_23_d = pe_23_nan;
+            sh_pinf_23_d = pe_23_pinf;
+            sh_ninf_23_d = pe_23_ninf;
+            sh_asc_3_d = asc_c_3_q;
+            sh_sum_24_d = pe_24_sum;
+            sh_nan_24_d = pe_24_nan;
+            sh_pinf_24_d = pe_24_pinf;
+            sh_ninf_24_d = pe_24_ninf;
+            sh_sum_25_d = pe_25_sum;
+            sh_nan_25_d = pe_25_nan;
+            sh_pinf_25_d = pe_25_pinf;
+            sh_ninf_25_d = pe_25_ninf;
+            sh_sum_26_d = pe_26_sum;
+            sh_nan_26_d = pe_26_nan;
+            sh_pinf_26_d = pe_26_pinf;
+            sh_ninf_26_d = pe_26_ninf;
+            sh_sum_27_d = pe_27_sum;
+            sh_nan_27_d = pe_27_nan;
+            sh_pinf_27_d = pe_27_pinf;
+            sh_ninf_27_d = pe_27_ninf;
+            sh_sum_28_d = pe_28_sum;
+            sh_nan_28_d = pe_28_nan;
+            sh_pinf_28_d = pe_28_pinf;
+            sh_ninf_28_d = pe_28_ninf;
+            sh_sum_29_d = pe_29_sum;
+            sh_nan_29_d = pe_29_nan;
+            sh_pinf_29_d = pe_29_pinf;
+            sh_ninf_29_d = pe_29_ninf;
+            sh_sum_30_d = pe_30_sum;
+            sh_nan_30_d = pe_30_nan;
+            sh_pinf_30_d = pe_30_pinf;
+            sh_ninf_30_d = pe_30_ninf;
+            sh_sum_31_d = pe_31_sum;
+            sh_nan_31_d = pe_31_nan;
+            sh_pinf_31_d = pe_31_pinf;
+            sh_ninf_31_d = pe_31_ninf;
+            sh_asc_4_d = asc_c_4_q;
+            sh_sum_32_d = pe_32_sum;
+            sh_nan_32_d = pe_32_nan;
+            sh_pinf_32_d = pe_32_pinf;
+            sh_ninf_32_d = pe_32_ninf;
+            sh_sum_33_d = pe_33_sum;
+            sh_nan_33_d = pe_33_nan;
+            sh_pinf_33_d = pe_33_pinf;
+            sh_ninf_33_d = pe_33_ninf;
+            sh_sum_34_d = pe_34_sum;
+            sh_nan_34_d = pe_34_nan;
+            sh_pinf_34_d = pe_34_pinf;
+            sh_ninf_34_d = pe_34_ninf;
+            sh_sum_35_d = pe_35_sum;
+            sh_nan_35_d = pe_35_nan;
+            sh_pinf_35_d = pe_35_pinf;
+            sh_ninf_35_d = pe_35_ninf;
+            sh_sum_36_d = pe_36_sum;
+            sh_nan_36_d = pe_36_nan;
+            sh_pinf_36_d = pe_36_pinf;
+            sh_ninf_36_d = pe_36_ninf;
+            sh_sum_37_d = pe_37_sum;
+            sh_nan_37_d = pe_37_nan;
+            sh_pinf_37_d = pe_37_pinf;
+            sh_ninf_37_d = pe_37_ninf;
+            sh_sum_38_d = pe_38_sum;
+            sh_nan_38_d = pe_38_nan;
+            sh_pinf_38_d = pe_38_pinf;
+            sh_ninf_38_d = pe_38_ninf;
+            sh_sum_39_d = pe_39_sum;
+            sh_nan_39_d = pe_39_nan;
+            sh_pinf_39_d = pe_39_pinf;
+            sh_ninf_39_d = pe_39_ninf;
+            sh_asc_5_d = asc_c_5_q;
+            sh_sum_40_d = pe_40_sum;
+            sh_nan_40_d = pe_40_nan;
+            sh_pinf_40_d = pe_40_pinf;
+            sh_ninf_40_d = pe_40_ninf;
+            sh_sum_41_d = pe_41_sum;
+            sh_nan_41_d = pe_41_nan;
+            sh_pinf_41_d = pe_41_pinf;
+            sh_ninf_41_d = pe_41_ninf;
+            sh_sum_42_d = pe_42_sum;
+            sh_nan_42_d = pe_42_nan;
+            sh_pinf_42_d = pe_42_pinf;
+            sh_ninf_42_d = pe_42_ninf;
+            sh_sum_43_d = pe_43_sum;
+            sh_nan_43_d = pe_43_nan;
+            sh_pinf_43_d = pe_43_pinf;
+            sh_ninf_43_d = pe_43_ninf;
+            sh_sum_44_d = pe_44_sum;
+            sh_nan_44_d = pe_44_nan;
+            sh_pinf_44_d = pe_44_pinf;
+            sh_ninf_44_d = pe_44_ninf;
+            sh_sum_45_d = pe_45_sum;
+            sh_nan_45_d = pe_45_nan;
+            sh_pinf_45_d = pe_45_pinf;
+            sh_ninf_45_d = pe_45_ninf;
+            sh_sum_46_d = pe_46_sum;
+            sh_nan_46_d = pe_46_nan;
+            sh_pinf_46_d = pe_46_pinf;
+            sh_ninf_46_d = pe_46_ninf;
+            sh_sum_47_d = pe_47_sum;
+            sh_nan_47_d = pe_47_nan;
+            sh_pinf_47_d = pe_47_pinf;
+            sh_ninf_47_d = pe_47_ninf;
+            sh_asc_6_d = asc_c_6_q;
+            sh_sum_48_d = pe_48_sum;
+            sh_nan_48_d = pe_48_nan;
+            sh_pinf_48_d = pe_48_pinf;
+            sh_ninf_48_d = pe_48_ninf;
+            sh_sum_49_d = pe_49_sum;
+            sh_nan_49_d = pe_49_nan;
+            sh_pinf_49_d = pe_49_pinf;
+            sh_ninf_49_d = pe_49_ninf;
+            sh_sum_50_d = pe_50_sum;
+            sh_nan_50_d = pe_50_nan;
+            sh_pinf_50_d = pe_50_pinf;
+            sh_ninf_50_d = pe_50_ninf;
+            sh_sum_51_d = pe_51_sum;
+            sh_nan_51_d = pe_51_nan;
+            sh_pinf_51_d = pe_51_pinf;
+            sh_ninf_51_d = pe_51_ninf;
+            sh_sum_52_d = pe_52_sum;
+            sh_nan_52_d = pe_52_nan;
+            sh_pinf_52_d = pe_52_pinf;
+            sh_ninf_52_d = pe_52_ninf;
+            sh_sum_53_d = pe_53_sum;
+            sh_nan_53_d = pe_53_nan;
+            sh_pinf_53_d = pe_53_pinf;
+            sh_ninf_53_d = pe_53_ninf;
+            sh_sum_54_d = pe_54_sum;
+            sh_nan_54_d = pe_54_nan;
+            sh_pinf_54_d = pe_54_pinf;
+            sh_ninf_54_d = pe_54_ninf;
+            sh_sum_55_d = pe_55_sum;
+            sh_nan_55_d = pe_55_nan;
+            sh_pinf_55_d = pe_55_pinf;
+            sh_ninf_55_d = pe_55_ninf;
+            sh_asc_7_d = asc_c_7_q;
+            sh_sum_56_d = pe_56_sum;
+            sh_nan_56_d = pe_56_nan;
+            sh_pinf_56_d = pe_56_pinf;
+            sh_ninf_56_d = pe_56_ninf;
+            sh_sum_57_d = pe_57_sum;
+            sh_nan_57_d = pe_57_nan;
+            sh_pinf_57_d = pe_57_pinf;
+            sh_ninf_57_d = pe_57_ninf;
+            sh_sum_58_d = pe_58_sum;
+            sh_nan_58_d = pe_58_nan;
+            sh_pinf_58_d = pe_58_pinf;
+            sh_ninf_58_d = pe_58_ninf;
+            sh_sum_59_d = pe_59_sum;
+            sh_nan_59_d = pe_59_nan;
+            sh_pinf_59_d = pe_59_pinf;
+            sh_ninf_59_d = pe_59_ninf;
+            sh_sum_60_d = pe_60_sum;
+            sh_nan_60_d = pe_60_nan;
+            sh_pinf_60_d = pe_60_pinf;
+            sh_ninf_60_d = pe_60_ninf;
+            sh_sum_61_d = pe_61_sum;
+            sh_nan_61_d = pe_61_nan;
+            sh_pinf_61_d = pe_61_pinf;
+            sh_ninf_61_d = pe_61_ninf;
+            sh_sum_62_d = pe_62_sum;
+            sh_nan_62_d = pe_62_nan;
+            sh_pinf_62_d = pe_62_pinf;
+            sh_ninf_62_d = pe_62_ninf;
+            sh_sum_63_d = pe_63_sum;
+            sh_nan_63_d = pe_63_nan;
+            sh_pinf_63_d = pe_63_pinf;
+            sh_ninf_63_d = pe_63_ninf;
+            sh_bsc_0_d = bsc_c_0_q;
+            sh_bsc_1_d = bsc_c_1_q;
+            sh_bsc_2_d = bsc_c_2_q;
+            sh_bsc_3_d = bsc_c_3_q;
+            sh_bsc_4_d = bsc_c_4_q;
+            sh_bsc_5_d = bsc_c_5_q;
+            sh_bsc_6_d = bsc_c_6_q;
+            sh_bsc_7_d = bsc_c_7_q;
+        end
+        wb_v_0_d = step;
+        wb_row_0_d = rd_row;
+        wb_fin_0_d = dr_last_q & (rd_row == rows_m1);
+        wb_v_1_d = wb_v_0_q;
+        wb_row_1_d = wb_row_0_q;
+        wb_fin_1_d = wb_fin_0_q;
+        wb_v_2_d = wb_v_1_q;
+        wb_row_2_d = wb_row_1_q;
+        wb_fin_2_d = wb_fin_1_q;
+        wb_v_3_d = wb_v_2_q;
+        wb_row_3_d = wb_row_2_q;
+        wb_fin_3_d = wb_fin_2_q;
+        wb_v_4_d = wb_v_3_q;
+        wb_row_4_d = wb_row_3_q;
+        wb_fin_4_d = wb_fin_3_q;
+        wb_v_5_d = wb_v_4_q;
+        wb_row_5_d = wb_row_4_q;
+        wb_fin_5_d = wb_fin_4_q;
+        wb = 1'b0;
+        wb = wb_v_5_q;
+        if (wb_v_5_q & (wb_row_5_q == row_id_0)) begin
+            acc_0_d = mxacc_0_res;
+            acc_1_d = mxacc_1_res;
+            acc_2_d = mxacc_2_res;
+            acc_3_d = mxacc_3_res;
+            acc_4_d = mxacc_4_res;
+            acc_5_d = mxacc_5_res;
+            acc_6_d = mxacc_6_res;
+            acc_7_d = mxacc_7_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_1)) begin
+            acc_8_d = mxacc_0_res;
+            acc_9_d = mxacc_1_res;
+            acc_10_d = mxacc_2_res;
+            acc_11_d = mxacc_3_res;
+            acc_12_d = mxacc_4_res;
+            acc_13_d = mxacc_5_res;
+            acc_14_d = mxacc_6_res;
+            acc_15_d = mxacc_7_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_2)) begin
+            acc_16_d = mxacc_0_res;
+            acc_17_d = mxacc_1_res;
+            acc_18_d = mxacc_2_res;
+            acc_19_d = mxacc_3_res;
+            acc_20_d = mxacc_4_res;
+            acc_21_d = mxacc_5_res;
+            acc_22_d = mxacc_6_res;
+            acc_23_d = mxacc_7_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_3)) begin
+            acc_24_d = mxacc_0_res;
+            acc_25_d = mxacc_1_res;
+            acc_26_d = mxacc_2_res;
+            acc_27_d = mxacc_3_res;
+            acc_28_d = mxacc_4_res;
+            acc_29_d = mxacc_5_res;
+            acc_30_d = mxacc_6_res;
+            acc_31_d = mxacc_7_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_4)) begin
+            acc_32_d = mxacc_0_res;
+            acc_33_d = mxacc_1_res;
+            acc_34_d = mxacc_2_res;
+            acc_35_d = mxacc_3_res;
+            acc_36_d = mxacc_4_res;
+            acc_37_d = mxacc_5_res;
+            acc_38_d = mxacc_6_res;
+            acc_39_d = mxacc_7_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_5)) begin
+            acc_40_d = mxacc_0_res;
+            acc_41_d = mxacc_1_res;
+            acc_42_d = mxacc_2_res;
+            acc_43_d = mxacc_3_res;
+            acc_44_d = mxacc_4_res;
+            acc_45_d = mxacc_5_res;
+            acc_46_d = mxacc_6_res;
+            acc_47_d = mxacc_7_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_6)) begin
+            acc_48_d = mxacc_0_res;
+            acc_49_d = mxacc_1_res;
+            acc_50_d = mxacc_2_res;
+            acc_51_d = mxacc_3_res;
+            acc_52_d = mxacc_4_res;
+            acc_53_d = mxacc_5_res;
+            acc_54_d = mxacc_6_res;
+            acc_55_d = mxacc_7_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_7)) begin
             acc_56_d = mxacc_0_res;
             acc_57_d = mxacc_1_res;
             acc_58_d = mxacc_2_res;
@@ -7457,6 +8626,13 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_61_d = mxacc_5_res;
             acc_62_d = mxacc_6_res;
             acc_63_d = mxacc_7_res;
+        end
+        inflight_d = inflight_q;
+        if (step & ~wb) begin
+            inflight_d = inflight_q + one8;
+        end
+        if (~step & wb) begin
+            inflight_d = inflight_q - one8;
         end
         if (res_xfer) begin
             out_left_d = out_left_q - one8;
@@ -7518,9 +8694,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             out_55_d = out_63_q;
         end
         if (copy_now) begin
-            if (~(step & (drain_left_q == one8) & dr_last_q)) begin
-                acc_final_d = 1'b0;
-            end
+            acc_final_d = 1'b0;
             out_left_d = rows_c;
             out_0_d = acc_0_q;
             out_1_d = acc_1_q;
@@ -7587,6 +8761,9 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             out_62_d = acc_62_q;
             out_63_d = acc_63_q;
         end
+        if (wb_v_5_q & wb_fin_5_q) begin
+            acc_final_d = 1'b1;
+        end
         res_valid = |out_left_q;
         res_data_0 = out_0_q;
         res_data_1 = out_1_q;
@@ -7596,7 +8773,20 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         res_data_5 = out_5_q;
         res_data_6 = out_6_q;
         res_data_7 = out_7_q;
-        busy = advance | |beat_cnt_q | |blk_cnt_q | blk_done_q | |drain_left_q | acc_final_q | |out_left_q;
+        in_pipe = 1'b0;
+        if (tg_v_0_q) begin
+            in_pipe = 1'b1;
+        end
+        if (tg_v_1_q) begin
+            in_pipe = 1'b1;
+        end
+        if (tg_v_2_q) begin
+            in_pipe = 1'b1;
+        end
+        if (tg_v_3_q) begin
+            in_pipe = 1'b1;
+        end
+        busy = advance | in_pipe | |beat_cnt_q | |blk_cnt_q | blk_done_q | |drain_left_q | |inflight_q | acc_final_q | |out_left_q;
         if (busy) begin
             busy_q_d = busy_q_q + one48;
         end
@@ -7606,7 +8796,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
                 macs_q_d = macs_q_q + macs2;
             end
         end
-        if (can_accept & ~(a_valid & b_valid) & (|beat_cnt_q | |blk_cnt_q)) begin
+        if (go & ~(a_valid & b_valid) & (|beat_cnt_q | |blk_cnt_q)) begin
             starved_q_d = starved_q_q + one48;
         end
         if (|out_left_q & ~res_ready) begin
@@ -7624,6 +8814,17 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             drain_left_d = zero8;
             acc_final_d = 1'b0;
             out_left_d = zero8;
+            inflight_d = zero8;
+            tg_v_0_d = 1'b0;
+            tg_v_1_d = 1'b0;
+            tg_v_2_d = 1'b0;
+            tg_v_3_d = 1'b0;
+            wb_v_0_d = 1'b0;
+            wb_v_1_d = 1'b0;
+            wb_v_2_d = 1'b0;
+            wb_v_3_d = 1'b0;
+            wb_v_4_d = 1'b0;
+            wb_v_5_d = 1'b0;
             busy_q_d = zero48;
             macs_q_d = zero48;
             starved_q_d = zero48;
@@ -7717,685 +8918,91 @@ module ttu_dff_w48(d,q,clock);
     end
 endmodule // ttu_dff_w48
 
-module ttu_mxacc(sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
-
-    // Module arguments
-    input wire  [69:0] sum;
-    input wire  nan;
-    input wire  pinf;
-    input wire  ninf;
-    input wire  [7:0] scale_a;
-    input wire  [7:0] scale_b;
-    input wire  [31:0] acc;
-    output reg  [31:0] res;
-
-    // Constant declarations
-    localparam  half_w = 70'h200000000000000000;
-    localparam  zero_w = 70'h0;
-    localparam  one_f = 100'h1;
-    localparam  zero12 = 12'h0;
-    localparam  one12 = 12'h1;
-    localparam  k_ex = 12'h327;
-    localparam  k_ea = 12'h381;
-    localparam  k_px = 8'h1d;
-    localparam  k_pa = 8'h4b;
-    localparam  k_emin = 12'h382;
-    localparam  k_eovf = 12'h480;
-    localparam  k_rsh = 12'h4a;
-    localparam  k_efield = 12'h382;
-    localparam  hidden = 24'h800000;
-    localparam  k_26 = 8'h1a;
-    localparam  one25 = 25'h1;
-    localparam  ff8 = 8'hff;
-    localparam  f32_nan = 32'h7fc00000;
-    localparam  f32_inf = 32'h7f800000;
-    localparam  f32_sign = 32'h80000000;
-    localparam  zero32 = 32'h0;
-
-    // Stub signals
-    reg  [69:0] norm_x_x;
-    wire  [69:0] norm_x_y;
-    wire  [7:0] norm_x_lz;
-    reg  [23:0] norm_a_x;
-    wire  [23:0] norm_a_y;
-    wire  [7:0] norm_a_lz;
-    reg  [99:0] norm_r_x;
-    wire  [99:0] norm_r_y;
-    wire  [7:0] norm_r_lz;
-    reg  [99:0] align_x;
-    reg  [11:0] align_amt;
-    wire  [99:0] align_y;
-    wire  align_sticky;
-    reg  [99:0] round_x;
-    reg  [11:0] round_amt;
-    wire  [99:0] round_y;
-    wire  round_sticky;
-
-    // Local signals
-    reg  sx;
-    reg  [69:0] magx;
-    reg  zx;
-    reg  [11:0] ex;
-    reg  [99:0] px;
-    reg  sa;
-    reg  [7:0] aexp;
-    reg  [22:0] afrac;
-    reg  a_nan;
-    reg  a_inf;
-    reg  [23:0] ma;
-    reg  za;
-    reg  [11:0] ea;
-    reg  [99:0] pa;
-    reg  x_big;
-    reg  [99:0] big;
-    reg  [99:0] lesser;
-    reg  sbig;
-    reg  ssmall;
-    reg  [11:0] ebig;
-    reg  [11:0] esmall;
-    reg  [99:0] smallj;
-    reg  [99:0] r;
-    reg  rs;
-    reg  [11:0] er;
-    reg  [11:0] sub_sh;
-    reg  [23:0] m;
-    reg  guard;
-    reg  stk;
-    reg  [24:0] mr;
-    reg  [31:0] mag;
-    reg  [11:0] efield;
-    reg  blk_inf;
-    reg  nan_out;
-
-    // Sub module instances
-    ttu_norm_x norm_x(
-        .x(norm_x_x),
-        .y(norm_x_y),
-        .lz(norm_x_lz)
-    );
-    ttu_norm_a norm_a(
-        .x(norm_a_x),
-        .y(norm_a_y),
-        .lz(norm_a_lz)
-    );
-    ttu_norm_r norm_r(
-        .x(norm_r_x),
-        .y(norm_r_y),
-        .lz(norm_r_lz)
-    );
-    ttu_align align(
-        .x(align_x),
-        .amt(align_amt),
-        .y(align_y),
-        .sticky(align_sticky)
-    );
-    ttu_align round(
-        .x(round_x),
-        .amt(round_amt),
-        .y(round_y),
-        .sticky(round_sticky)
-    );
-
-    // Update code
-    always @(*) begin
-        sx = sum >= half_w;
-        magx = sum;
-        if (sx) begin
-            magx = zero_w - sum;
-        end
-        zx = ~|magx;
-        norm_x_x = magx;
-        ex = k_ex + {4'h0, scale_a} + {4'h0, scale_b} - {4'h0, norm_x_lz};
-        if (zx) begin
-            ex = zero12;
-        end
-        px = {30'b0, norm_x_y} << k_px;
-        sa = acc[32'h1f];
-        aexp = acc[(32'h17)+:(8)];
-        afrac = acc[(32'h0)+:(23)];
-        a_nan = (aexp == ff8) & |afrac;
-        a_inf = (aexp == ff8) & ~|afrac;
-        ma = {1'b0, afrac};
-        if (|aexp) begin
-            ma = ma | hidden;
-        end
-        za = ~|ma;
-        norm_a_x = ma;
-        ea = k_ea + {4'h0, aexp} - {4'h0, norm_a_lz};
-        if (~|aexp) begin
-            ea = k_ea + one12 - {4'h0, norm_a_lz};
-        end
-        if (za) begin
-            ea = zero12;
-        end
-        pa = {76'h0, norm_a_y} << k_pa;
-        x_big = ex >= ea;
-        big = pa;
-        lesser = px;
-        sbig = sa;
-        ssmall = sx;
-        ebig = ea;
-        esmall = ex;
-        if (x_big) begin
-            big = px;
-            lesser = pa;
-            sbig = sx;
-            ssmall = sa;
-            ebig = ex;
-            esmall = ea;
-        end
-        align_x = lesser;
-        align_amt = ebig - esmall;
-        smallj = align_y;
-        if (align_sticky) begin
-            smallj = align_y | one_f;
-        end
-        rs = sbig;
-        r = big + smallj;
-        if (sbig != ssmall) begin
-            r = big - smallj;
-            if (smallj > big) begin
-                r = smallj - big;
-                rs = ssmall;
-            end
-        end
-        norm_r_x = r;
-        er = ebig + one12 - {4'h0, norm_r_lz};
-        sub_sh = zero12;
-        if (er < k_emin) begin
-            sub_sh = k_emin - er;
-        end
-        round_x = norm_r_y;
-        round_amt = k_rsh + sub_sh;
-        m = round_y[(32'h2)+:(24)];
-        guard = round_y[32'h1];
-        stk = round_y[32'h0] | round_sticky | |(round_y >> k_26);
-        mr = {1'b0, m};
-        if (guard & (stk | m[32'h0])) begin
-            mr = {1'b0, m} + one25;
-        end
-        mag = {7'b0, mr};
-        efield = er - k_efield;
-        if (er >= k_emin) begin
-            mag = ({20'h0, efield} << 32'h17) + {7'b0, mr};
-        end
-        if ((er >= k_eovf) | (mag >= f32_inf)) begin
-            mag = f32_inf;
-        end
-        blk_inf = pinf | ninf;
-        nan_out = nan | (pinf & ninf) | (scale_a == ff8) | (scale_b == ff8) | a_nan | (a_inf & blk_inf & (sa != ninf));
-        if (nan_out) begin
-            res = f32_nan;
-        end
-        else if (blk_inf) begin
-            res = f32_inf;
-            if (ninf) begin
-                res = f32_inf | f32_sign;
-            end
-        end
-        else if (a_inf) begin
-            res = acc;
-        end
-        else if (~|r) begin
-            res = zero32;
-        end
-        else begin
-            res = mag;
-            if (rs) begin
-                res = mag | f32_sign;
-            end
-        end
-    end
-endmodule // ttu_mxacc
-
-module ttu_align(x,amt,y,sticky);
-
-    // Module arguments
-    input wire  [99:0] x;
-    input wire  [11:0] amt;
-    output reg  [99:0] y;
-    output reg  sticky;
-
-    // Local signals
-    reg  [99:0] shifted;
-
-    // Update code
-    always @(*) begin
-        shifted = x >> amt;
-        y = shifted;
-        sticky = (shifted << amt) != x;
-    end
-endmodule // ttu_align
-
-module ttu_norm_a(x,y,lz);
-
-    // Module arguments
-    input wire  [23:0] x;
-    output reg  [23:0] y;
-    output reg  [7:0] lz;
-
-    // Constant declarations
-    localparam  stage_amt_0 = 8'h0;
-    localparam  stage_amt_1 = 8'h0;
-    localparam  stage_amt_2 = 8'h10;
-    localparam  stage_amt_3 = 8'h8;
-    localparam  stage_amt_4 = 8'h4;
-    localparam  stage_amt_5 = 8'h2;
-    localparam  stage_amt_6 = 8'h1;
-    localparam  stage_chk_0 = 8'h0;
-    localparam  stage_chk_1 = 8'h0;
-    localparam  stage_chk_2 = 8'h8;
-    localparam  stage_chk_3 = 8'h10;
-    localparam  stage_chk_4 = 8'h14;
-    localparam  stage_chk_5 = 8'h16;
-    localparam  stage_chk_6 = 8'h17;
-    localparam  stage_en_0 = 1'b0;
-    localparam  stage_en_1 = 1'b0;
-    localparam  stage_en_2 = 1'b1;
-    localparam  stage_en_3 = 1'b1;
-    localparam  stage_en_4 = 1'b1;
-    localparam  stage_en_5 = 1'b1;
-    localparam  stage_en_6 = 1'b1;
-    localparam  zero8 = 8'h0;
-
-    // Local signals
-    reg  [23:0] t;
-    reg  [7:0] n;
-
-    // Update code
-    always @(*) begin
-        t = x;
-        n = zero8;
-        if (stage_en_0 & ~|(t >> stage_chk_0)) begin
-            t = t << stage_amt_0;
-            n = n + stage_amt_0;
-        end
-        if (stage_en_1 & ~|(t >> stage_chk_1)) begin
-            t = t << stage_amt_1;
-            n = n + stage_amt_1;
-        end
-        if (stage_en_2 & ~|(t >> stage_chk_2)) begin
-            t = t << stage_amt_2;
-            n = n + stage_amt_2;
-        end
-        if (stage_en_3 & ~|(t >> stage_chk_3)) begin
-            t = t << stage_amt_3;
-            n = n + stage_amt_3;
-        end
-        if (stage_en_4 & ~|(t >> stage_chk_4)) begin
-            t = t << stage_amt_4;
-            n = n + stage_amt_4;
-        end
-        if (stage_en_5 & ~|(t >> stage_chk_5)) begin
-            t = t << stage_amt_5;
-            n = n + stage_amt_5;
-        end
-        if (stage_en_6 & ~|(t >> stage_chk_6)) begin
-            t = t << stage_amt_6;
-            n = n + stage_amt_6;
-        end
-        y = t;
-        lz = n;
-    end
-endmodule // ttu_norm_a
-
-module ttu_norm_r(x,y,lz);
-
-    // Module arguments
-    input wire  [99:0] x;
-    output reg  [99:0] y;
-    output reg  [7:0] lz;
-
-    // Constant declarations
-    localparam  stage_amt_0 = 8'h40;
-    localparam  stage_amt_1 = 8'h20;
-    localparam  stage_amt_2 = 8'h10;
-    localparam  stage_amt_3 = 8'h8;
-    localparam  stage_amt_4 = 8'h4;
-    localparam  stage_amt_5 = 8'h2;
-    localparam  stage_amt_6 = 8'h1;
-    localparam  stage_chk_0 = 8'h24;
-    localparam  stage_chk_1 = 8'h44;
-    localparam  stage_chk_2 = 8'h54;
-    localparam  stage_chk_3 = 8'h5c;
-    localparam  stage_chk_4 = 8'h60;
-    localparam  stage_chk_5 = 8'h62;
-    localparam  stage_chk_6 = 8'h63;
-    localparam  stage_en_0 = 1'b1;
-    localparam  stage_en_1 = 1'b1;
-    localparam  stage_en_2 = 1'b1;
-    localparam  stage_en_3 = 1'b1;
-    localparam  stage_en_4 = 1'b1;
-    localparam  stage_en_5 = 1'b1;
-    localparam  stage_en_6 = 1'b1;
-    localparam  zero8 = 8'h0;
-
-    // Local signals
-    reg  [99:0] t;
-    reg  [7:0] n;
-
-    // Update code
-    always @(*) begin
-        t = x;
-        n = zero8;
-        if (stage_en_0 & ~|(t >> stage_chk_0)) begin
-            t = t << stage_amt_0;
-            n = n + stage_amt_0;
-        end
-        if (stage_en_1 & ~|(t >> stage_chk_1)) begin
-            t = t << stage_amt_1;
-            n = n + stage_amt_1;
-        end
-        if (stage_en_2 & ~|(t >> stage_chk_2)) begin
-            t = t << stage_amt_2;
-            n = n + stage_amt_2;
-        end
-        if (stage_en_3 & ~|(t >> stage_chk_3)) begin
-            t = t << stage_amt_3;
-            n = n + stage_amt_3;
-        end
-        if (stage_en_4 & ~|(t >> stage_chk_4)) begin
-            t = t << stage_amt_4;
-            n = n + stage_amt_4;
-        end
-        if (stage_en_5 & ~|(t >> stage_chk_5)) begin
-            t = t << stage_amt_5;
-            n = n + stage_amt_5;
-        end
-        if (stage_en_6 & ~|(t >> stage_chk_6)) begin
-            t = t << stage_amt_6;
-            n = n + stage_amt_6;
-        end
-        y = t;
-        lz = n;
-    end
-endmodule // ttu_norm_r
-
-module ttu_norm_x(x,y,lz);
-
-    // Module arguments
-    input wire  [69:0] x;
-    output reg  [69:0] y;
-    output reg  [7:0] lz;
-
-    // Constant declarations
-    localparam  stage_amt_0 = 8'h40;
-    localparam  stage_amt_1 = 8'h20;
-    localparam  stage_amt_2 = 8'h10;
-    localparam  stage_amt_3 = 8'h8;
-    localparam  stage_amt_4 = 8'h4;
-    localparam  stage_amt_5 = 8'h2;
-    localparam  stage_amt_6 = 8'h1;
-    localparam  stage_chk_0 = 8'h6;
-    localparam  stage_chk_1 = 8'h26;
-    localparam  stage_chk_2 = 8'h36;
-    localparam  stage_chk_3 = 8'h3e;
-    localparam  stage_chk_4 = 8'h42;
-    localparam  stage_chk_5 = 8'h44;
-    localparam  stage_chk_6 = 8'h45;
-    localparam  stage_en_0 = 1'b1;
-    localparam  stage_en_1 = 1'b1;
-    localparam  stage_en_2 = 1'b1;
-    localparam  stage_en_3 = 1'b1;
-    localparam  stage_en_4 = 1'b1;
-    localparam  stage_en_5 = 1'b1;
-    localparam  stage_en_6 = 1'b1;
-    localparam  zero8 = 8'h0;
-
-    // Local signals
-    reg  [69:0] t;
-    reg  [7:0] n;
-
-    // Update code
-    always @(*) begin
-        t = x;
-        n = zero8;
-        if (stage_en_0 & ~|(t >> stage_chk_0)) begin
-            t = t << stage_amt_0;
-            n = n + stage_amt_0;
-        end
-        if (stage_en_1 & ~|(t >> stage_chk_1)) begin
-            t = t << stage_amt_1;
-            n = n + stage_amt_1;
-        end
-        if (stage_en_2 & ~|(t >> stage_chk_2)) begin
-            t = t << stage_amt_2;
-            n = n + stage_amt_2;
-        end
-        if (stage_en_3 & ~|(t >> stage_chk_3)) begin
-            t = t << stage_amt_3;
-            n = n + stage_amt_3;
-        end
-        if (stage_en_4 & ~|(t >> stage_chk_4)) begin
-            t = t << stage_amt_4;
-            n = n + stage_amt_4;
-        end
-        if (stage_en_5 & ~|(t >> stage_chk_5)) begin
-            t = t << stage_amt_5;
-            n = n + stage_amt_5;
-        end
-        if (stage_en_6 & ~|(t >> stage_chk_6)) begin
-            t = t << stage_amt_6;
-            n = n + stage_amt_6;
-        end
-        y = t;
-        lz = n;
-    end
-endmodule // ttu_norm_x
-
-module ttu_pe(clock,en,first,dual,fmt_a,fmt_b,code_a,code_b,sum,nan,pinf,ninf);
+module ttu_edge_a(clock,go,code,fmt,lane0,lane1);
 
     // Module arguments
     input wire  clock;
-    input wire  en;
-    input wire  first;
-    input wire  dual;
-    input wire  [2:0] fmt_a;
-    input wire  [2:0] fmt_b;
-    input wire  [7:0] code_a;
-    input wire  [7:0] code_b;
-    output reg  [69:0] sum;
-    output reg  nan;
-    output reg  pinf;
-    output reg  ninf;
+    input wire  go;
+    input wire  [7:0] code;
+    input wire  [2:0] fmt;
+    output reg  [16:0] lane0;
+    output reg  [16:0] lane1;
 
     // Constant declarations
-    localparam  zero_w = 70'h0;
     localparam  f_e2m1 = 3'b100;
 
     // Stub signals
-    reg  [7:0] dec_a_code;
-    reg  [2:0] dec_a_fmt;
-    wire  dec_a_sign;
-    wire  [7:0] dec_a_mag;
-    wire  [5:0] dec_a_shift;
-    wire  dec_a_nan;
-    wire  dec_a_inf;
-    reg  [7:0] dec_b_code;
-    reg  [2:0] dec_b_fmt;
-    wire  dec_b_sign;
-    wire  [7:0] dec_b_mag;
-    wire  [5:0] dec_b_shift;
-    wire  dec_b_nan;
-    wire  dec_b_inf;
-    reg  [7:0] dec_a1_code;
-    reg  [2:0] dec_a1_fmt;
-    wire  dec_a1_sign;
-    wire  [7:0] dec_a1_mag;
-    wire  [5:0] dec_a1_shift;
-    reg  [7:0] dec_b1_code;
-    reg  [2:0] dec_b1_fmt;
-    wire  dec_b1_sign;
-    wire  [7:0] dec_b1_mag;
-    wire  [5:0] dec_b1_shift;
-    reg  [7:0] mul0_a;
-    reg  [7:0] mul0_b;
-    wire  [31:0] mul0_p;
-    reg  [7:0] mul1_a;
-    reg  [7:0] mul1_b;
-    wire  [31:0] mul1_p;
-    reg  [69:0] acc_d;
-    wire  [69:0] acc_q;
-    reg  acc_clock;
-    reg  f_nan_d;
-    wire  f_nan_q;
-    reg  f_nan_clock;
-    reg  f_pinf_d;
-    wire  f_pinf_q;
-    reg  f_pinf_clock;
-    reg  f_ninf_d;
-    wire  f_ninf_q;
-    reg  f_ninf_clock;
-
-    // Local signals
-    reg  [69:0] mag0;
-    reg  [69:0] mag1;
-    reg  [69:0] term0;
-    reg  [69:0] term1;
-    reg  nan0;
-    reg  inf0;
-    reg  [69:0] base;
+    reg  [7:0] dec0_code;
+    reg  [2:0] dec0_fmt;
+    wire  dec0_sign;
+    wire  [7:0] dec0_mag;
+    wire  [5:0] dec0_shift;
+    wire  dec0_nan;
+    wire  dec0_inf;
+    reg  [7:0] dec1_code;
+    reg  [2:0] dec1_fmt;
+    wire  dec1_sign;
+    wire  [7:0] dec1_mag;
+    wire  [5:0] dec1_shift;
+    wire  dec1_nan;
+    wire  dec1_inf;
+    reg  [16:0] q0_d;
+    wire  [16:0] q0_q;
+    reg  q0_clock;
+    reg  [16:0] q1_d;
+    wire  [16:0] q1_q;
+    reg  q1_clock;
 
     // Sub module instances
-    ttu_dec_a dec_a(
-        .code(dec_a_code),
-        .fmt(dec_a_fmt),
-        .sign(dec_a_sign),
-        .mag(dec_a_mag),
-        .shift(dec_a_shift),
-        .nan(dec_a_nan),
-        .inf(dec_a_inf)
+    ttu_dec0 dec0(
+        .code(dec0_code),
+        .fmt(dec0_fmt),
+        .sign(dec0_sign),
+        .mag(dec0_mag),
+        .shift(dec0_shift),
+        .nan(dec0_nan),
+        .inf(dec0_inf)
     );
-    ttu_dec_a dec_b(
-        .code(dec_b_code),
-        .fmt(dec_b_fmt),
-        .sign(dec_b_sign),
-        .mag(dec_b_mag),
-        .shift(dec_b_shift),
-        .nan(dec_b_nan),
-        .inf(dec_b_inf)
+    ttu_dec0 dec1(
+        .code(dec1_code),
+        .fmt(dec1_fmt),
+        .sign(dec1_sign),
+        .mag(dec1_mag),
+        .shift(dec1_shift),
+        .nan(dec1_nan),
+        .inf(dec1_inf)
     );
-    ttu_dec_a dec_a1(
-        .code(dec_a1_code),
-        .fmt(dec_a1_fmt),
-        .sign(dec_a1_sign),
-        .mag(dec_a1_mag),
-        .shift(dec_a1_shift),
-        .nan(),
-        .inf()
+    ttu_dff_w17 q0(
+        .d(q0_d),
+        .q(q0_q),
+        .clock(q0_clock)
     );
-    ttu_dec_a dec_b1(
-        .code(dec_b1_code),
-        .fmt(dec_b1_fmt),
-        .sign(dec_b1_sign),
-        .mag(dec_b1_mag),
-        .shift(dec_b1_shift),
-        .nan(),
-        .inf()
-    );
-    ttu_mul0 mul0(
-        .a(mul0_a),
-        .b(mul0_b),
-        .p(mul0_p)
-    );
-    ttu_mul0 mul1(
-        .a(mul1_a),
-        .b(mul1_b),
-        .p(mul1_p)
-    );
-    ttu_dff_w70 acc(
-        .d(acc_d),
-        .q(acc_q),
-        .clock(acc_clock)
-    );
-    ttu_dff_w1 f_nan(
-        .d(f_nan_d),
-        .q(f_nan_q),
-        .clock(f_nan_clock)
-    );
-    ttu_dff_w1 f_pinf(
-        .d(f_pinf_d),
-        .q(f_pinf_q),
-        .clock(f_pinf_clock)
-    );
-    ttu_dff_w1 f_ninf(
-        .d(f_ninf_d),
-        .q(f_ninf_q),
-        .clock(f_ninf_clock)
+    ttu_dff_w17 q1(
+        .d(q1_d),
+        .q(q1_q),
+        .clock(q1_clock)
     );
 
     // Update code
     always @(*) begin
-        acc_clock = clock;
-        f_nan_clock = clock;
-        f_pinf_clock = clock;
-        f_ninf_clock = clock;
-        acc_d = acc_q;
-        f_nan_d = f_nan_q;
-        f_pinf_d = f_pinf_q;
-        f_ninf_d = f_ninf_q;
-        dec_a_code = code_a;
-        dec_a_fmt = fmt_a;
-        dec_b_code = code_b;
-        dec_b_fmt = fmt_b;
-        dec_a1_code = code_a >> 32'h4;
-        dec_a1_fmt = f_e2m1;
-        dec_b1_code = code_b >> 32'h4;
-        dec_b1_fmt = f_e2m1;
-        mul0_a = dec_a_mag;
-        mul0_b = dec_b_mag;
-        mul1_a = dec_a1_mag;
-        mul1_b = dec_b1_mag;
-        mag0 = {38'b0, mul0_p} << ({1'b0, dec_a_shift} + {1'b0, dec_b_shift});
-        term0 = mag0;
-        if (dec_a_sign ^ dec_b_sign) begin
-            term0 = zero_w - mag0;
+        q0_clock = clock;
+        q1_clock = clock;
+        q0_d = q0_q;
+        q1_d = q1_q;
+        dec0_code = code;
+        dec0_fmt = fmt;
+        dec1_code = code >> 32'h4;
+        dec1_fmt = f_e2m1;
+        if (go) begin
+            q0_d = {16'h0, dec0_sign} | ({9'b0, dec0_mag} << 32'h1) | ({11'b0, dec0_shift} << 32'h9) | ({16'h0, dec0_nan} << 32'hf) | ({16'h0, dec0_inf} << 32'h10);
+            q1_d = {16'h0, dec1_sign} | ({9'b0, dec1_mag} << 32'h1) | ({11'b0, dec1_shift} << 32'h9) | ({16'h0, dec1_nan} << 32'hf) | ({16'h0, dec1_inf} << 32'h10);
         end
-        mag1 = {38'b0, mul1_p} << ({1'b0, dec_a1_shift} + {1'b0, dec_b1_shift});
-        term1 = zero_w;
-        if (dual) begin
-            term1 = mag1;
-            if (dec_a1_sign ^ dec_b1_sign) begin
-                term1 = zero_w - mag1;
-            end
-        end
-        nan0 = dec_a_nan | dec_b_nan | (dec_a_inf & ~dec_b_inf & ~|dec_b_mag) | (dec_b_inf & ~dec_a_inf & ~|dec_a_mag);
-        inf0 = (dec_a_inf | dec_b_inf) & ~nan0;
-        base = acc_q;
-        if (first) begin
-            base = zero_w;
-        end
-        if (en) begin
-            acc_d = base + term0 + term1;
-            f_nan_d = (f_nan_q & ~first) | nan0;
-            f_pinf_d = (f_pinf_q & ~first) | (inf0 & ~(dec_a_sign ^ dec_b_sign));
-            f_ninf_d = (f_ninf_q & ~first) | (inf0 & (dec_a_sign ^ dec_b_sign));
-        end
-        sum = acc_q;
-        nan = f_nan_q;
-        pinf = f_pinf_q;
-        ninf = f_ninf_q;
+        lane0 = q0_q;
+        lane1 = q1_q;
     end
-endmodule // ttu_pe
+endmodule // ttu_edge_a
 
-module ttu_dff_w70(d,q,clock);
-
-    // Module arguments
-    input wire  [69:0] d;
-    output reg  [69:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 70'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-endmodule // ttu_dff_w70
-
-module ttu_dec_a(code,fmt,sign,mag,shift,nan,inf);
+module ttu_dec0(code,fmt,sign,mag,shift,nan,inf);
 
     // Module arguments
     input wire  [7:0] code;
@@ -8515,7 +9122,1214 @@ module ttu_dec_a(code,fmt,sign,mag,shift,nan,inf);
             shift = off_int8;
         end
     end
-endmodule // ttu_dec_a
+endmodule // ttu_dec0
+
+module ttu_dff_w17(d,q,clock);
+
+    // Module arguments
+    input wire  [16:0] d;
+    output reg  [16:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 17'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w17
+
+module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
+
+    // Module arguments
+    input wire  clock;
+    input wire  [69:0] sum;
+    input wire  nan;
+    input wire  pinf;
+    input wire  ninf;
+    input wire  [7:0] scale_a;
+    input wire  [7:0] scale_b;
+    input wire  [31:0] acc;
+    output reg  [31:0] res;
+
+    // Constant declarations
+    localparam  half_w = 70'h200000000000000000;
+    localparam  keep2 = 1'b1;
+    localparam  keep4 = 1'b1;
+    localparam  keep6 = 1'b1;
+    localparam  zero_w = 70'h0;
+    localparam  sz_zero = 2'b10;
+    localparam  one_f = 100'h1;
+    localparam  zero12 = 12'h0;
+    localparam  one12 = 12'h1;
+    localparam  k_ex = 12'h327;
+    localparam  k_ea = 12'h381;
+    localparam  k_px = 8'h1d;
+    localparam  k_pa = 8'h4b;
+    localparam  k_emin = 12'h382;
+    localparam  k_eovf = 12'h480;
+    localparam  k_rsh = 12'h4a;
+    localparam  k_rsh_emin = 12'h3cc;
+    localparam  hidden = 24'h800000;
+    localparam  k_26 = 8'h1a;
+    localparam  one25 = 25'h1;
+    localparam  ff8 = 8'hff;
+    localparam  f32_nan = 32'h7fc00000;
+    localparam  f32_inf = 32'h7f800000;
+    localparam  f32_sign = 32'h80000000;
+    localparam  zero32 = 32'h0;
+
+    // Stub signals
+    reg  [99:0] align_x;
+    reg  [11:0] align_amt;
+    wire  [99:0] align_y;
+    wire  align_sticky;
+    reg  [99:0] norm_hi_x;
+    wire  [99:0] norm_hi_y;
+    wire  [7:0] norm_hi_lz;
+    reg  [99:0] norm_lo_x;
+    wire  [99:0] norm_lo_y;
+    wire  [7:0] norm_lo_lz;
+    reg  [99:0] round_x;
+    reg  [11:0] round_amt;
+    wire  [99:0] round_y;
+    wire  round_sticky;
+    reg  [99:0] s1_big_d;
+    wire  [99:0] s1_big_q;
+    reg  s1_big_clock;
+    reg  [99:0] s1_lesser_d;
+    wire  [99:0] s1_lesser_q;
+    reg  s1_lesser_clock;
+    reg  [11:0] s1_d_d;
+    wire  [11:0] s1_d_q;
+    reg  s1_d_clock;
+    reg  [11:0] s1_ebig_d;
+    wire  [11:0] s1_ebig_q;
+    reg  s1_ebig_clock;
+    reg  s1_sbig_d;
+    wire  s1_sbig_q;
+    reg  s1_sbig_clock;
+    reg  s1_ssmall_d;
+    wire  s1_ssmall_q;
+    reg  s1_ssmall_clock;
+    reg  [4:0] s1_fl_d;
+    wire  [4:0] s1_fl_q;
+    reg  s1_fl_clock;
+    reg  [99:0] s2_big_d;
+    wire  [99:0] s2_big_q;
+    reg  s2_big_clock;
+    reg  [99:0] s2_smallj_d;
+    wire  [99:0] s2_smallj_q;
+    reg  s2_smallj_clock;
+    reg  [11:0] s2_ebig_d;
+    wire  [11:0] s2_ebig_q;
+    reg  s2_ebig_clock;
+    reg  [1:0] s2_sgn_d;
+    wire  [1:0] s2_sgn_q;
+    reg  s2_sgn_clock;
+    reg  [4:0] s2_fl_d;
+    wire  [4:0] s2_fl_q;
+    reg  s2_fl_clock;
+    reg  [99:0] s3_r_d;
+    wire  [99:0] s3_r_q;
+    reg  s3_r_clock;
+    reg  s3_rs_d;
+    wire  s3_rs_q;
+    reg  s3_rs_clock;
+    reg  [11:0] s3_ebig_d;
+    wire  [11:0] s3_ebig_q;
+    reg  s3_ebig_clock;
+    reg  [4:0] s3_fl_d;
+    wire  [4:0] s3_fl_q;
+    reg  s3_fl_clock;
+    reg  [99:0] s4_t_d;
+    wire  [99:0] s4_t_q;
+    reg  s4_t_clock;
+    reg  [7:0] s4_n_d;
+    wire  [7:0] s4_n_q;
+    reg  s4_n_clock;
+    reg  [11:0] s4_e1_d;
+    wire  [11:0] s4_e1_q;
+    reg  s4_e1_clock;
+    reg  [1:0] s4_sz_d;
+    wire  [1:0] s4_sz_q;
+    reg  s4_sz_clock;
+    reg  [4:0] s4_fl_d;
+    wire  [4:0] s4_fl_q;
+    reg  s4_fl_clock;
+    reg  [99:0] s5_y_d;
+    wire  [99:0] s5_y_q;
+    reg  s5_y_clock;
+    reg  [11:0] s5_er_d;
+    wire  [11:0] s5_er_q;
+    reg  s5_er_clock;
+    reg  [1:0] s5_sz_d;
+    wire  [1:0] s5_sz_q;
+    reg  s5_sz_clock;
+    reg  [4:0] s5_fl_d;
+    wire  [4:0] s5_fl_q;
+    reg  s5_fl_clock;
+    reg  [23:0] s6_m_d;
+    wire  [23:0] s6_m_q;
+    reg  s6_m_clock;
+    reg  [1:0] s6_gs_d;
+    wire  [1:0] s6_gs_q;
+    reg  s6_gs_clock;
+    reg  [11:0] s6_er_d;
+    wire  [11:0] s6_er_q;
+    reg  s6_er_clock;
+    reg  [1:0] s6_sz_d;
+    wire  [1:0] s6_sz_q;
+    reg  s6_sz_clock;
+    reg  [4:0] s6_fl_d;
+    wire  [4:0] s6_fl_q;
+    reg  s6_fl_clock;
+
+    // Local signals
+    reg  sx;
+    reg  [69:0] magx;
+    reg  [11:0] ex;
+    reg  [99:0] px;
+    reg  sa;
+    reg  [7:0] aexp;
+    reg  [22:0] afrac;
+    reg  a_nan;
+    reg  a_inf;
+    reg  [23:0] ma;
+    reg  [11:0] ea;
+    reg  [99:0] pa;
+    reg  x_big;
+    reg  [4:0] fl0;
+    reg  nan_o;
+    reg  binf;
+    reg  [99:0] c2_smallj;
+    reg  [99:0] u2_big;
+    reg  [99:0] u2_smallj;
+    reg  [11:0] u2_ebig;
+    reg  [1:0] u2_sgn;
+    reg  [4:0] u2_fl;
+    reg  [99:0] c3_r;
+    reg  c3_rs;
+    reg  [99:0] u4_t;
+    reg  [7:0] u4_n;
+    reg  [11:0] u4_e1;
+    reg  [1:0] u4_sz;
+    reg  [4:0] u4_fl;
+    reg  [1:0] c4_sz;
+    reg  [11:0] sub_sh;
+    reg  [23:0] c6_m;
+    reg  [1:0] c6_gs;
+    reg  stk6;
+    reg  [23:0] u6_m;
+    reg  [1:0] u6_gs;
+    reg  [11:0] u6_er;
+    reg  [1:0] u6_sz;
+    reg  [4:0] u6_fl;
+    reg  [24:0] mr;
+    reg  [31:0] mag;
+    reg  [11:0] efield;
+
+    // Sub module instances
+    ttu_align align(
+        .x(align_x),
+        .amt(align_amt),
+        .y(align_y),
+        .sticky(align_sticky)
+    );
+    ttu_norm_hi norm_hi(
+        .x(norm_hi_x),
+        .y(norm_hi_y),
+        .lz(norm_hi_lz)
+    );
+    ttu_norm_lo norm_lo(
+        .x(norm_lo_x),
+        .y(norm_lo_y),
+        .lz(norm_lo_lz)
+    );
+    ttu_align round(
+        .x(round_x),
+        .amt(round_amt),
+        .y(round_y),
+        .sticky(round_sticky)
+    );
+    ttu_dff_w100 s1_big(
+        .d(s1_big_d),
+        .q(s1_big_q),
+        .clock(s1_big_clock)
+    );
+    ttu_dff_w100 s1_lesser(
+        .d(s1_lesser_d),
+        .q(s1_lesser_q),
+        .clock(s1_lesser_clock)
+    );
+    ttu_dff_w12 s1_d(
+        .d(s1_d_d),
+        .q(s1_d_q),
+        .clock(s1_d_clock)
+    );
+    ttu_dff_w12 s1_ebig(
+        .d(s1_ebig_d),
+        .q(s1_ebig_q),
+        .clock(s1_ebig_clock)
+    );
+    ttu_dff_w1 s1_sbig(
+        .d(s1_sbig_d),
+        .q(s1_sbig_q),
+        .clock(s1_sbig_clock)
+    );
+    ttu_dff_w1 s1_ssmall(
+        .d(s1_ssmall_d),
+        .q(s1_ssmall_q),
+        .clock(s1_ssmall_clock)
+    );
+    ttu_dff_w5 s1_fl(
+        .d(s1_fl_d),
+        .q(s1_fl_q),
+        .clock(s1_fl_clock)
+    );
+    ttu_dff_w100 s2_big(
+        .d(s2_big_d),
+        .q(s2_big_q),
+        .clock(s2_big_clock)
+    );
+    ttu_dff_w100 s2_smallj(
+        .d(s2_smallj_d),
+        .q(s2_smallj_q),
+        .clock(s2_smallj_clock)
+    );
+    ttu_dff_w12 s2_ebig(
+        .d(s2_ebig_d),
+        .q(s2_ebig_q),
+        .clock(s2_ebig_clock)
+    );
+    ttu_dff_w2 s2_sgn(
+        .d(s2_sgn_d),
+        .q(s2_sgn_q),
+        .clock(s2_sgn_clock)
+    );
+    ttu_dff_w5 s2_fl(
+        .d(s2_fl_d),
+        .q(s2_fl_q),
+        .clock(s2_fl_clock)
+    );
+    ttu_dff_w100 s3_r(
+        .d(s3_r_d),
+        .q(s3_r_q),
+        .clock(s3_r_clock)
+    );
+    ttu_dff_w1 s3_rs(
+        .d(s3_rs_d),
+        .q(s3_rs_q),
+        .clock(s3_rs_clock)
+    );
+    ttu_dff_w12 s3_ebig(
+        .d(s3_ebig_d),
+        .q(s3_ebig_q),
+        .clock(s3_ebig_clock)
+    );
+    ttu_dff_w5 s3_fl(
+        .d(s3_fl_d),
+        .q(s3_fl_q),
+        .clock(s3_fl_clock)
+    );
+    ttu_dff_w100 s4_t(
+        .d(s4_t_d),
+        .q(s4_t_q),
+        .clock(s4_t_clock)
+    );
+    ttu_dff_w8 s4_n(
+        .d(s4_n_d),
+        .q(s4_n_q),
+        .clock(s4_n_clock)
+    );
+    ttu_dff_w12 s4_e1(
+        .d(s4_e1_d),
+        .q(s4_e1_q),
+        .clock(s4_e1_clock)
+    );
+    ttu_dff_w2 s4_sz(
+        .d(s4_sz_d),
+        .q(s4_sz_q),
+        .clock(s4_sz_clock)
+    );
+    ttu_dff_w5 s4_fl(
+        .d(s4_fl_d),
+        .q(s4_fl_q),
+        .clock(s4_fl_clock)
+    );
+    ttu_dff_w100 s5_y(
+        .d(s5_y_d),
+        .q(s5_y_q),
+        .clock(s5_y_clock)
+    );
+    ttu_dff_w12 s5_er(
+        .d(s5_er_d),
+        .q(s5_er_q),
+        .clock(s5_er_clock)
+    );
+    ttu_dff_w2 s5_sz(
+        .d(s5_sz_d),
+        .q(s5_sz_q),
+        .clock(s5_sz_clock)
+    );
+    ttu_dff_w5 s5_fl(
+        .d(s5_fl_d),
+        .q(s5_fl_q),
+        .clock(s5_fl_clock)
+    );
+    ttu_dff_w24 s6_m(
+        .d(s6_m_d),
+        .q(s6_m_q),
+        .clock(s6_m_clock)
+    );
+    ttu_dff_w2 s6_gs(
+        .d(s6_gs_d),
+        .q(s6_gs_q),
+        .clock(s6_gs_clock)
+    );
+    ttu_dff_w12 s6_er(
+        .d(s6_er_d),
+        .q(s6_er_q),
+        .clock(s6_er_clock)
+    );
+    ttu_dff_w2 s6_sz(
+        .d(s6_sz_d),
+        .q(s6_sz_q),
+        .clock(s6_sz_clock)
+    );
+    ttu_dff_w5 s6_fl(
+        .d(s6_fl_d),
+        .q(s6_fl_q),
+        .clock(s6_fl_clock)
+    );
+
+    // Update code
+    always @(*) begin
+        s1_big_clock = clock;
+        s1_lesser_clock = clock;
+        s1_d_clock = clock;
+        s1_ebig_clock = clock;
+        s1_sbig_clock = clock;
+        s1_ssmall_clock = clock;
+        s1_fl_clock = clock;
+        s2_big_clock = clock;
+        s2_smallj_clock = clock;
+        s2_ebig_clock = clock;
+        s2_sgn_clock = clock;
+        s2_fl_clock = clock;
+        s3_r_clock = clock;
+        s3_rs_clock = clock;
+        s3_ebig_clock = clock;
+        s3_fl_clock = clock;
+        s4_t_clock = clock;
+        s4_n_clock = clock;
+        s4_e1_clock = clock;
+        s4_sz_clock = clock;
+        s4_fl_clock = clock;
+        s5_y_clock = clock;
+        s5_er_clock = clock;
+        s5_sz_clock = clock;
+        s5_fl_clock = clock;
+        s6_m_clock = clock;
+        s6_gs_clock = clock;
+        s6_er_clock = clock;
+        s6_sz_clock = clock;
+        s6_fl_clock = clock;
+        s1_big_d = s1_big_q;
+        s1_lesser_d = s1_lesser_q;
+        s1_d_d = s1_d_q;
+        s1_ebig_d = s1_ebig_q;
+        s1_sbig_d = s1_sbig_q;
+        s1_ssmall_d = s1_ssmall_q;
+        s1_fl_d = s1_fl_q;
+        s2_big_d = s2_big_q;
+        s2_smallj_d = s2_smallj_q;
+        s2_ebig_d = s2_ebig_q;
+        s2_sgn_d = s2_sgn_q;
+        s2_fl_d = s2_fl_q;
+        s3_r_d = s3_r_q;
+        s3_rs_d = s3_rs_q;
+        s3_ebig_d = s3_ebig_q;
+        s3_fl_d = s3_fl_q;
+        s4_t_d = s4_t_q;
+        s4_n_d = s4_n_q;
+        s4_e1_d = s4_e1_q;
+        s4_sz_d = s4_sz_q;
+        s4_fl_d = s4_fl_q;
+        s5_y_d = s5_y_q;
+        s5_er_d = s5_er_q;
+        s5_sz_d = s5_sz_q;
+        s5_fl_d = s5_fl_q;
+        s6_m_d = s6_m_q;
+        s6_gs_d = s6_gs_q;
+        s6_er_d = s6_er_q;
+        s6_sz_d = s6_sz_q;
+        s6_fl_d = s6_fl_q;
+        sx = sum >= half_w;
+        magx = sum;
+        if (sx) begin
+            magx = zero_w - sum;
+        end
+        ex = k_ex + {4'h0, scale_a} + {4'h0, scale_b};
+        if (~|sum) begin
+            ex = zero12;
+        end
+        px = {30'b0, magx} << k_px;
+        sa = acc[32'h1f];
+        aexp = acc[(32'h17)+:(8)];
+        afrac = acc[(32'h0)+:(23)];
+        a_nan = (aexp == ff8) & |afrac;
+        a_inf = (aexp == ff8) & ~|afrac;
+        ma = {1'b0, afrac};
+        ea = k_ea + one12;
+        if (|aexp) begin
+            ma = ma | hidden;
+            ea = k_ea + {4'h0, aexp};
+        end
+        if (~|ma) begin
+            ea = zero12;
+        end
+        pa = {76'h0, ma} << k_pa;
+        x_big = ex >= ea;
+        s1_big_d = pa;
+        s1_lesser_d = px;
+        s1_sbig_d = sa;
+        s1_ssmall_d = sx;
+        s1_ebig_d = ea;
+        s1_d_d = ea - ex;
+        if (x_big) begin
+            s1_big_d = px;
+            s1_lesser_d = pa;
+            s1_sbig_d = sx;
+            s1_ssmall_d = sa;
+            s1_ebig_d = ex;
+            s1_d_d = ex - ea;
+        end
+        nan_o = nan | (pinf & ninf) | (scale_a == ff8) | (scale_b == ff8) | a_nan | (a_inf & (pinf | ninf) & (sa != ninf));
+        binf = pinf | ninf;
+        fl0 = {4'h0, nan_o} | ({4'h0, binf} << 32'h1) | ({4'h0, ninf} << 32'h2) | ({4'h0, a_inf} << 32'h3) | ({4'h0, sa} << 32'h4);
+        s1_fl_d = fl0;
+        align_x = s1_lesser_q;
+        align_amt = s1_d_q;
+        c2_smallj = align_y;
+        if (align_sticky) begin
+            c2_smallj = align_y | one_f;
+        end
+        s2_big_d = s1_big_q;
+        s2_smallj_d = c2_smallj;
+        s2_ebig_d = s1_ebig_q;
+        s2_sgn_d = {1'b0, s1_sbig_q} | ({1'b0, s1_ssmall_q} << 32'h1);
+        s2_fl_d = s1_fl_q;
+        u2_big = s2_big_d;
+        u2_smallj = s2_smallj_d;
+        u2_ebig = s2_ebig_d;
+        u2_sgn = s2_sgn_d;
+        u2_fl = s2_fl_d;
+        if (keep2) begin
+            u2_big = s2_big_q;
+            u2_smallj = s2_smallj_q;
+            u2_ebig = s2_ebig_q;
+            u2_sgn = s2_sgn_q;
+            u2_fl = s2_fl_q;
+        end
+        c3_rs = u2_sgn[32'h0];
+        c3_r = u2_big + u2_smallj;
+        if (u2_sgn[32'h0] != u2_sgn[32'h1]) begin
+            c3_r = u2_big - u2_smallj;
+            if (u2_smallj > u2_big) begin
+                c3_r = u2_smallj - u2_big;
+                c3_rs = u2_sgn[32'h1];
+            end
+        end
+        s3_r_d = c3_r;
+        s3_rs_d = c3_rs;
+        s3_ebig_d = u2_ebig;
+        s3_fl_d = u2_fl;
+        norm_hi_x = s3_r_q;
+        c4_sz = {1'b0, s3_rs_q};
+        if (~|s3_r_q) begin
+            c4_sz = c4_sz | sz_zero;
+        end
+        s4_t_d = norm_hi_y;
+        s4_n_d = norm_hi_lz;
+        s4_e1_d = s3_ebig_q + one12;
+        s4_sz_d = c4_sz;
+        s4_fl_d = s3_fl_q;
+        u4_t = s4_t_d;
+        u4_n = s4_n_d;
+        u4_e1 = s4_e1_d;
+        u4_sz = s4_sz_d;
+        u4_fl = s4_fl_d;
+        if (keep4) begin
+            u4_t = s4_t_q;
+            u4_n = s4_n_q;
+            u4_e1 = s4_e1_q;
+            u4_sz = s4_sz_q;
+            u4_fl = s4_fl_q;
+        end
+        norm_lo_x = u4_t;
+        s5_y_d = norm_lo_y;
+        s5_er_d = u4_e1 - {4'h0, u4_n} - {4'h0, norm_lo_lz};
+        s5_sz_d = u4_sz;
+        s5_fl_d = u4_fl;
+        sub_sh = k_rsh;
+        if (s5_er_q < k_emin) begin
+            sub_sh = k_rsh_emin - s5_er_q;
+        end
+        round_x = s5_y_q;
+        round_amt = sub_sh;
+        c6_m = round_y[(32'h2)+:(24)];
+        stk6 = round_y[32'h0] | round_sticky | |(round_y >> k_26);
+        c6_gs = {1'b0, stk6} | ({1'b0, round_y[1+:1]} << 32'h1);
+        s6_m_d = c6_m;
+        s6_gs_d = c6_gs;
+        s6_er_d = s5_er_q;
+        s6_sz_d = s5_sz_q;
+        s6_fl_d = s5_fl_q;
+        u6_m = s6_m_d;
+        u6_gs = s6_gs_d;
+        u6_er = s6_er_d;
+        u6_sz = s6_sz_d;
+        u6_fl = s6_fl_d;
+        if (keep6) begin
+            u6_m = s6_m_q;
+            u6_gs = s6_gs_q;
+            u6_er = s6_er_q;
+            u6_sz = s6_sz_q;
+            u6_fl = s6_fl_q;
+        end
+        mr = {1'b0, u6_m};
+        if (u6_gs[32'h1] & (u6_gs[32'h0] | u6_m[32'h0])) begin
+            mr = {1'b0, u6_m} + one25;
+        end
+        mag = {7'b0, mr};
+        efield = u6_er - k_emin;
+        if (u6_er >= k_emin) begin
+            mag = ({20'h0, efield} << 32'h17) + {7'b0, mr};
+        end
+        if ((u6_er >= k_eovf) | (mag >= f32_inf)) begin
+            mag = f32_inf;
+        end
+        if (u6_fl[32'h0]) begin
+            res = f32_nan;
+        end
+        else if (u6_fl[32'h1]) begin
+            res = f32_inf;
+            if (u6_fl[32'h2]) begin
+                res = f32_inf | f32_sign;
+            end
+        end
+        else if (u6_fl[32'h3]) begin
+            res = f32_inf;
+            if (u6_fl[32'h4]) begin
+                res = f32_inf | f32_sign;
+            end
+        end
+        else if (u6_sz[32'h1]) begin
+            res = zero32;
+        end
+        else begin
+            res = mag;
+            if (u6_sz[32'h0]) begin
+                res = mag | f32_sign;
+            end
+        end
+    end
+endmodule // ttu_mxacc
+
+module ttu_align(x,amt,y,sticky);
+
+    // Module arguments
+    input wire  [99:0] x;
+    input wire  [11:0] amt;
+    output reg  [99:0] y;
+    output reg  sticky;
+
+    // Constant declarations
+    localparam  ones = 100'hfffffffffffffffffffffffff;
+
+    // Local signals
+    reg  [99:0] shifted;
+
+    // Update code
+    always @(*) begin
+        shifted = x >> amt;
+        y = shifted;
+        sticky = |(x & ~(ones << amt));
+    end
+endmodule // ttu_align
+
+module ttu_norm_hi(x,y,lz);
+
+    // Module arguments
+    input wire  [99:0] x;
+    output reg  [99:0] y;
+    output reg  [7:0] lz;
+
+    // Constant declarations
+    localparam  stage_amt_0 = 8'h40;
+    localparam  stage_amt_1 = 8'h20;
+    localparam  stage_amt_2 = 8'h10;
+    localparam  stage_amt_3 = 8'h8;
+    localparam  stage_amt_4 = 8'h0;
+    localparam  stage_amt_5 = 8'h0;
+    localparam  stage_amt_6 = 8'h0;
+    localparam  stage_chk_0 = 8'h24;
+    localparam  stage_chk_1 = 8'h44;
+    localparam  stage_chk_2 = 8'h54;
+    localparam  stage_chk_3 = 8'h5c;
+    localparam  stage_chk_4 = 8'h0;
+    localparam  stage_chk_5 = 8'h0;
+    localparam  stage_chk_6 = 8'h0;
+    localparam  stage_en_0 = 1'b1;
+    localparam  stage_en_1 = 1'b1;
+    localparam  stage_en_2 = 1'b1;
+    localparam  stage_en_3 = 1'b1;
+    localparam  stage_en_4 = 1'b0;
+    localparam  stage_en_5 = 1'b0;
+    localparam  stage_en_6 = 1'b0;
+    localparam  zero8 = 8'h0;
+
+    // Local signals
+    reg  [99:0] t;
+    reg  [7:0] n;
+
+    // Update code
+    always @(*) begin
+        t = x;
+        n = zero8;
+        if (stage_en_0 & ~|(t >> stage_chk_0)) begin
+            t = t << stage_amt_0;
+            n = n + stage_amt_0;
+        end
+        if (stage_en_1 & ~|(t >> stage_chk_1)) begin
+            t = t << stage_amt_1;
+            n = n + stage_amt_1;
+        end
+        if (stage_en_2 & ~|(t >> stage_chk_2)) begin
+            t = t << stage_amt_2;
+            n = n + stage_amt_2;
+        end
+        if (stage_en_3 & ~|(t >> stage_chk_3)) begin
+            t = t << stage_amt_3;
+            n = n + stage_amt_3;
+        end
+        if (stage_en_4 & ~|(t >> stage_chk_4)) begin
+            t = t << stage_amt_4;
+            n = n + stage_amt_4;
+        end
+        if (stage_en_5 & ~|(t >> stage_chk_5)) begin
+            t = t << stage_amt_5;
+            n = n + stage_amt_5;
+        end
+        if (stage_en_6 & ~|(t >> stage_chk_6)) begin
+            t = t << stage_amt_6;
+            n = n + stage_amt_6;
+        end
+        y = t;
+        lz = n;
+    end
+endmodule // ttu_norm_hi
+
+module ttu_norm_lo(x,y,lz);
+
+    // Module arguments
+    input wire  [99:0] x;
+    output reg  [99:0] y;
+    output reg  [7:0] lz;
+
+    // Constant declarations
+    localparam  stage_amt_0 = 8'h0;
+    localparam  stage_amt_1 = 8'h0;
+    localparam  stage_amt_2 = 8'h0;
+    localparam  stage_amt_3 = 8'h0;
+    localparam  stage_amt_4 = 8'h4;
+    localparam  stage_amt_5 = 8'h2;
+    localparam  stage_amt_6 = 8'h1;
+    localparam  stage_chk_0 = 8'h0;
+    localparam  stage_chk_1 = 8'h0;
+    localparam  stage_chk_2 = 8'h0;
+    localparam  stage_chk_3 = 8'h0;
+    localparam  stage_chk_4 = 8'h60;
+    localparam  stage_chk_5 = 8'h62;
+    localparam  stage_chk_6 = 8'h63;
+    localparam  stage_en_0 = 1'b0;
+    localparam  stage_en_1 = 1'b0;
+    localparam  stage_en_2 = 1'b0;
+    localparam  stage_en_3 = 1'b0;
+    localparam  stage_en_4 = 1'b1;
+    localparam  stage_en_5 = 1'b1;
+    localparam  stage_en_6 = 1'b1;
+    localparam  zero8 = 8'h0;
+
+    // Local signals
+    reg  [99:0] t;
+    reg  [7:0] n;
+
+    // Update code
+    always @(*) begin
+        t = x;
+        n = zero8;
+        if (stage_en_0 & ~|(t >> stage_chk_0)) begin
+            t = t << stage_amt_0;
+            n = n + stage_amt_0;
+        end
+        if (stage_en_1 & ~|(t >> stage_chk_1)) begin
+            t = t << stage_amt_1;
+            n = n + stage_amt_1;
+        end
+        if (stage_en_2 & ~|(t >> stage_chk_2)) begin
+            t = t << stage_amt_2;
+            n = n + stage_amt_2;
+        end
+        if (stage_en_3 & ~|(t >> stage_chk_3)) begin
+            t = t << stage_amt_3;
+            n = n + stage_amt_3;
+        end
+        if (stage_en_4 & ~|(t >> stage_chk_4)) begin
+            t = t << stage_amt_4;
+            n = n + stage_amt_4;
+        end
+        if (stage_en_5 & ~|(t >> stage_chk_5)) begin
+            t = t << stage_amt_5;
+            n = n + stage_amt_5;
+        end
+        if (stage_en_6 & ~|(t >> stage_chk_6)) begin
+            t = t << stage_amt_6;
+            n = n + stage_amt_6;
+        end
+        y = t;
+        lz = n;
+    end
+endmodule // ttu_norm_lo
+
+module ttu_dff_w100(d,q,clock);
+
+    // Module arguments
+    input wire  [99:0] d;
+    output reg  [99:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 100'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w100
+
+module ttu_dff_w12(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w12
+
+module ttu_dff_w5(d,q,clock);
+
+    // Module arguments
+    input wire  [4:0] d;
+    output reg  [4:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 5'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w5
+
+module ttu_dff_w2(d,q,clock);
+
+    // Module arguments
+    input wire  [1:0] d;
+    output reg  [1:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 2'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w2
+
+module ttu_dff_w24(d,q,clock);
+
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w24
+
+module ttu_pe(clock,go,v,first,dual,a0,a1,b0,b1,sum,nan,pinf,ninf);
+
+    // Module arguments
+    input wire  clock;
+    input wire  go;
+    input wire  v;
+    input wire  first;
+    input wire  dual;
+    input wire  [16:0] a0;
+    input wire  [16:0] a1;
+    input wire  [16:0] b0;
+    input wire  [16:0] b1;
+    output reg  [69:0] sum;
+    output reg  nan;
+    output reg  pinf;
+    output reg  ninf;
+
+    // Constant declarations
+    localparam  ones_w = 70'h3fffffffffffffffff;
+    localparam  zero_w = 70'h0;
+    localparam  zero32 = 32'h0;
+    localparam  zero7 = 7'b0;
+
+    // Stub signals
+    reg  [7:0] mul0_a;
+    reg  [7:0] mul0_b;
+    wire  [31:0] mul0_p;
+    reg  [7:0] mul1_a;
+    reg  [7:0] mul1_b;
+    wire  [31:0] mul1_p;
+    reg  [31:0] s1_p0_d;
+    wire  [31:0] s1_p0_q;
+    reg  s1_p0_clock;
+    reg  [31:0] s1_p1_d;
+    wire  [31:0] s1_p1_q;
+    reg  s1_p1_clock;
+    reg  [6:0] s1_sh0_d;
+    wire  [6:0] s1_sh0_q;
+    reg  s1_sh0_clock;
+    reg  [6:0] s1_sh1_d;
+    wire  [6:0] s1_sh1_q;
+    reg  s1_sh1_clock;
+    reg  [4:0] s1_fl_d;
+    wire  [4:0] s1_fl_q;
+    reg  s1_fl_clock;
+    reg  s1_v_d;
+    wire  s1_v_q;
+    reg  s1_v_clock;
+    reg  s1_first_d;
+    wire  s1_first_q;
+    reg  s1_first_clock;
+    reg  [69:0] s2_x0_d;
+    wire  [69:0] s2_x0_q;
+    reg  s2_x0_clock;
+    reg  [69:0] s2_x1_d;
+    wire  [69:0] s2_x1_q;
+    reg  s2_x1_clock;
+    reg  [4:0] s2_fl_d;
+    wire  [4:0] s2_fl_q;
+    reg  s2_fl_clock;
+    reg  s2_v_d;
+    wire  s2_v_q;
+    reg  s2_v_clock;
+    reg  s2_first_d;
+    wire  s2_first_q;
+    reg  s2_first_clock;
+    reg  [69:0] s3_t_d;
+    wire  [69:0] s3_t_q;
+    reg  s3_t_clock;
+    reg  [2:0] s3_fl_d;
+    wire  [2:0] s3_fl_q;
+    reg  s3_fl_clock;
+    reg  s3_v_d;
+    wire  s3_v_q;
+    reg  s3_v_clock;
+    reg  s3_first_d;
+    wire  s3_first_q;
+    reg  s3_first_clock;
+    reg  [69:0] acc_d;
+    wire  [69:0] acc_q;
+    reg  acc_clock;
+    reg  f_nan_d;
+    wire  f_nan_q;
+    reg  f_nan_clock;
+    reg  f_pinf_d;
+    wire  f_pinf_q;
+    reg  f_pinf_clock;
+    reg  f_ninf_d;
+    wire  f_ninf_q;
+    reg  f_ninf_clock;
+
+    // Local signals
+    reg  nan0;
+    reg  inf0;
+    reg  neg0;
+    reg  nan1;
+    reg  inf1;
+    reg  neg1;
+    reg  pnan;
+    reg  ppinf;
+    reg  pninf;
+    reg  [69:0] base;
+
+    // Sub module instances
+    ttu_mul0 mul0(
+        .a(mul0_a),
+        .b(mul0_b),
+        .p(mul0_p)
+    );
+    ttu_mul0 mul1(
+        .a(mul1_a),
+        .b(mul1_b),
+        .p(mul1_p)
+    );
+    ttu_dff_w32 s1_p0(
+        .d(s1_p0_d),
+        .q(s1_p0_q),
+        .clock(s1_p0_clock)
+    );
+    ttu_dff_w32 s1_p1(
+        .d(s1_p1_d),
+        .q(s1_p1_q),
+        .clock(s1_p1_clock)
+    );
+    ttu_dff_w7 s1_sh0(
+        .d(s1_sh0_d),
+        .q(s1_sh0_q),
+        .clock(s1_sh0_clock)
+    );
+    ttu_dff_w7 s1_sh1(
+        .d(s1_sh1_d),
+        .q(s1_sh1_q),
+        .clock(s1_sh1_clock)
+    );
+    ttu_dff_w5 s1_fl(
+        .d(s1_fl_d),
+        .q(s1_fl_q),
+        .clock(s1_fl_clock)
+    );
+    ttu_dff_w1 s1_v(
+        .d(s1_v_d),
+        .q(s1_v_q),
+        .clock(s1_v_clock)
+    );
+    ttu_dff_w1 s1_first(
+        .d(s1_first_d),
+        .q(s1_first_q),
+        .clock(s1_first_clock)
+    );
+    ttu_dff_w70 s2_x0(
+        .d(s2_x0_d),
+        .q(s2_x0_q),
+        .clock(s2_x0_clock)
+    );
+    ttu_dff_w70 s2_x1(
+        .d(s2_x1_d),
+        .q(s2_x1_q),
+        .clock(s2_x1_clock)
+    );
+    ttu_dff_w5 s2_fl(
+        .d(s2_fl_d),
+        .q(s2_fl_q),
+        .clock(s2_fl_clock)
+    );
+    ttu_dff_w1 s2_v(
+        .d(s2_v_d),
+        .q(s2_v_q),
+        .clock(s2_v_clock)
+    );
+    ttu_dff_w1 s2_first(
+        .d(s2_first_d),
+        .q(s2_first_q),
+        .clock(s2_first_clock)
+    );
+    ttu_dff_w70 s3_t(
+        .d(s3_t_d),
+        .q(s3_t_q),
+        .clock(s3_t_clock)
+    );
+    ttu_dff_w3 s3_fl(
+        .d(s3_fl_d),
+        .q(s3_fl_q),
+        .clock(s3_fl_clock)
+    );
+    ttu_dff_w1 s3_v(
+        .d(s3_v_d),
+        .q(s3_v_q),
+        .clock(s3_v_clock)
+    );
+    ttu_dff_w1 s3_first(
+        .d(s3_first_d),
+        .q(s3_first_q),
+        .clock(s3_first_clock)
+    );
+    ttu_dff_w70 acc(
+        .d(acc_d),
+        .q(acc_q),
+        .clock(acc_clock)
+    );
+    ttu_dff_w1 f_nan(
+        .d(f_nan_d),
+        .q(f_nan_q),
+        .clock(f_nan_clock)
+    );
+    ttu_dff_w1 f_pinf(
+        .d(f_pinf_d),
+        .q(f_pinf_q),
+        .clock(f_pinf_clock)
+    );
+    ttu_dff_w1 f_ninf(
+        .d(f_ninf_d),
+        .q(f_ninf_q),
+        .clock(f_ninf_clock)
+    );
+
+    // Update code
+    always @(*) begin
+        s1_p0_clock = clock;
+        s1_p1_clock = clock;
+        s1_sh0_clock = clock;
+        s1_sh1_clock = clock;
+        s1_fl_clock = clock;
+        s1_v_clock = clock;
+        s1_first_clock = clock;
+        s2_x0_clock = clock;
+        s2_x1_clock = clock;
+        s2_fl_clock = clock;
+        s2_v_clock = clock;
+        s2_first_clock = clock;
+        s3_t_clock = clock;
+        s3_fl_clock = clock;
+        s3_v_clock = clock;
+        s3_first_clock = clock;
+        acc_clock = clock;
+        f_nan_clock = clock;
+        f_pinf_clock = clock;
+        f_ninf_clock = clock;
+        s1_p0_d = s1_p0_q;
+        s1_p1_d = s1_p1_q;
+        s1_sh0_d = s1_sh0_q;
+        s1_sh1_d = s1_sh1_q;
+        s1_fl_d = s1_fl_q;
+        s1_v_d = s1_v_q;
+        s1_first_d = s1_first_q;
+        s2_x0_d = s2_x0_q;
+        s2_x1_d = s2_x1_q;
+        s2_fl_d = s2_fl_q;
+        s2_v_d = s2_v_q;
+        s2_first_d = s2_first_q;
+        s3_t_d = s3_t_q;
+        s3_fl_d = s3_fl_q;
+        s3_v_d = s3_v_q;
+        s3_first_d = s3_first_q;
+        acc_d = acc_q;
+        f_nan_d = f_nan_q;
+        f_pinf_d = f_pinf_q;
+        f_ninf_d = f_ninf_q;
+        mul0_a = a0[(32'h1)+:(8)];
+        mul0_b = b0[(32'h1)+:(8)];
+        mul1_a = a1[(32'h1)+:(8)];
+        mul1_b = b1[(32'h1)+:(8)];
+        nan0 = a0[32'hf] | b0[32'hf] | (a0[32'h10] & ~b0[32'h10] & ~|b0[(32'h1)+:(8)]) | (b0[32'h10] & ~a0[32'h10] & ~|a0[(32'h1)+:(8)]);
+        inf0 = (a0[32'h10] | b0[32'h10]) & ~nan0;
+        neg0 = a0[32'h0] ^ b0[32'h0];
+        nan1 = a1[32'hf] | b1[32'hf] | (a1[32'h10] & ~b1[32'h10] & ~|b1[(32'h1)+:(8)]) | (b1[32'h10] & ~a1[32'h10] & ~|a1[(32'h1)+:(8)]);
+        inf1 = (a1[32'h10] | b1[32'h10]) & ~nan1;
+        neg1 = a1[32'h0] ^ b1[32'h0];
+        if (~dual) begin
+            nan1 = 1'b0;
+            inf1 = 1'b0;
+            neg1 = 1'b0;
+        end
+        pnan = nan0 | nan1;
+        ppinf = (inf0 & ~neg0) | (inf1 & ~neg1);
+        pninf = (inf0 & neg0) | (inf1 & neg1);
+        if (go) begin
+            s1_p0_d = mul0_p;
+            s1_sh0_d = {1'b0, a0[9+:6]} + {1'b0, b0[9+:6]};
+            s1_p1_d = zero32;
+            s1_sh1_d = zero7;
+            if (dual) begin
+                s1_p1_d = mul1_p;
+                s1_sh1_d = {1'b0, a1[9+:6]} + {1'b0, b1[9+:6]};
+            end
+            s1_fl_d = {4'h0, neg0} | ({4'h0, neg1} << 32'h1) | ({4'h0, pnan} << 32'h2) | ({4'h0, ppinf} << 32'h3) | ({4'h0, pninf} << 32'h4);
+            s1_v_d = v;
+            s1_first_d = first;
+        end
+        if (go) begin
+            s2_x0_d = {38'b0, s1_p0_q} << s1_sh0_q;
+            if (s1_fl_q[32'h0]) begin
+                s2_x0_d = ({38'b0, s1_p0_q} << s1_sh0_q) ^ ones_w;
+            end
+            s2_x1_d = {38'b0, s1_p1_q} << s1_sh1_q;
+            if (s1_fl_q[32'h1]) begin
+                s2_x1_d = ({38'b0, s1_p1_q} << s1_sh1_q) ^ ones_w;
+            end
+            s2_fl_d = s1_fl_q;
+            s2_v_d = s1_v_q;
+            s2_first_d = s1_first_q;
+        end
+        if (go) begin
+            s3_t_d = s2_x0_q + s2_x1_q + {69'b0, s2_fl_q[0+:1]} + {69'b0, s2_fl_q[1+:1]};
+            s3_fl_d = s2_fl_q[(32'h2)+:(3)];
+            s3_v_d = s2_v_q;
+            s3_first_d = s2_first_q;
+        end
+        base = acc_q;
+        if (s3_first_q) begin
+            base = zero_w;
+        end
+        if (go & s3_v_q) begin
+            acc_d = base + s3_t_q;
+            f_nan_d = (f_nan_q & ~s3_first_q) | s3_fl_q[32'h0];
+            f_pinf_d = (f_pinf_q & ~s3_first_q) | s3_fl_q[32'h1];
+            f_ninf_d = (f_ninf_q & ~s3_first_q) | s3_fl_q[32'h2];
+        end
+        sum = acc_q;
+        nan = f_nan_q;
+        pinf = f_pinf_q;
+        ninf = f_ninf_q;
+    end
+endmodule // ttu_pe
+
+module ttu_dff_w70(d,q,clock);
+
+    // Module arguments
+    input wire  [69:0] d;
+    output reg  [69:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 70'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w70
 
 module ttu_mul0(a,b,p);
 
@@ -8529,3 +10343,37 @@ module ttu_mul0(a,b,p);
         p = {8'h0, a} * {8'h0, b};
     end
 endmodule // ttu_mul0
+
+module ttu_dff_w7(d,q,clock);
+
+    // Module arguments
+    input wire  [6:0] d;
+    output reg  [6:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 7'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w7
+
+module ttu_dff_w3(d,q,clock);
+
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w3

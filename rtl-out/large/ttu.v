@@ -125,6 +125,23 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     localparam  bpb1 = 8'h1f;
     localparam  bpb2 = 8'hf;
     localparam  rows_c = 8'h10;
+    localparam  rows_m1 = 8'hf;
+    localparam  row_id_0 = 8'h0;
+    localparam  row_id_1 = 8'h1;
+    localparam  row_id_2 = 8'h2;
+    localparam  row_id_3 = 8'h3;
+    localparam  row_id_4 = 8'h4;
+    localparam  row_id_5 = 8'h5;
+    localparam  row_id_6 = 8'h6;
+    localparam  row_id_7 = 8'h7;
+    localparam  row_id_8 = 8'h8;
+    localparam  row_id_9 = 8'h9;
+    localparam  row_id_10 = 8'ha;
+    localparam  row_id_11 = 8'hb;
+    localparam  row_id_12 = 8'hc;
+    localparam  row_id_13 = 8'hd;
+    localparam  row_id_14 = 8'he;
+    localparam  row_id_15 = 8'hf;
     localparam  zero8 = 8'h0;
     localparam  one8 = 8'h1;
     localparam  zero16 = 16'h0;
@@ -136,3078 +153,3527 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     localparam  macs2 = 48'h200;
 
     // Stub signals
+    reg  edge_a_0_clock;
+    reg  edge_a_0_go;
+    reg  [7:0] edge_a_0_code;
+    reg  [2:0] edge_a_0_fmt;
+    wire  [16:0] edge_a_0_lane0;
+    wire  [16:0] edge_a_0_lane1;
+    reg  edge_a_1_clock;
+    reg  edge_a_1_go;
+    reg  [7:0] edge_a_1_code;
+    reg  [2:0] edge_a_1_fmt;
+    wire  [16:0] edge_a_1_lane0;
+    wire  [16:0] edge_a_1_lane1;
+    reg  edge_a_2_clock;
+    reg  edge_a_2_go;
+    reg  [7:0] edge_a_2_code;
+    reg  [2:0] edge_a_2_fmt;
+    wire  [16:0] edge_a_2_lane0;
+    wire  [16:0] edge_a_2_lane1;
+    reg  edge_a_3_clock;
+    reg  edge_a_3_go;
+    reg  [7:0] edge_a_3_code;
+    reg  [2:0] edge_a_3_fmt;
+    wire  [16:0] edge_a_3_lane0;
+    wire  [16:0] edge_a_3_lane1;
+    reg  edge_a_4_clock;
+    reg  edge_a_4_go;
+    reg  [7:0] edge_a_4_code;
+    reg  [2:0] edge_a_4_fmt;
+    wire  [16:0] edge_a_4_lane0;
+    wire  [16:0] edge_a_4_lane1;
+    reg  edge_a_5_clock;
+    reg  edge_a_5_go;
+    reg  [7:0] edge_a_5_code;
+    reg  [2:0] edge_a_5_fmt;
+    wire  [16:0] edge_a_5_lane0;
+    wire  [16:0] edge_a_5_lane1;
+    reg  edge_a_6_clock;
+    reg  edge_a_6_go;
+    reg  [7:0] edge_a_6_code;
+    reg  [2:0] edge_a_6_fmt;
+    wire  [16:0] edge_a_6_lane0;
+    wire  [16:0] edge_a_6_lane1;
+    reg  edge_a_7_clock;
+    reg  edge_a_7_go;
+    reg  [7:0] edge_a_7_code;
+    reg  [2:0] edge_a_7_fmt;
+    wire  [16:0] edge_a_7_lane0;
+    wire  [16:0] edge_a_7_lane1;
+    reg  edge_a_8_clock;
+    reg  edge_a_8_go;
+    reg  [7:0] edge_a_8_code;
+    reg  [2:0] edge_a_8_fmt;
+    wire  [16:0] edge_a_8_lane0;
+    wire  [16:0] edge_a_8_lane1;
+    reg  edge_a_9_clock;
+    reg  edge_a_9_go;
+    reg  [7:0] edge_a_9_code;
+    reg  [2:0] edge_a_9_fmt;
+    wire  [16:0] edge_a_9_lane0;
+    wire  [16:0] edge_a_9_lane1;
+    reg  edge_a_10_clock;
+    reg  edge_a_10_go;
+    reg  [7:0] edge_a_10_code;
+    reg  [2:0] edge_a_10_fmt;
+    wire  [16:0] edge_a_10_lane0;
+    wire  [16:0] edge_a_10_lane1;
+    reg  edge_a_11_clock;
+    reg  edge_a_11_go;
+    reg  [7:0] edge_a_11_code;
+    reg  [2:0] edge_a_11_fmt;
+    wire  [16:0] edge_a_11_lane0;
+    wire  [16:0] edge_a_11_lane1;
+    reg  edge_a_12_clock;
+    reg  edge_a_12_go;
+    reg  [7:0] edge_a_12_code;
+    reg  [2:0] edge_a_12_fmt;
+    wire  [16:0] edge_a_12_lane0;
+    wire  [16:0] edge_a_12_lane1;
+    reg  edge_a_13_clock;
+    reg  edge_a_13_go;
+    reg  [7:0] edge_a_13_code;
+    reg  [2:0] edge_a_13_fmt;
+    wire  [16:0] edge_a_13_lane0;
+    wire  [16:0] edge_a_13_lane1;
+    reg  edge_a_14_clock;
+    reg  edge_a_14_go;
+    reg  [7:0] edge_a_14_code;
+    reg  [2:0] edge_a_14_fmt;
+    wire  [16:0] edge_a_14_lane0;
+    wire  [16:0] edge_a_14_lane1;
+    reg  edge_a_15_clock;
+    reg  edge_a_15_go;
+    reg  [7:0] edge_a_15_code;
+    reg  [2:0] edge_a_15_fmt;
+    wire  [16:0] edge_a_15_lane0;
+    wire  [16:0] edge_a_15_lane1;
+    reg  edge_b_0_clock;
+    reg  edge_b_0_go;
+    reg  [7:0] edge_b_0_code;
+    reg  [2:0] edge_b_0_fmt;
+    wire  [16:0] edge_b_0_lane0;
+    wire  [16:0] edge_b_0_lane1;
+    reg  edge_b_1_clock;
+    reg  edge_b_1_go;
+    reg  [7:0] edge_b_1_code;
+    reg  [2:0] edge_b_1_fmt;
+    wire  [16:0] edge_b_1_lane0;
+    wire  [16:0] edge_b_1_lane1;
+    reg  edge_b_2_clock;
+    reg  edge_b_2_go;
+    reg  [7:0] edge_b_2_code;
+    reg  [2:0] edge_b_2_fmt;
+    wire  [16:0] edge_b_2_lane0;
+    wire  [16:0] edge_b_2_lane1;
+    reg  edge_b_3_clock;
+    reg  edge_b_3_go;
+    reg  [7:0] edge_b_3_code;
+    reg  [2:0] edge_b_3_fmt;
+    wire  [16:0] edge_b_3_lane0;
+    wire  [16:0] edge_b_3_lane1;
+    reg  edge_b_4_clock;
+    reg  edge_b_4_go;
+    reg  [7:0] edge_b_4_code;
+    reg  [2:0] edge_b_4_fmt;
+    wire  [16:0] edge_b_4_lane0;
+    wire  [16:0] edge_b_4_lane1;
+    reg  edge_b_5_clock;
+    reg  edge_b_5_go;
+    reg  [7:0] edge_b_5_code;
+    reg  [2:0] edge_b_5_fmt;
+    wire  [16:0] edge_b_5_lane0;
+    wire  [16:0] edge_b_5_lane1;
+    reg  edge_b_6_clock;
+    reg  edge_b_6_go;
+    reg  [7:0] edge_b_6_code;
+    reg  [2:0] edge_b_6_fmt;
+    wire  [16:0] edge_b_6_lane0;
+    wire  [16:0] edge_b_6_lane1;
+    reg  edge_b_7_clock;
+    reg  edge_b_7_go;
+    reg  [7:0] edge_b_7_code;
+    reg  [2:0] edge_b_7_fmt;
+    wire  [16:0] edge_b_7_lane0;
+    wire  [16:0] edge_b_7_lane1;
+    reg  edge_b_8_clock;
+    reg  edge_b_8_go;
+    reg  [7:0] edge_b_8_code;
+    reg  [2:0] edge_b_8_fmt;
+    wire  [16:0] edge_b_8_lane0;
+    wire  [16:0] edge_b_8_lane1;
+    reg  edge_b_9_clock;
+    reg  edge_b_9_go;
+    reg  [7:0] edge_b_9_code;
+    reg  [2:0] edge_b_9_fmt;
+    wire  [16:0] edge_b_9_lane0;
+    wire  [16:0] edge_b_9_lane1;
+    reg  edge_b_10_clock;
+    reg  edge_b_10_go;
+    reg  [7:0] edge_b_10_code;
+    reg  [2:0] edge_b_10_fmt;
+    wire  [16:0] edge_b_10_lane0;
+    wire  [16:0] edge_b_10_lane1;
+    reg  edge_b_11_clock;
+    reg  edge_b_11_go;
+    reg  [7:0] edge_b_11_code;
+    reg  [2:0] edge_b_11_fmt;
+    wire  [16:0] edge_b_11_lane0;
+    wire  [16:0] edge_b_11_lane1;
+    reg  edge_b_12_clock;
+    reg  edge_b_12_go;
+    reg  [7:0] edge_b_12_code;
+    reg  [2:0] edge_b_12_fmt;
+    wire  [16:0] edge_b_12_lane0;
+    wire  [16:0] edge_b_12_lane1;
+    reg  edge_b_13_clock;
+    reg  edge_b_13_go;
+    reg  [7:0] edge_b_13_code;
+    reg  [2:0] edge_b_13_fmt;
+    wire  [16:0] edge_b_13_lane0;
+    wire  [16:0] edge_b_13_lane1;
+    reg  edge_b_14_clock;
+    reg  edge_b_14_go;
+    reg  [7:0] edge_b_14_code;
+    reg  [2:0] edge_b_14_fmt;
+    wire  [16:0] edge_b_14_lane0;
+    wire  [16:0] edge_b_14_lane1;
+    reg  edge_b_15_clock;
+    reg  edge_b_15_go;
+    reg  [7:0] edge_b_15_code;
+    reg  [2:0] edge_b_15_fmt;
+    wire  [16:0] edge_b_15_lane0;
+    wire  [16:0] edge_b_15_lane1;
     reg  pe_0_clock;
-    reg  pe_0_en;
+    reg  pe_0_go;
+    reg  pe_0_v;
     reg  pe_0_first;
     reg  pe_0_dual;
-    reg  [2:0] pe_0_fmt_a;
-    reg  [2:0] pe_0_fmt_b;
-    reg  [7:0] pe_0_code_a;
-    reg  [7:0] pe_0_code_b;
+    reg  [16:0] pe_0_a0;
+    reg  [16:0] pe_0_a1;
+    reg  [16:0] pe_0_b0;
+    reg  [16:0] pe_0_b1;
     wire  [69:0] pe_0_sum;
     wire  pe_0_nan;
     wire  pe_0_pinf;
     wire  pe_0_ninf;
     reg  pe_1_clock;
-    reg  pe_1_en;
+    reg  pe_1_go;
+    reg  pe_1_v;
     reg  pe_1_first;
     reg  pe_1_dual;
-    reg  [2:0] pe_1_fmt_a;
-    reg  [2:0] pe_1_fmt_b;
-    reg  [7:0] pe_1_code_a;
-    reg  [7:0] pe_1_code_b;
+    reg  [16:0] pe_1_a0;
+    reg  [16:0] pe_1_a1;
+    reg  [16:0] pe_1_b0;
+    reg  [16:0] pe_1_b1;
     wire  [69:0] pe_1_sum;
     wire  pe_1_nan;
     wire  pe_1_pinf;
     wire  pe_1_ninf;
     reg  pe_2_clock;
-    reg  pe_2_en;
+    reg  pe_2_go;
+    reg  pe_2_v;
     reg  pe_2_first;
     reg  pe_2_dual;
-    reg  [2:0] pe_2_fmt_a;
-    reg  [2:0] pe_2_fmt_b;
-    reg  [7:0] pe_2_code_a;
-    reg  [7:0] pe_2_code_b;
+    reg  [16:0] pe_2_a0;
+    reg  [16:0] pe_2_a1;
+    reg  [16:0] pe_2_b0;
+    reg  [16:0] pe_2_b1;
     wire  [69:0] pe_2_sum;
     wire  pe_2_nan;
     wire  pe_2_pinf;
     wire  pe_2_ninf;
     reg  pe_3_clock;
-    reg  pe_3_en;
+    reg  pe_3_go;
+    reg  pe_3_v;
     reg  pe_3_first;
     reg  pe_3_dual;
-    reg  [2:0] pe_3_fmt_a;
-    reg  [2:0] pe_3_fmt_b;
-    reg  [7:0] pe_3_code_a;
-    reg  [7:0] pe_3_code_b;
+    reg  [16:0] pe_3_a0;
+    reg  [16:0] pe_3_a1;
+    reg  [16:0] pe_3_b0;
+    reg  [16:0] pe_3_b1;
     wire  [69:0] pe_3_sum;
     wire  pe_3_nan;
     wire  pe_3_pinf;
     wire  pe_3_ninf;
     reg  pe_4_clock;
-    reg  pe_4_en;
+    reg  pe_4_go;
+    reg  pe_4_v;
     reg  pe_4_first;
     reg  pe_4_dual;
-    reg  [2:0] pe_4_fmt_a;
-    reg  [2:0] pe_4_fmt_b;
-    reg  [7:0] pe_4_code_a;
-    reg  [7:0] pe_4_code_b;
+    reg  [16:0] pe_4_a0;
+    reg  [16:0] pe_4_a1;
+    reg  [16:0] pe_4_b0;
+    reg  [16:0] pe_4_b1;
     wire  [69:0] pe_4_sum;
     wire  pe_4_nan;
     wire  pe_4_pinf;
     wire  pe_4_ninf;
     reg  pe_5_clock;
-    reg  pe_5_en;
+    reg  pe_5_go;
+    reg  pe_5_v;
     reg  pe_5_first;
     reg  pe_5_dual;
-    reg  [2:0] pe_5_fmt_a;
-    reg  [2:0] pe_5_fmt_b;
-    reg  [7:0] pe_5_code_a;
-    reg  [7:0] pe_5_code_b;
+    reg  [16:0] pe_5_a0;
+    reg  [16:0] pe_5_a1;
+    reg  [16:0] pe_5_b0;
+    reg  [16:0] pe_5_b1;
     wire  [69:0] pe_5_sum;
     wire  pe_5_nan;
     wire  pe_5_pinf;
     wire  pe_5_ninf;
     reg  pe_6_clock;
-    reg  pe_6_en;
+    reg  pe_6_go;
+    reg  pe_6_v;
     reg  pe_6_first;
     reg  pe_6_dual;
-    reg  [2:0] pe_6_fmt_a;
-    reg  [2:0] pe_6_fmt_b;
-    reg  [7:0] pe_6_code_a;
-    reg  [7:0] pe_6_code_b;
+    reg  [16:0] pe_6_a0;
+    reg  [16:0] pe_6_a1;
+    reg  [16:0] pe_6_b0;
+    reg  [16:0] pe_6_b1;
     wire  [69:0] pe_6_sum;
     wire  pe_6_nan;
     wire  pe_6_pinf;
     wire  pe_6_ninf;
     reg  pe_7_clock;
-    reg  pe_7_en;
+    reg  pe_7_go;
+    reg  pe_7_v;
     reg  pe_7_first;
     reg  pe_7_dual;
-    reg  [2:0] pe_7_fmt_a;
-    reg  [2:0] pe_7_fmt_b;
-    reg  [7:0] pe_7_code_a;
-    reg  [7:0] pe_7_code_b;
+    reg  [16:0] pe_7_a0;
+    reg  [16:0] pe_7_a1;
+    reg  [16:0] pe_7_b0;
+    reg  [16:0] pe_7_b1;
     wire  [69:0] pe_7_sum;
     wire  pe_7_nan;
     wire  pe_7_pinf;
     wire  pe_7_ninf;
     reg  pe_8_clock;
-    reg  pe_8_en;
+    reg  pe_8_go;
+    reg  pe_8_v;
     reg  pe_8_first;
     reg  pe_8_dual;
-    reg  [2:0] pe_8_fmt_a;
-    reg  [2:0] pe_8_fmt_b;
-    reg  [7:0] pe_8_code_a;
-    reg  [7:0] pe_8_code_b;
+    reg  [16:0] pe_8_a0;
+    reg  [16:0] pe_8_a1;
+    reg  [16:0] pe_8_b0;
+    reg  [16:0] pe_8_b1;
     wire  [69:0] pe_8_sum;
     wire  pe_8_nan;
     wire  pe_8_pinf;
     wire  pe_8_ninf;
     reg  pe_9_clock;
-    reg  pe_9_en;
+    reg  pe_9_go;
+    reg  pe_9_v;
     reg  pe_9_first;
     reg  pe_9_dual;
-    reg  [2:0] pe_9_fmt_a;
-    reg  [2:0] pe_9_fmt_b;
-    reg  [7:0] pe_9_code_a;
-    reg  [7:0] pe_9_code_b;
+    reg  [16:0] pe_9_a0;
+    reg  [16:0] pe_9_a1;
+    reg  [16:0] pe_9_b0;
+    reg  [16:0] pe_9_b1;
     wire  [69:0] pe_9_sum;
     wire  pe_9_nan;
     wire  pe_9_pinf;
     wire  pe_9_ninf;
     reg  pe_10_clock;
-    reg  pe_10_en;
+    reg  pe_10_go;
+    reg  pe_10_v;
     reg  pe_10_first;
     reg  pe_10_dual;
-    reg  [2:0] pe_10_fmt_a;
-    reg  [2:0] pe_10_fmt_b;
-    reg  [7:0] pe_10_code_a;
-    reg  [7:0] pe_10_code_b;
+    reg  [16:0] pe_10_a0;
+    reg  [16:0] pe_10_a1;
+    reg  [16:0] pe_10_b0;
+    reg  [16:0] pe_10_b1;
     wire  [69:0] pe_10_sum;
     wire  pe_10_nan;
     wire  pe_10_pinf;
     wire  pe_10_ninf;
     reg  pe_11_clock;
-    reg  pe_11_en;
+    reg  pe_11_go;
+    reg  pe_11_v;
     reg  pe_11_first;
     reg  pe_11_dual;
-    reg  [2:0] pe_11_fmt_a;
-    reg  [2:0] pe_11_fmt_b;
-    reg  [7:0] pe_11_code_a;
-    reg  [7:0] pe_11_code_b;
+    reg  [16:0] pe_11_a0;
+    reg  [16:0] pe_11_a1;
+    reg  [16:0] pe_11_b0;
+    reg  [16:0] pe_11_b1;
     wire  [69:0] pe_11_sum;
     wire  pe_11_nan;
     wire  pe_11_pinf;
     wire  pe_11_ninf;
     reg  pe_12_clock;
-    reg  pe_12_en;
+    reg  pe_12_go;
+    reg  pe_12_v;
     reg  pe_12_first;
     reg  pe_12_dual;
-    reg  [2:0] pe_12_fmt_a;
-    reg  [2:0] pe_12_fmt_b;
-    reg  [7:0] pe_12_code_a;
-    reg  [7:0] pe_12_code_b;
+    reg  [16:0] pe_12_a0;
+    reg  [16:0] pe_12_a1;
+    reg  [16:0] pe_12_b0;
+    reg  [16:0] pe_12_b1;
     wire  [69:0] pe_12_sum;
     wire  pe_12_nan;
     wire  pe_12_pinf;
     wire  pe_12_ninf;
     reg  pe_13_clock;
-    reg  pe_13_en;
+    reg  pe_13_go;
+    reg  pe_13_v;
     reg  pe_13_first;
     reg  pe_13_dual;
-    reg  [2:0] pe_13_fmt_a;
-    reg  [2:0] pe_13_fmt_b;
-    reg  [7:0] pe_13_code_a;
-    reg  [7:0] pe_13_code_b;
+    reg  [16:0] pe_13_a0;
+    reg  [16:0] pe_13_a1;
+    reg  [16:0] pe_13_b0;
+    reg  [16:0] pe_13_b1;
     wire  [69:0] pe_13_sum;
     wire  pe_13_nan;
     wire  pe_13_pinf;
     wire  pe_13_ninf;
     reg  pe_14_clock;
-    reg  pe_14_en;
+    reg  pe_14_go;
+    reg  pe_14_v;
     reg  pe_14_first;
     reg  pe_14_dual;
-    reg  [2:0] pe_14_fmt_a;
-    reg  [2:0] pe_14_fmt_b;
-    reg  [7:0] pe_14_code_a;
-    reg  [7:0] pe_14_code_b;
+    reg  [16:0] pe_14_a0;
+    reg  [16:0] pe_14_a1;
+    reg  [16:0] pe_14_b0;
+    reg  [16:0] pe_14_b1;
     wire  [69:0] pe_14_sum;
     wire  pe_14_nan;
     wire  pe_14_pinf;
     wire  pe_14_ninf;
     reg  pe_15_clock;
-    reg  pe_15_en;
+    reg  pe_15_go;
+    reg  pe_15_v;
     reg  pe_15_first;
     reg  pe_15_dual;
-    reg  [2:0] pe_15_fmt_a;
-    reg  [2:0] pe_15_fmt_b;
-    reg  [7:0] pe_15_code_a;
-    reg  [7:0] pe_15_code_b;
+    reg  [16:0] pe_15_a0;
+    reg  [16:0] pe_15_a1;
+    reg  [16:0] pe_15_b0;
+    reg  [16:0] pe_15_b1;
     wire  [69:0] pe_15_sum;
     wire  pe_15_nan;
     wire  pe_15_pinf;
     wire  pe_15_ninf;
     reg  pe_16_clock;
-    reg  pe_16_en;
+    reg  pe_16_go;
+    reg  pe_16_v;
     reg  pe_16_first;
     reg  pe_16_dual;
-    reg  [2:0] pe_16_fmt_a;
-    reg  [2:0] pe_16_fmt_b;
-    reg  [7:0] pe_16_code_a;
-    reg  [7:0] pe_16_code_b;
+    reg  [16:0] pe_16_a0;
+    reg  [16:0] pe_16_a1;
+    reg  [16:0] pe_16_b0;
+    reg  [16:0] pe_16_b1;
     wire  [69:0] pe_16_sum;
     wire  pe_16_nan;
     wire  pe_16_pinf;
     wire  pe_16_ninf;
     reg  pe_17_clock;
-    reg  pe_17_en;
+    reg  pe_17_go;
+    reg  pe_17_v;
     reg  pe_17_first;
     reg  pe_17_dual;
-    reg  [2:0] pe_17_fmt_a;
-    reg  [2:0] pe_17_fmt_b;
-    reg  [7:0] pe_17_code_a;
-    reg  [7:0] pe_17_code_b;
+    reg  [16:0] pe_17_a0;
+    reg  [16:0] pe_17_a1;
+    reg  [16:0] pe_17_b0;
+    reg  [16:0] pe_17_b1;
     wire  [69:0] pe_17_sum;
     wire  pe_17_nan;
     wire  pe_17_pinf;
     wire  pe_17_ninf;
     reg  pe_18_clock;
-    reg  pe_18_en;
+    reg  pe_18_go;
+    reg  pe_18_v;
     reg  pe_18_first;
     reg  pe_18_dual;
-    reg  [2:0] pe_18_fmt_a;
-    reg  [2:0] pe_18_fmt_b;
-    reg  [7:0] pe_18_code_a;
-    reg  [7:0] pe_18_code_b;
+    reg  [16:0] pe_18_a0;
+    reg  [16:0] pe_18_a1;
+    reg  [16:0] pe_18_b0;
+    reg  [16:0] pe_18_b1;
     wire  [69:0] pe_18_sum;
     wire  pe_18_nan;
     wire  pe_18_pinf;
     wire  pe_18_ninf;
     reg  pe_19_clock;
-    reg  pe_19_en;
+    reg  pe_19_go;
+    reg  pe_19_v;
     reg  pe_19_first;
     reg  pe_19_dual;
-    reg  [2:0] pe_19_fmt_a;
-    reg  [2:0] pe_19_fmt_b;
-    reg  [7:0] pe_19_code_a;
-    reg  [7:0] pe_19_code_b;
+    reg  [16:0] pe_19_a0;
+    reg  [16:0] pe_19_a1;
+    reg  [16:0] pe_19_b0;
+    reg  [16:0] pe_19_b1;
     wire  [69:0] pe_19_sum;
     wire  pe_19_nan;
     wire  pe_19_pinf;
     wire  pe_19_ninf;
     reg  pe_20_clock;
-    reg  pe_20_en;
+    reg  pe_20_go;
+    reg  pe_20_v;
     reg  pe_20_first;
     reg  pe_20_dual;
-    reg  [2:0] pe_20_fmt_a;
-    reg  [2:0] pe_20_fmt_b;
-    reg  [7:0] pe_20_code_a;
-    reg  [7:0] pe_20_code_b;
+    reg  [16:0] pe_20_a0;
+    reg  [16:0] pe_20_a1;
+    reg  [16:0] pe_20_b0;
+    reg  [16:0] pe_20_b1;
     wire  [69:0] pe_20_sum;
     wire  pe_20_nan;
     wire  pe_20_pinf;
     wire  pe_20_ninf;
     reg  pe_21_clock;
-    reg  pe_21_en;
+    reg  pe_21_go;
+    reg  pe_21_v;
     reg  pe_21_first;
     reg  pe_21_dual;
-    reg  [2:0] pe_21_fmt_a;
-    reg  [2:0] pe_21_fmt_b;
-    reg  [7:0] pe_21_code_a;
-    reg  [7:0] pe_21_code_b;
+    reg  [16:0] pe_21_a0;
+    reg  [16:0] pe_21_a1;
+    reg  [16:0] pe_21_b0;
+    reg  [16:0] pe_21_b1;
     wire  [69:0] pe_21_sum;
     wire  pe_21_nan;
     wire  pe_21_pinf;
     wire  pe_21_ninf;
     reg  pe_22_clock;
-    reg  pe_22_en;
+    reg  pe_22_go;
+    reg  pe_22_v;
     reg  pe_22_first;
     reg  pe_22_dual;
-    reg  [2:0] pe_22_fmt_a;
-    reg  [2:0] pe_22_fmt_b;
-    reg  [7:0] pe_22_code_a;
-    reg  [7:0] pe_22_code_b;
+    reg  [16:0] pe_22_a0;
+    reg  [16:0] pe_22_a1;
+    reg  [16:0] pe_22_b0;
+    reg  [16:0] pe_22_b1;
     wire  [69:0] pe_22_sum;
     wire  pe_22_nan;
     wire  pe_22_pinf;
     wire  pe_22_ninf;
     reg  pe_23_clock;
-    reg  pe_23_en;
+    reg  pe_23_go;
+    reg  pe_23_v;
     reg  pe_23_first;
     reg  pe_23_dual;
-    reg  [2:0] pe_23_fmt_a;
-    reg  [2:0] pe_23_fmt_b;
-    reg  [7:0] pe_23_code_a;
-    reg  [7:0] pe_23_code_b;
+    reg  [16:0] pe_23_a0;
+    reg  [16:0] pe_23_a1;
+    reg  [16:0] pe_23_b0;
+    reg  [16:0] pe_23_b1;
     wire  [69:0] pe_23_sum;
     wire  pe_23_nan;
     wire  pe_23_pinf;
     wire  pe_23_ninf;
     reg  pe_24_clock;
-    reg  pe_24_en;
+    reg  pe_24_go;
+    reg  pe_24_v;
     reg  pe_24_first;
     reg  pe_24_dual;
-    reg  [2:0] pe_24_fmt_a;
-    reg  [2:0] pe_24_fmt_b;
-    reg  [7:0] pe_24_code_a;
-    reg  [7:0] pe_24_code_b;
+    reg  [16:0] pe_24_a0;
+    reg  [16:0] pe_24_a1;
+    reg  [16:0] pe_24_b0;
+    reg  [16:0] pe_24_b1;
     wire  [69:0] pe_24_sum;
     wire  pe_24_nan;
     wire  pe_24_pinf;
     wire  pe_24_ninf;
     reg  pe_25_clock;
-    reg  pe_25_en;
+    reg  pe_25_go;
+    reg  pe_25_v;
     reg  pe_25_first;
     reg  pe_25_dual;
-    reg  [2:0] pe_25_fmt_a;
-    reg  [2:0] pe_25_fmt_b;
-    reg  [7:0] pe_25_code_a;
-    reg  [7:0] pe_25_code_b;
+    reg  [16:0] pe_25_a0;
+    reg  [16:0] pe_25_a1;
+    reg  [16:0] pe_25_b0;
+    reg  [16:0] pe_25_b1;
     wire  [69:0] pe_25_sum;
     wire  pe_25_nan;
     wire  pe_25_pinf;
     wire  pe_25_ninf;
     reg  pe_26_clock;
-    reg  pe_26_en;
+    reg  pe_26_go;
+    reg  pe_26_v;
     reg  pe_26_first;
     reg  pe_26_dual;
-    reg  [2:0] pe_26_fmt_a;
-    reg  [2:0] pe_26_fmt_b;
-    reg  [7:0] pe_26_code_a;
-    reg  [7:0] pe_26_code_b;
+    reg  [16:0] pe_26_a0;
+    reg  [16:0] pe_26_a1;
+    reg  [16:0] pe_26_b0;
+    reg  [16:0] pe_26_b1;
     wire  [69:0] pe_26_sum;
     wire  pe_26_nan;
     wire  pe_26_pinf;
     wire  pe_26_ninf;
     reg  pe_27_clock;
-    reg  pe_27_en;
+    reg  pe_27_go;
+    reg  pe_27_v;
     reg  pe_27_first;
     reg  pe_27_dual;
-    reg  [2:0] pe_27_fmt_a;
-    reg  [2:0] pe_27_fmt_b;
-    reg  [7:0] pe_27_code_a;
-    reg  [7:0] pe_27_code_b;
+    reg  [16:0] pe_27_a0;
+    reg  [16:0] pe_27_a1;
+    reg  [16:0] pe_27_b0;
+    reg  [16:0] pe_27_b1;
     wire  [69:0] pe_27_sum;
     wire  pe_27_nan;
     wire  pe_27_pinf;
     wire  pe_27_ninf;
     reg  pe_28_clock;
-    reg  pe_28_en;
+    reg  pe_28_go;
+    reg  pe_28_v;
     reg  pe_28_first;
     reg  pe_28_dual;
-    reg  [2:0] pe_28_fmt_a;
-    reg  [2:0] pe_28_fmt_b;
-    reg  [7:0] pe_28_code_a;
-    reg  [7:0] pe_28_code_b;
+    reg  [16:0] pe_28_a0;
+    reg  [16:0] pe_28_a1;
+    reg  [16:0] pe_28_b0;
+    reg  [16:0] pe_28_b1;
     wire  [69:0] pe_28_sum;
     wire  pe_28_nan;
     wire  pe_28_pinf;
     wire  pe_28_ninf;
     reg  pe_29_clock;
-    reg  pe_29_en;
+    reg  pe_29_go;
+    reg  pe_29_v;
     reg  pe_29_first;
     reg  pe_29_dual;
-    reg  [2:0] pe_29_fmt_a;
-    reg  [2:0] pe_29_fmt_b;
-    reg  [7:0] pe_29_code_a;
-    reg  [7:0] pe_29_code_b;
+    reg  [16:0] pe_29_a0;
+    reg  [16:0] pe_29_a1;
+    reg  [16:0] pe_29_b0;
+    reg  [16:0] pe_29_b1;
     wire  [69:0] pe_29_sum;
     wire  pe_29_nan;
     wire  pe_29_pinf;
     wire  pe_29_ninf;
     reg  pe_30_clock;
-    reg  pe_30_en;
+    reg  pe_30_go;
+    reg  pe_30_v;
     reg  pe_30_first;
     reg  pe_30_dual;
-    reg  [2:0] pe_30_fmt_a;
-    reg  [2:0] pe_30_fmt_b;
-    reg  [7:0] pe_30_code_a;
-    reg  [7:0] pe_30_code_b;
+    reg  [16:0] pe_30_a0;
+    reg  [16:0] pe_30_a1;
+    reg  [16:0] pe_30_b0;
+    reg  [16:0] pe_30_b1;
     wire  [69:0] pe_30_sum;
     wire  pe_30_nan;
     wire  pe_30_pinf;
     wire  pe_30_ninf;
     reg  pe_31_clock;
-    reg  pe_31_en;
+    reg  pe_31_go;
+    reg  pe_31_v;
     reg  pe_31_first;
     reg  pe_31_dual;
-    reg  [2:0] pe_31_fmt_a;
-    reg  [2:0] pe_31_fmt_b;
-    reg  [7:0] pe_31_code_a;
-    reg  [7:0] pe_31_code_b;
+    reg  [16:0] pe_31_a0;
+    reg  [16:0] pe_31_a1;
+    reg  [16:0] pe_31_b0;
+    reg  [16:0] pe_31_b1;
     wire  [69:0] pe_31_sum;
     wire  pe_31_nan;
     wire  pe_31_pinf;
     wire  pe_31_ninf;
     reg  pe_32_clock;
-    reg  pe_32_en;
+    reg  pe_32_go;
+    reg  pe_32_v;
     reg  pe_32_first;
     reg  pe_32_dual;
-    reg  [2:0] pe_32_fmt_a;
-    reg  [2:0] pe_32_fmt_b;
-    reg  [7:0] pe_32_code_a;
-    reg  [7:0] pe_32_code_b;
+    reg  [16:0] pe_32_a0;
+    reg  [16:0] pe_32_a1;
+    reg  [16:0] pe_32_b0;
+    reg  [16:0] pe_32_b1;
     wire  [69:0] pe_32_sum;
     wire  pe_32_nan;
     wire  pe_32_pinf;
     wire  pe_32_ninf;
     reg  pe_33_clock;
-    reg  pe_33_en;
+    reg  pe_33_go;
+    reg  pe_33_v;
     reg  pe_33_first;
     reg  pe_33_dual;
-    reg  [2:0] pe_33_fmt_a;
-    reg  [2:0] pe_33_fmt_b;
-    reg  [7:0] pe_33_code_a;
-    reg  [7:0] pe_33_code_b;
+    reg  [16:0] pe_33_a0;
+    reg  [16:0] pe_33_a1;
+    reg  [16:0] pe_33_b0;
+    reg  [16:0] pe_33_b1;
     wire  [69:0] pe_33_sum;
     wire  pe_33_nan;
     wire  pe_33_pinf;
     wire  pe_33_ninf;
     reg  pe_34_clock;
-    reg  pe_34_en;
+    reg  pe_34_go;
+    reg  pe_34_v;
     reg  pe_34_first;
     reg  pe_34_dual;
-    reg  [2:0] pe_34_fmt_a;
-    reg  [2:0] pe_34_fmt_b;
-    reg  [7:0] pe_34_code_a;
-    reg  [7:0] pe_34_code_b;
+    reg  [16:0] pe_34_a0;
+    reg  [16:0] pe_34_a1;
+    reg  [16:0] pe_34_b0;
+    reg  [16:0] pe_34_b1;
     wire  [69:0] pe_34_sum;
     wire  pe_34_nan;
     wire  pe_34_pinf;
     wire  pe_34_ninf;
     reg  pe_35_clock;
-    reg  pe_35_en;
+    reg  pe_35_go;
+    reg  pe_35_v;
     reg  pe_35_first;
     reg  pe_35_dual;
-    reg  [2:0] pe_35_fmt_a;
-    reg  [2:0] pe_35_fmt_b;
-    reg  [7:0] pe_35_code_a;
-    reg  [7:0] pe_35_code_b;
+    reg  [16:0] pe_35_a0;
+    reg  [16:0] pe_35_a1;
+    reg  [16:0] pe_35_b0;
+    reg  [16:0] pe_35_b1;
     wire  [69:0] pe_35_sum;
     wire  pe_35_nan;
     wire  pe_35_pinf;
     wire  pe_35_ninf;
     reg  pe_36_clock;
-    reg  pe_36_en;
+    reg  pe_36_go;
+    reg  pe_36_v;
     reg  pe_36_first;
     reg  pe_36_dual;
-    reg  [2:0] pe_36_fmt_a;
-    reg  [2:0] pe_36_fmt_b;
-    reg  [7:0] pe_36_code_a;
-    reg  [7:0] pe_36_code_b;
+    reg  [16:0] pe_36_a0;
+    reg  [16:0] pe_36_a1;
+    reg  [16:0] pe_36_b0;
+    reg  [16:0] pe_36_b1;
     wire  [69:0] pe_36_sum;
     wire  pe_36_nan;
     wire  pe_36_pinf;
     wire  pe_36_ninf;
     reg  pe_37_clock;
-    reg  pe_37_en;
+    reg  pe_37_go;
+    reg  pe_37_v;
     reg  pe_37_first;
     reg  pe_37_dual;
-    reg  [2:0] pe_37_fmt_a;
-    reg  [2:0] pe_37_fmt_b;
-    reg  [7:0] pe_37_code_a;
-    reg  [7:0] pe_37_code_b;
+    reg  [16:0] pe_37_a0;
+    reg  [16:0] pe_37_a1;
+    reg  [16:0] pe_37_b0;
+    reg  [16:0] pe_37_b1;
     wire  [69:0] pe_37_sum;
     wire  pe_37_nan;
     wire  pe_37_pinf;
     wire  pe_37_ninf;
     reg  pe_38_clock;
-    reg  pe_38_en;
+    reg  pe_38_go;
+    reg  pe_38_v;
     reg  pe_38_first;
     reg  pe_38_dual;
-    reg  [2:0] pe_38_fmt_a;
-    reg  [2:0] pe_38_fmt_b;
-    reg  [7:0] pe_38_code_a;
-    reg  [7:0] pe_38_code_b;
+    reg  [16:0] pe_38_a0;
+    reg  [16:0] pe_38_a1;
+    reg  [16:0] pe_38_b0;
+    reg  [16:0] pe_38_b1;
     wire  [69:0] pe_38_sum;
     wire  pe_38_nan;
     wire  pe_38_pinf;
     wire  pe_38_ninf;
     reg  pe_39_clock;
-    reg  pe_39_en;
+    reg  pe_39_go;
+    reg  pe_39_v;
     reg  pe_39_first;
     reg  pe_39_dual;
-    reg  [2:0] pe_39_fmt_a;
-    reg  [2:0] pe_39_fmt_b;
-    reg  [7:0] pe_39_code_a;
-    reg  [7:0] pe_39_code_b;
+    reg  [16:0] pe_39_a0;
+    reg  [16:0] pe_39_a1;
+    reg  [16:0] pe_39_b0;
+    reg  [16:0] pe_39_b1;
     wire  [69:0] pe_39_sum;
     wire  pe_39_nan;
     wire  pe_39_pinf;
     wire  pe_39_ninf;
     reg  pe_40_clock;
-    reg  pe_40_en;
+    reg  pe_40_go;
+    reg  pe_40_v;
     reg  pe_40_first;
     reg  pe_40_dual;
-    reg  [2:0] pe_40_fmt_a;
-    reg  [2:0] pe_40_fmt_b;
-    reg  [7:0] pe_40_code_a;
-    reg  [7:0] pe_40_code_b;
+    reg  [16:0] pe_40_a0;
+    reg  [16:0] pe_40_a1;
+    reg  [16:0] pe_40_b0;
+    reg  [16:0] pe_40_b1;
     wire  [69:0] pe_40_sum;
     wire  pe_40_nan;
     wire  pe_40_pinf;
     wire  pe_40_ninf;
     reg  pe_41_clock;
-    reg  pe_41_en;
+    reg  pe_41_go;
+    reg  pe_41_v;
     reg  pe_41_first;
     reg  pe_41_dual;
-    reg  [2:0] pe_41_fmt_a;
-    reg  [2:0] pe_41_fmt_b;
-    reg  [7:0] pe_41_code_a;
-    reg  [7:0] pe_41_code_b;
+    reg  [16:0] pe_41_a0;
+    reg  [16:0] pe_41_a1;
+    reg  [16:0] pe_41_b0;
+    reg  [16:0] pe_41_b1;
     wire  [69:0] pe_41_sum;
     wire  pe_41_nan;
     wire  pe_41_pinf;
     wire  pe_41_ninf;
     reg  pe_42_clock;
-    reg  pe_42_en;
+    reg  pe_42_go;
+    reg  pe_42_v;
     reg  pe_42_first;
     reg  pe_42_dual;
-    reg  [2:0] pe_42_fmt_a;
-    reg  [2:0] pe_42_fmt_b;
-    reg  [7:0] pe_42_code_a;
-    reg  [7:0] pe_42_code_b;
+    reg  [16:0] pe_42_a0;
+    reg  [16:0] pe_42_a1;
+    reg  [16:0] pe_42_b0;
+    reg  [16:0] pe_42_b1;
     wire  [69:0] pe_42_sum;
     wire  pe_42_nan;
     wire  pe_42_pinf;
     wire  pe_42_ninf;
     reg  pe_43_clock;
-    reg  pe_43_en;
+    reg  pe_43_go;
+    reg  pe_43_v;
     reg  pe_43_first;
     reg  pe_43_dual;
-    reg  [2:0] pe_43_fmt_a;
-    reg  [2:0] pe_43_fmt_b;
-    reg  [7:0] pe_43_code_a;
-    reg  [7:0] pe_43_code_b;
+    reg  [16:0] pe_43_a0;
+    reg  [16:0] pe_43_a1;
+    reg  [16:0] pe_43_b0;
+    reg  [16:0] pe_43_b1;
     wire  [69:0] pe_43_sum;
     wire  pe_43_nan;
     wire  pe_43_pinf;
     wire  pe_43_ninf;
     reg  pe_44_clock;
-    reg  pe_44_en;
+    reg  pe_44_go;
+    reg  pe_44_v;
     reg  pe_44_first;
     reg  pe_44_dual;
-    reg  [2:0] pe_44_fmt_a;
-    reg  [2:0] pe_44_fmt_b;
-    reg  [7:0] pe_44_code_a;
-    reg  [7:0] pe_44_code_b;
+    reg  [16:0] pe_44_a0;
+    reg  [16:0] pe_44_a1;
+    reg  [16:0] pe_44_b0;
+    reg  [16:0] pe_44_b1;
     wire  [69:0] pe_44_sum;
     wire  pe_44_nan;
     wire  pe_44_pinf;
     wire  pe_44_ninf;
     reg  pe_45_clock;
-    reg  pe_45_en;
+    reg  pe_45_go;
+    reg  pe_45_v;
     reg  pe_45_first;
     reg  pe_45_dual;
-    reg  [2:0] pe_45_fmt_a;
-    reg  [2:0] pe_45_fmt_b;
-    reg  [7:0] pe_45_code_a;
-    reg  [7:0] pe_45_code_b;
+    reg  [16:0] pe_45_a0;
+    reg  [16:0] pe_45_a1;
+    reg  [16:0] pe_45_b0;
+    reg  [16:0] pe_45_b1;
     wire  [69:0] pe_45_sum;
     wire  pe_45_nan;
     wire  pe_45_pinf;
     wire  pe_45_ninf;
     reg  pe_46_clock;
-    reg  pe_46_en;
+    reg  pe_46_go;
+    reg  pe_46_v;
     reg  pe_46_first;
     reg  pe_46_dual;
-    reg  [2:0] pe_46_fmt_a;
-    reg  [2:0] pe_46_fmt_b;
-    reg  [7:0] pe_46_code_a;
-    reg  [7:0] pe_46_code_b;
+    reg  [16:0] pe_46_a0;
+    reg  [16:0] pe_46_a1;
+    reg  [16:0] pe_46_b0;
+    reg  [16:0] pe_46_b1;
     wire  [69:0] pe_46_sum;
     wire  pe_46_nan;
     wire  pe_46_pinf;
     wire  pe_46_ninf;
     reg  pe_47_clock;
-    reg  pe_47_en;
+    reg  pe_47_go;
+    reg  pe_47_v;
     reg  pe_47_first;
     reg  pe_47_dual;
-    reg  [2:0] pe_47_fmt_a;
-    reg  [2:0] pe_47_fmt_b;
-    reg  [7:0] pe_47_code_a;
-    reg  [7:0] pe_47_code_b;
+    reg  [16:0] pe_47_a0;
+    reg  [16:0] pe_47_a1;
+    reg  [16:0] pe_47_b0;
+    reg  [16:0] pe_47_b1;
     wire  [69:0] pe_47_sum;
     wire  pe_47_nan;
     wire  pe_47_pinf;
     wire  pe_47_ninf;
     reg  pe_48_clock;
-    reg  pe_48_en;
+    reg  pe_48_go;
+    reg  pe_48_v;
     reg  pe_48_first;
     reg  pe_48_dual;
-    reg  [2:0] pe_48_fmt_a;
-    reg  [2:0] pe_48_fmt_b;
-    reg  [7:0] pe_48_code_a;
-    reg  [7:0] pe_48_code_b;
+    reg  [16:0] pe_48_a0;
+    reg  [16:0] pe_48_a1;
+    reg  [16:0] pe_48_b0;
+    reg  [16:0] pe_48_b1;
     wire  [69:0] pe_48_sum;
     wire  pe_48_nan;
     wire  pe_48_pinf;
     wire  pe_48_ninf;
     reg  pe_49_clock;
-    reg  pe_49_en;
+    reg  pe_49_go;
+    reg  pe_49_v;
     reg  pe_49_first;
     reg  pe_49_dual;
-    reg  [2:0] pe_49_fmt_a;
-    reg  [2:0] pe_49_fmt_b;
-    reg  [7:0] pe_49_code_a;
-    reg  [7:0] pe_49_code_b;
+    reg  [16:0] pe_49_a0;
+    reg  [16:0] pe_49_a1;
+    reg  [16:0] pe_49_b0;
+    reg  [16:0] pe_49_b1;
     wire  [69:0] pe_49_sum;
     wire  pe_49_nan;
     wire  pe_49_pinf;
     wire  pe_49_ninf;
     reg  pe_50_clock;
-    reg  pe_50_en;
+    reg  pe_50_go;
+    reg  pe_50_v;
     reg  pe_50_first;
     reg  pe_50_dual;
-    reg  [2:0] pe_50_fmt_a;
-    reg  [2:0] pe_50_fmt_b;
-    reg  [7:0] pe_50_code_a;
-    reg  [7:0] pe_50_code_b;
+    reg  [16:0] pe_50_a0;
+    reg  [16:0] pe_50_a1;
+    reg  [16:0] pe_50_b0;
+    reg  [16:0] pe_50_b1;
     wire  [69:0] pe_50_sum;
     wire  pe_50_nan;
     wire  pe_50_pinf;
     wire  pe_50_ninf;
     reg  pe_51_clock;
-    reg  pe_51_en;
+    reg  pe_51_go;
+    reg  pe_51_v;
     reg  pe_51_first;
     reg  pe_51_dual;
-    reg  [2:0] pe_51_fmt_a;
-    reg  [2:0] pe_51_fmt_b;
-    reg  [7:0] pe_51_code_a;
-    reg  [7:0] pe_51_code_b;
+    reg  [16:0] pe_51_a0;
+    reg  [16:0] pe_51_a1;
+    reg  [16:0] pe_51_b0;
+    reg  [16:0] pe_51_b1;
     wire  [69:0] pe_51_sum;
     wire  pe_51_nan;
     wire  pe_51_pinf;
     wire  pe_51_ninf;
     reg  pe_52_clock;
-    reg  pe_52_en;
+    reg  pe_52_go;
+    reg  pe_52_v;
     reg  pe_52_first;
     reg  pe_52_dual;
-    reg  [2:0] pe_52_fmt_a;
-    reg  [2:0] pe_52_fmt_b;
-    reg  [7:0] pe_52_code_a;
-    reg  [7:0] pe_52_code_b;
+    reg  [16:0] pe_52_a0;
+    reg  [16:0] pe_52_a1;
+    reg  [16:0] pe_52_b0;
+    reg  [16:0] pe_52_b1;
     wire  [69:0] pe_52_sum;
     wire  pe_52_nan;
     wire  pe_52_pinf;
     wire  pe_52_ninf;
     reg  pe_53_clock;
-    reg  pe_53_en;
+    reg  pe_53_go;
+    reg  pe_53_v;
     reg  pe_53_first;
     reg  pe_53_dual;
-    reg  [2:0] pe_53_fmt_a;
-    reg  [2:0] pe_53_fmt_b;
-    reg  [7:0] pe_53_code_a;
-    reg  [7:0] pe_53_code_b;
+    reg  [16:0] pe_53_a0;
+    reg  [16:0] pe_53_a1;
+    reg  [16:0] pe_53_b0;
+    reg  [16:0] pe_53_b1;
     wire  [69:0] pe_53_sum;
     wire  pe_53_nan;
     wire  pe_53_pinf;
     wire  pe_53_ninf;
     reg  pe_54_clock;
-    reg  pe_54_en;
+    reg  pe_54_go;
+    reg  pe_54_v;
     reg  pe_54_first;
     reg  pe_54_dual;
-    reg  [2:0] pe_54_fmt_a;
-    reg  [2:0] pe_54_fmt_b;
-    reg  [7:0] pe_54_code_a;
-    reg  [7:0] pe_54_code_b;
+    reg  [16:0] pe_54_a0;
+    reg  [16:0] pe_54_a1;
+    reg  [16:0] pe_54_b0;
+    reg  [16:0] pe_54_b1;
     wire  [69:0] pe_54_sum;
     wire  pe_54_nan;
     wire  pe_54_pinf;
     wire  pe_54_ninf;
     reg  pe_55_clock;
-    reg  pe_55_en;
+    reg  pe_55_go;
+    reg  pe_55_v;
     reg  pe_55_first;
     reg  pe_55_dual;
-    reg  [2:0] pe_55_fmt_a;
-    reg  [2:0] pe_55_fmt_b;
-    reg  [7:0] pe_55_code_a;
-    reg  [7:0] pe_55_code_b;
+    reg  [16:0] pe_55_a0;
+    reg  [16:0] pe_55_a1;
+    reg  [16:0] pe_55_b0;
+    reg  [16:0] pe_55_b1;
     wire  [69:0] pe_55_sum;
     wire  pe_55_nan;
     wire  pe_55_pinf;
     wire  pe_55_ninf;
     reg  pe_56_clock;
-    reg  pe_56_en;
+    reg  pe_56_go;
+    reg  pe_56_v;
     reg  pe_56_first;
     reg  pe_56_dual;
-    reg  [2:0] pe_56_fmt_a;
-    reg  [2:0] pe_56_fmt_b;
-    reg  [7:0] pe_56_code_a;
-    reg  [7:0] pe_56_code_b;
+    reg  [16:0] pe_56_a0;
+    reg  [16:0] pe_56_a1;
+    reg  [16:0] pe_56_b0;
+    reg  [16:0] pe_56_b1;
     wire  [69:0] pe_56_sum;
     wire  pe_56_nan;
     wire  pe_56_pinf;
     wire  pe_56_ninf;
     reg  pe_57_clock;
-    reg  pe_57_en;
+    reg  pe_57_go;
+    reg  pe_57_v;
     reg  pe_57_first;
     reg  pe_57_dual;
-    reg  [2:0] pe_57_fmt_a;
-    reg  [2:0] pe_57_fmt_b;
-    reg  [7:0] pe_57_code_a;
-    reg  [7:0] pe_57_code_b;
+    reg  [16:0] pe_57_a0;
+    reg  [16:0] pe_57_a1;
+    reg  [16:0] pe_57_b0;
+    reg  [16:0] pe_57_b1;
     wire  [69:0] pe_57_sum;
     wire  pe_57_nan;
     wire  pe_57_pinf;
     wire  pe_57_ninf;
     reg  pe_58_clock;
-    reg  pe_58_en;
+    reg  pe_58_go;
+    reg  pe_58_v;
     reg  pe_58_first;
     reg  pe_58_dual;
-    reg  [2:0] pe_58_fmt_a;
-    reg  [2:0] pe_58_fmt_b;
-    reg  [7:0] pe_58_code_a;
-    reg  [7:0] pe_58_code_b;
+    reg  [16:0] pe_58_a0;
+    reg  [16:0] pe_58_a1;
+    reg  [16:0] pe_58_b0;
+    reg  [16:0] pe_58_b1;
     wire  [69:0] pe_58_sum;
     wire  pe_58_nan;
     wire  pe_58_pinf;
     wire  pe_58_ninf;
     reg  pe_59_clock;
-    reg  pe_59_en;
+    reg  pe_59_go;
+    reg  pe_59_v;
     reg  pe_59_first;
     reg  pe_59_dual;
-    reg  [2:0] pe_59_fmt_a;
-    reg  [2:0] pe_59_fmt_b;
-    reg  [7:0] pe_59_code_a;
-    reg  [7:0] pe_59_code_b;
+    reg  [16:0] pe_59_a0;
+    reg  [16:0] pe_59_a1;
+    reg  [16:0] pe_59_b0;
+    reg  [16:0] pe_59_b1;
     wire  [69:0] pe_59_sum;
     wire  pe_59_nan;
     wire  pe_59_pinf;
     wire  pe_59_ninf;
     reg  pe_60_clock;
-    reg  pe_60_en;
+    reg  pe_60_go;
+    reg  pe_60_v;
     reg  pe_60_first;
     reg  pe_60_dual;
-    reg  [2:0] pe_60_fmt_a;
-    reg  [2:0] pe_60_fmt_b;
-    reg  [7:0] pe_60_code_a;
-    reg  [7:0] pe_60_code_b;
+    reg  [16:0] pe_60_a0;
+    reg  [16:0] pe_60_a1;
+    reg  [16:0] pe_60_b0;
+    reg  [16:0] pe_60_b1;
     wire  [69:0] pe_60_sum;
     wire  pe_60_nan;
     wire  pe_60_pinf;
     wire  pe_60_ninf;
     reg  pe_61_clock;
-    reg  pe_61_en;
+    reg  pe_61_go;
+    reg  pe_61_v;
     reg  pe_61_first;
     reg  pe_61_dual;
-    reg  [2:0] pe_61_fmt_a;
-    reg  [2:0] pe_61_fmt_b;
-    reg  [7:0] pe_61_code_a;
-    reg  [7:0] pe_61_code_b;
+    reg  [16:0] pe_61_a0;
+    reg  [16:0] pe_61_a1;
+    reg  [16:0] pe_61_b0;
+    reg  [16:0] pe_61_b1;
     wire  [69:0] pe_61_sum;
     wire  pe_61_nan;
     wire  pe_61_pinf;
     wire  pe_61_ninf;
     reg  pe_62_clock;
-    reg  pe_62_en;
+    reg  pe_62_go;
+    reg  pe_62_v;
     reg  pe_62_first;
     reg  pe_62_dual;
-    reg  [2:0] pe_62_fmt_a;
-    reg  [2:0] pe_62_fmt_b;
-    reg  [7:0] pe_62_code_a;
-    reg  [7:0] pe_62_code_b;
+    reg  [16:0] pe_62_a0;
+    reg  [16:0] pe_62_a1;
+    reg  [16:0] pe_62_b0;
+    reg  [16:0] pe_62_b1;
     wire  [69:0] pe_62_sum;
     wire  pe_62_nan;
     wire  pe_62_pinf;
     wire  pe_62_ninf;
     reg  pe_63_clock;
-    reg  pe_63_en;
+    reg  pe_63_go;
+    reg  pe_63_v;
     reg  pe_63_first;
     reg  pe_63_dual;
-    reg  [2:0] pe_63_fmt_a;
-    reg  [2:0] pe_63_fmt_b;
-    reg  [7:0] pe_63_code_a;
-    reg  [7:0] pe_63_code_b;
+    reg  [16:0] pe_63_a0;
+    reg  [16:0] pe_63_a1;
+    reg  [16:0] pe_63_b0;
+    reg  [16:0] pe_63_b1;
     wire  [69:0] pe_63_sum;
     wire  pe_63_nan;
     wire  pe_63_pinf;
     wire  pe_63_ninf;
     reg  pe_64_clock;
-    reg  pe_64_en;
+    reg  pe_64_go;
+    reg  pe_64_v;
     reg  pe_64_first;
     reg  pe_64_dual;
-    reg  [2:0] pe_64_fmt_a;
-    reg  [2:0] pe_64_fmt_b;
-    reg  [7:0] pe_64_code_a;
-    reg  [7:0] pe_64_code_b;
+    reg  [16:0] pe_64_a0;
+    reg  [16:0] pe_64_a1;
+    reg  [16:0] pe_64_b0;
+    reg  [16:0] pe_64_b1;
     wire  [69:0] pe_64_sum;
     wire  pe_64_nan;
     wire  pe_64_pinf;
     wire  pe_64_ninf;
     reg  pe_65_clock;
-    reg  pe_65_en;
+    reg  pe_65_go;
+    reg  pe_65_v;
     reg  pe_65_first;
     reg  pe_65_dual;
-    reg  [2:0] pe_65_fmt_a;
-    reg  [2:0] pe_65_fmt_b;
-    reg  [7:0] pe_65_code_a;
-    reg  [7:0] pe_65_code_b;
+    reg  [16:0] pe_65_a0;
+    reg  [16:0] pe_65_a1;
+    reg  [16:0] pe_65_b0;
+    reg  [16:0] pe_65_b1;
     wire  [69:0] pe_65_sum;
     wire  pe_65_nan;
     wire  pe_65_pinf;
     wire  pe_65_ninf;
     reg  pe_66_clock;
-    reg  pe_66_en;
+    reg  pe_66_go;
+    reg  pe_66_v;
     reg  pe_66_first;
     reg  pe_66_dual;
-    reg  [2:0] pe_66_fmt_a;
-    reg  [2:0] pe_66_fmt_b;
-    reg  [7:0] pe_66_code_a;
-    reg  [7:0] pe_66_code_b;
+    reg  [16:0] pe_66_a0;
+    reg  [16:0] pe_66_a1;
+    reg  [16:0] pe_66_b0;
+    reg  [16:0] pe_66_b1;
     wire  [69:0] pe_66_sum;
     wire  pe_66_nan;
     wire  pe_66_pinf;
     wire  pe_66_ninf;
     reg  pe_67_clock;
-    reg  pe_67_en;
+    reg  pe_67_go;
+    reg  pe_67_v;
     reg  pe_67_first;
     reg  pe_67_dual;
-    reg  [2:0] pe_67_fmt_a;
-    reg  [2:0] pe_67_fmt_b;
-    reg  [7:0] pe_67_code_a;
-    reg  [7:0] pe_67_code_b;
+    reg  [16:0] pe_67_a0;
+    reg  [16:0] pe_67_a1;
+    reg  [16:0] pe_67_b0;
+    reg  [16:0] pe_67_b1;
     wire  [69:0] pe_67_sum;
     wire  pe_67_nan;
     wire  pe_67_pinf;
     wire  pe_67_ninf;
     reg  pe_68_clock;
-    reg  pe_68_en;
+    reg  pe_68_go;
+    reg  pe_68_v;
     reg  pe_68_first;
     reg  pe_68_dual;
-    reg  [2:0] pe_68_fmt_a;
-    reg  [2:0] pe_68_fmt_b;
-    reg  [7:0] pe_68_code_a;
-    reg  [7:0] pe_68_code_b;
+    reg  [16:0] pe_68_a0;
+    reg  [16:0] pe_68_a1;
+    reg  [16:0] pe_68_b0;
+    reg  [16:0] pe_68_b1;
     wire  [69:0] pe_68_sum;
     wire  pe_68_nan;
     wire  pe_68_pinf;
     wire  pe_68_ninf;
     reg  pe_69_clock;
-    reg  pe_69_en;
+    reg  pe_69_go;
+    reg  pe_69_v;
     reg  pe_69_first;
     reg  pe_69_dual;
-    reg  [2:0] pe_69_fmt_a;
-    reg  [2:0] pe_69_fmt_b;
-    reg  [7:0] pe_69_code_a;
-    reg  [7:0] pe_69_code_b;
+    reg  [16:0] pe_69_a0;
+    reg  [16:0] pe_69_a1;
+    reg  [16:0] pe_69_b0;
+    reg  [16:0] pe_69_b1;
     wire  [69:0] pe_69_sum;
     wire  pe_69_nan;
     wire  pe_69_pinf;
     wire  pe_69_ninf;
     reg  pe_70_clock;
-    reg  pe_70_en;
+    reg  pe_70_go;
+    reg  pe_70_v;
     reg  pe_70_first;
     reg  pe_70_dual;
-    reg  [2:0] pe_70_fmt_a;
-    reg  [2:0] pe_70_fmt_b;
-    reg  [7:0] pe_70_code_a;
-    reg  [7:0] pe_70_code_b;
+    reg  [16:0] pe_70_a0;
+    reg  [16:0] pe_70_a1;
+    reg  [16:0] pe_70_b0;
+    reg  [16:0] pe_70_b1;
     wire  [69:0] pe_70_sum;
     wire  pe_70_nan;
     wire  pe_70_pinf;
     wire  pe_70_ninf;
     reg  pe_71_clock;
-    reg  pe_71_en;
+    reg  pe_71_go;
+    reg  pe_71_v;
     reg  pe_71_first;
     reg  pe_71_dual;
-    reg  [2:0] pe_71_fmt_a;
-    reg  [2:0] pe_71_fmt_b;
-    reg  [7:0] pe_71_code_a;
-    reg  [7:0] pe_71_code_b;
+    reg  [16:0] pe_71_a0;
+    reg  [16:0] pe_71_a1;
+    reg  [16:0] pe_71_b0;
+    reg  [16:0] pe_71_b1;
     wire  [69:0] pe_71_sum;
     wire  pe_71_nan;
     wire  pe_71_pinf;
     wire  pe_71_ninf;
     reg  pe_72_clock;
-    reg  pe_72_en;
+    reg  pe_72_go;
+    reg  pe_72_v;
     reg  pe_72_first;
     reg  pe_72_dual;
-    reg  [2:0] pe_72_fmt_a;
-    reg  [2:0] pe_72_fmt_b;
-    reg  [7:0] pe_72_code_a;
-    reg  [7:0] pe_72_code_b;
+    reg  [16:0] pe_72_a0;
+    reg  [16:0] pe_72_a1;
+    reg  [16:0] pe_72_b0;
+    reg  [16:0] pe_72_b1;
     wire  [69:0] pe_72_sum;
     wire  pe_72_nan;
     wire  pe_72_pinf;
     wire  pe_72_ninf;
     reg  pe_73_clock;
-    reg  pe_73_en;
+    reg  pe_73_go;
+    reg  pe_73_v;
     reg  pe_73_first;
     reg  pe_73_dual;
-    reg  [2:0] pe_73_fmt_a;
-    reg  [2:0] pe_73_fmt_b;
-    reg  [7:0] pe_73_code_a;
-    reg  [7:0] pe_73_code_b;
+    reg  [16:0] pe_73_a0;
+    reg  [16:0] pe_73_a1;
+    reg  [16:0] pe_73_b0;
+    reg  [16:0] pe_73_b1;
     wire  [69:0] pe_73_sum;
     wire  pe_73_nan;
     wire  pe_73_pinf;
     wire  pe_73_ninf;
     reg  pe_74_clock;
-    reg  pe_74_en;
+    reg  pe_74_go;
+    reg  pe_74_v;
     reg  pe_74_first;
     reg  pe_74_dual;
-    reg  [2:0] pe_74_fmt_a;
-    reg  [2:0] pe_74_fmt_b;
-    reg  [7:0] pe_74_code_a;
-    reg  [7:0] pe_74_code_b;
+    reg  [16:0] pe_74_a0;
+    reg  [16:0] pe_74_a1;
+    reg  [16:0] pe_74_b0;
+    reg  [16:0] pe_74_b1;
     wire  [69:0] pe_74_sum;
     wire  pe_74_nan;
     wire  pe_74_pinf;
     wire  pe_74_ninf;
     reg  pe_75_clock;
-    reg  pe_75_en;
+    reg  pe_75_go;
+    reg  pe_75_v;
     reg  pe_75_first;
     reg  pe_75_dual;
-    reg  [2:0] pe_75_fmt_a;
-    reg  [2:0] pe_75_fmt_b;
-    reg  [7:0] pe_75_code_a;
-    reg  [7:0] pe_75_code_b;
+    reg  [16:0] pe_75_a0;
+    reg  [16:0] pe_75_a1;
+    reg  [16:0] pe_75_b0;
+    reg  [16:0] pe_75_b1;
     wire  [69:0] pe_75_sum;
     wire  pe_75_nan;
     wire  pe_75_pinf;
     wire  pe_75_ninf;
     reg  pe_76_clock;
-    reg  pe_76_en;
+    reg  pe_76_go;
+    reg  pe_76_v;
     reg  pe_76_first;
     reg  pe_76_dual;
-    reg  [2:0] pe_76_fmt_a;
-    reg  [2:0] pe_76_fmt_b;
-    reg  [7:0] pe_76_code_a;
-    reg  [7:0] pe_76_code_b;
+    reg  [16:0] pe_76_a0;
+    reg  [16:0] pe_76_a1;
+    reg  [16:0] pe_76_b0;
+    reg  [16:0] pe_76_b1;
     wire  [69:0] pe_76_sum;
     wire  pe_76_nan;
     wire  pe_76_pinf;
     wire  pe_76_ninf;
     reg  pe_77_clock;
-    reg  pe_77_en;
+    reg  pe_77_go;
+    reg  pe_77_v;
     reg  pe_77_first;
     reg  pe_77_dual;
-    reg  [2:0] pe_77_fmt_a;
-    reg  [2:0] pe_77_fmt_b;
-    reg  [7:0] pe_77_code_a;
-    reg  [7:0] pe_77_code_b;
+    reg  [16:0] pe_77_a0;
+    reg  [16:0] pe_77_a1;
+    reg  [16:0] pe_77_b0;
+    reg  [16:0] pe_77_b1;
     wire  [69:0] pe_77_sum;
     wire  pe_77_nan;
     wire  pe_77_pinf;
     wire  pe_77_ninf;
     reg  pe_78_clock;
-    reg  pe_78_en;
+    reg  pe_78_go;
+    reg  pe_78_v;
     reg  pe_78_first;
     reg  pe_78_dual;
-    reg  [2:0] pe_78_fmt_a;
-    reg  [2:0] pe_78_fmt_b;
-    reg  [7:0] pe_78_code_a;
-    reg  [7:0] pe_78_code_b;
+    reg  [16:0] pe_78_a0;
+    reg  [16:0] pe_78_a1;
+    reg  [16:0] pe_78_b0;
+    reg  [16:0] pe_78_b1;
     wire  [69:0] pe_78_sum;
     wire  pe_78_nan;
     wire  pe_78_pinf;
     wire  pe_78_ninf;
     reg  pe_79_clock;
-    reg  pe_79_en;
+    reg  pe_79_go;
+    reg  pe_79_v;
     reg  pe_79_first;
     reg  pe_79_dual;
-    reg  [2:0] pe_79_fmt_a;
-    reg  [2:0] pe_79_fmt_b;
-    reg  [7:0] pe_79_code_a;
-    reg  [7:0] pe_79_code_b;
+    reg  [16:0] pe_79_a0;
+    reg  [16:0] pe_79_a1;
+    reg  [16:0] pe_79_b0;
+    reg  [16:0] pe_79_b1;
     wire  [69:0] pe_79_sum;
     wire  pe_79_nan;
     wire  pe_79_pinf;
     wire  pe_79_ninf;
     reg  pe_80_clock;
-    reg  pe_80_en;
+    reg  pe_80_go;
+    reg  pe_80_v;
     reg  pe_80_first;
     reg  pe_80_dual;
-    reg  [2:0] pe_80_fmt_a;
-    reg  [2:0] pe_80_fmt_b;
-    reg  [7:0] pe_80_code_a;
-    reg  [7:0] pe_80_code_b;
+    reg  [16:0] pe_80_a0;
+    reg  [16:0] pe_80_a1;
+    reg  [16:0] pe_80_b0;
+    reg  [16:0] pe_80_b1;
     wire  [69:0] pe_80_sum;
     wire  pe_80_nan;
     wire  pe_80_pinf;
     wire  pe_80_ninf;
     reg  pe_81_clock;
-    reg  pe_81_en;
+    reg  pe_81_go;
+    reg  pe_81_v;
     reg  pe_81_first;
     reg  pe_81_dual;
-    reg  [2:0] pe_81_fmt_a;
-    reg  [2:0] pe_81_fmt_b;
-    reg  [7:0] pe_81_code_a;
-    reg  [7:0] pe_81_code_b;
+    reg  [16:0] pe_81_a0;
+    reg  [16:0] pe_81_a1;
+    reg  [16:0] pe_81_b0;
+    reg  [16:0] pe_81_b1;
     wire  [69:0] pe_81_sum;
     wire  pe_81_nan;
     wire  pe_81_pinf;
     wire  pe_81_ninf;
     reg  pe_82_clock;
-    reg  pe_82_en;
+    reg  pe_82_go;
+    reg  pe_82_v;
     reg  pe_82_first;
     reg  pe_82_dual;
-    reg  [2:0] pe_82_fmt_a;
-    reg  [2:0] pe_82_fmt_b;
-    reg  [7:0] pe_82_code_a;
-    reg  [7:0] pe_82_code_b;
+    reg  [16:0] pe_82_a0;
+    reg  [16:0] pe_82_a1;
+    reg  [16:0] pe_82_b0;
+    reg  [16:0] pe_82_b1;
     wire  [69:0] pe_82_sum;
     wire  pe_82_nan;
     wire  pe_82_pinf;
     wire  pe_82_ninf;
     reg  pe_83_clock;
-    reg  pe_83_en;
+    reg  pe_83_go;
+    reg  pe_83_v;
     reg  pe_83_first;
     reg  pe_83_dual;
-    reg  [2:0] pe_83_fmt_a;
-    reg  [2:0] pe_83_fmt_b;
-    reg  [7:0] pe_83_code_a;
-    reg  [7:0] pe_83_code_b;
+    reg  [16:0] pe_83_a0;
+    reg  [16:0] pe_83_a1;
+    reg  [16:0] pe_83_b0;
+    reg  [16:0] pe_83_b1;
     wire  [69:0] pe_83_sum;
     wire  pe_83_nan;
     wire  pe_83_pinf;
     wire  pe_83_ninf;
     reg  pe_84_clock;
-    reg  pe_84_en;
+    reg  pe_84_go;
+    reg  pe_84_v;
     reg  pe_84_first;
     reg  pe_84_dual;
-    reg  [2:0] pe_84_fmt_a;
-    reg  [2:0] pe_84_fmt_b;
-    reg  [7:0] pe_84_code_a;
-    reg  [7:0] pe_84_code_b;
+    reg  [16:0] pe_84_a0;
+    reg  [16:0] pe_84_a1;
+    reg  [16:0] pe_84_b0;
+    reg  [16:0] pe_84_b1;
     wire  [69:0] pe_84_sum;
     wire  pe_84_nan;
     wire  pe_84_pinf;
     wire  pe_84_ninf;
     reg  pe_85_clock;
-    reg  pe_85_en;
+    reg  pe_85_go;
+    reg  pe_85_v;
     reg  pe_85_first;
     reg  pe_85_dual;
-    reg  [2:0] pe_85_fmt_a;
-    reg  [2:0] pe_85_fmt_b;
-    reg  [7:0] pe_85_code_a;
-    reg  [7:0] pe_85_code_b;
+    reg  [16:0] pe_85_a0;
+    reg  [16:0] pe_85_a1;
+    reg  [16:0] pe_85_b0;
+    reg  [16:0] pe_85_b1;
     wire  [69:0] pe_85_sum;
     wire  pe_85_nan;
     wire  pe_85_pinf;
     wire  pe_85_ninf;
     reg  pe_86_clock;
-    reg  pe_86_en;
+    reg  pe_86_go;
+    reg  pe_86_v;
     reg  pe_86_first;
     reg  pe_86_dual;
-    reg  [2:0] pe_86_fmt_a;
-    reg  [2:0] pe_86_fmt_b;
-    reg  [7:0] pe_86_code_a;
-    reg  [7:0] pe_86_code_b;
+    reg  [16:0] pe_86_a0;
+    reg  [16:0] pe_86_a1;
+    reg  [16:0] pe_86_b0;
+    reg  [16:0] pe_86_b1;
     wire  [69:0] pe_86_sum;
     wire  pe_86_nan;
     wire  pe_86_pinf;
     wire  pe_86_ninf;
     reg  pe_87_clock;
-    reg  pe_87_en;
+    reg  pe_87_go;
+    reg  pe_87_v;
     reg  pe_87_first;
     reg  pe_87_dual;
-    reg  [2:0] pe_87_fmt_a;
-    reg  [2:0] pe_87_fmt_b;
-    reg  [7:0] pe_87_code_a;
-    reg  [7:0] pe_87_code_b;
+    reg  [16:0] pe_87_a0;
+    reg  [16:0] pe_87_a1;
+    reg  [16:0] pe_87_b0;
+    reg  [16:0] pe_87_b1;
     wire  [69:0] pe_87_sum;
     wire  pe_87_nan;
     wire  pe_87_pinf;
     wire  pe_87_ninf;
     reg  pe_88_clock;
-    reg  pe_88_en;
+    reg  pe_88_go;
+    reg  pe_88_v;
     reg  pe_88_first;
     reg  pe_88_dual;
-    reg  [2:0] pe_88_fmt_a;
-    reg  [2:0] pe_88_fmt_b;
-    reg  [7:0] pe_88_code_a;
-    reg  [7:0] pe_88_code_b;
+    reg  [16:0] pe_88_a0;
+    reg  [16:0] pe_88_a1;
+    reg  [16:0] pe_88_b0;
+    reg  [16:0] pe_88_b1;
     wire  [69:0] pe_88_sum;
     wire  pe_88_nan;
     wire  pe_88_pinf;
     wire  pe_88_ninf;
     reg  pe_89_clock;
-    reg  pe_89_en;
+    reg  pe_89_go;
+    reg  pe_89_v;
     reg  pe_89_first;
     reg  pe_89_dual;
-    reg  [2:0] pe_89_fmt_a;
-    reg  [2:0] pe_89_fmt_b;
-    reg  [7:0] pe_89_code_a;
-    reg  [7:0] pe_89_code_b;
+    reg  [16:0] pe_89_a0;
+    reg  [16:0] pe_89_a1;
+    reg  [16:0] pe_89_b0;
+    reg  [16:0] pe_89_b1;
     wire  [69:0] pe_89_sum;
     wire  pe_89_nan;
     wire  pe_89_pinf;
     wire  pe_89_ninf;
     reg  pe_90_clock;
-    reg  pe_90_en;
+    reg  pe_90_go;
+    reg  pe_90_v;
     reg  pe_90_first;
     reg  pe_90_dual;
-    reg  [2:0] pe_90_fmt_a;
-    reg  [2:0] pe_90_fmt_b;
-    reg  [7:0] pe_90_code_a;
-    reg  [7:0] pe_90_code_b;
+    reg  [16:0] pe_90_a0;
+    reg  [16:0] pe_90_a1;
+    reg  [16:0] pe_90_b0;
+    reg  [16:0] pe_90_b1;
     wire  [69:0] pe_90_sum;
     wire  pe_90_nan;
     wire  pe_90_pinf;
     wire  pe_90_ninf;
     reg  pe_91_clock;
-    reg  pe_91_en;
+    reg  pe_91_go;
+    reg  pe_91_v;
     reg  pe_91_first;
     reg  pe_91_dual;
-    reg  [2:0] pe_91_fmt_a;
-    reg  [2:0] pe_91_fmt_b;
-    reg  [7:0] pe_91_code_a;
-    reg  [7:0] pe_91_code_b;
+    reg  [16:0] pe_91_a0;
+    reg  [16:0] pe_91_a1;
+    reg  [16:0] pe_91_b0;
+    reg  [16:0] pe_91_b1;
     wire  [69:0] pe_91_sum;
     wire  pe_91_nan;
     wire  pe_91_pinf;
     wire  pe_91_ninf;
     reg  pe_92_clock;
-    reg  pe_92_en;
+    reg  pe_92_go;
+    reg  pe_92_v;
     reg  pe_92_first;
     reg  pe_92_dual;
-    reg  [2:0] pe_92_fmt_a;
-    reg  [2:0] pe_92_fmt_b;
-    reg  [7:0] pe_92_code_a;
-    reg  [7:0] pe_92_code_b;
+    reg  [16:0] pe_92_a0;
+    reg  [16:0] pe_92_a1;
+    reg  [16:0] pe_92_b0;
+    reg  [16:0] pe_92_b1;
     wire  [69:0] pe_92_sum;
     wire  pe_92_nan;
     wire  pe_92_pinf;
     wire  pe_92_ninf;
     reg  pe_93_clock;
-    reg  pe_93_en;
+    reg  pe_93_go;
+    reg  pe_93_v;
     reg  pe_93_first;
     reg  pe_93_dual;
-    reg  [2:0] pe_93_fmt_a;
-    reg  [2:0] pe_93_fmt_b;
-    reg  [7:0] pe_93_code_a;
-    reg  [7:0] pe_93_code_b;
+    reg  [16:0] pe_93_a0;
+    reg  [16:0] pe_93_a1;
+    reg  [16:0] pe_93_b0;
+    reg  [16:0] pe_93_b1;
     wire  [69:0] pe_93_sum;
     wire  pe_93_nan;
     wire  pe_93_pinf;
     wire  pe_93_ninf;
     reg  pe_94_clock;
-    reg  pe_94_en;
+    reg  pe_94_go;
+    reg  pe_94_v;
     reg  pe_94_first;
     reg  pe_94_dual;
-    reg  [2:0] pe_94_fmt_a;
-    reg  [2:0] pe_94_fmt_b;
-    reg  [7:0] pe_94_code_a;
-    reg  [7:0] pe_94_code_b;
+    reg  [16:0] pe_94_a0;
+    reg  [16:0] pe_94_a1;
+    reg  [16:0] pe_94_b0;
+    reg  [16:0] pe_94_b1;
     wire  [69:0] pe_94_sum;
     wire  pe_94_nan;
     wire  pe_94_pinf;
     wire  pe_94_ninf;
     reg  pe_95_clock;
-    reg  pe_95_en;
+    reg  pe_95_go;
+    reg  pe_95_v;
     reg  pe_95_first;
     reg  pe_95_dual;
-    reg  [2:0] pe_95_fmt_a;
-    reg  [2:0] pe_95_fmt_b;
-    reg  [7:0] pe_95_code_a;
-    reg  [7:0] pe_95_code_b;
+    reg  [16:0] pe_95_a0;
+    reg  [16:0] pe_95_a1;
+    reg  [16:0] pe_95_b0;
+    reg  [16:0] pe_95_b1;
     wire  [69:0] pe_95_sum;
     wire  pe_95_nan;
     wire  pe_95_pinf;
     wire  pe_95_ninf;
     reg  pe_96_clock;
-    reg  pe_96_en;
+    reg  pe_96_go;
+    reg  pe_96_v;
     reg  pe_96_first;
     reg  pe_96_dual;
-    reg  [2:0] pe_96_fmt_a;
-    reg  [2:0] pe_96_fmt_b;
-    reg  [7:0] pe_96_code_a;
-    reg  [7:0] pe_96_code_b;
+    reg  [16:0] pe_96_a0;
+    reg  [16:0] pe_96_a1;
+    reg  [16:0] pe_96_b0;
+    reg  [16:0] pe_96_b1;
     wire  [69:0] pe_96_sum;
     wire  pe_96_nan;
     wire  pe_96_pinf;
     wire  pe_96_ninf;
     reg  pe_97_clock;
-    reg  pe_97_en;
+    reg  pe_97_go;
+    reg  pe_97_v;
     reg  pe_97_first;
     reg  pe_97_dual;
-    reg  [2:0] pe_97_fmt_a;
-    reg  [2:0] pe_97_fmt_b;
-    reg  [7:0] pe_97_code_a;
-    reg  [7:0] pe_97_code_b;
+    reg  [16:0] pe_97_a0;
+    reg  [16:0] pe_97_a1;
+    reg  [16:0] pe_97_b0;
+    reg  [16:0] pe_97_b1;
     wire  [69:0] pe_97_sum;
     wire  pe_97_nan;
     wire  pe_97_pinf;
     wire  pe_97_ninf;
     reg  pe_98_clock;
-    reg  pe_98_en;
+    reg  pe_98_go;
+    reg  pe_98_v;
     reg  pe_98_first;
     reg  pe_98_dual;
-    reg  [2:0] pe_98_fmt_a;
-    reg  [2:0] pe_98_fmt_b;
-    reg  [7:0] pe_98_code_a;
-    reg  [7:0] pe_98_code_b;
+    reg  [16:0] pe_98_a0;
+    reg  [16:0] pe_98_a1;
+    reg  [16:0] pe_98_b0;
+    reg  [16:0] pe_98_b1;
     wire  [69:0] pe_98_sum;
     wire  pe_98_nan;
     wire  pe_98_pinf;
     wire  pe_98_ninf;
     reg  pe_99_clock;
-    reg  pe_99_en;
+    reg  pe_99_go;
+    reg  pe_99_v;
     reg  pe_99_first;
     reg  pe_99_dual;
-    reg  [2:0] pe_99_fmt_a;
-    reg  [2:0] pe_99_fmt_b;
-    reg  [7:0] pe_99_code_a;
-    reg  [7:0] pe_99_code_b;
+    reg  [16:0] pe_99_a0;
+    reg  [16:0] pe_99_a1;
+    reg  [16:0] pe_99_b0;
+    reg  [16:0] pe_99_b1;
     wire  [69:0] pe_99_sum;
     wire  pe_99_nan;
     wire  pe_99_pinf;
     wire  pe_99_ninf;
     reg  pe_100_clock;
-    reg  pe_100_en;
+    reg  pe_100_go;
+    reg  pe_100_v;
     reg  pe_100_first;
     reg  pe_100_dual;
-    reg  [2:0] pe_100_fmt_a;
-    reg  [2:0] pe_100_fmt_b;
-    reg  [7:0] pe_100_code_a;
-    reg  [7:0] pe_100_code_b;
+    reg  [16:0] pe_100_a0;
+    reg  [16:0] pe_100_a1;
+    reg  [16:0] pe_100_b0;
+    reg  [16:0] pe_100_b1;
     wire  [69:0] pe_100_sum;
     wire  pe_100_nan;
     wire  pe_100_pinf;
     wire  pe_100_ninf;
     reg  pe_101_clock;
-    reg  pe_101_en;
+    reg  pe_101_go;
+    reg  pe_101_v;
     reg  pe_101_first;
     reg  pe_101_dual;
-    reg  [2:0] pe_101_fmt_a;
-    reg  [2:0] pe_101_fmt_b;
-    reg  [7:0] pe_101_code_a;
-    reg  [7:0] pe_101_code_b;
+    reg  [16:0] pe_101_a0;
+    reg  [16:0] pe_101_a1;
+    reg  [16:0] pe_101_b0;
+    reg  [16:0] pe_101_b1;
     wire  [69:0] pe_101_sum;
     wire  pe_101_nan;
     wire  pe_101_pinf;
     wire  pe_101_ninf;
     reg  pe_102_clock;
-    reg  pe_102_en;
+    reg  pe_102_go;
+    reg  pe_102_v;
     reg  pe_102_first;
     reg  pe_102_dual;
-    reg  [2:0] pe_102_fmt_a;
-    reg  [2:0] pe_102_fmt_b;
-    reg  [7:0] pe_102_code_a;
-    reg  [7:0] pe_102_code_b;
+    reg  [16:0] pe_102_a0;
+    reg  [16:0] pe_102_a1;
+    reg  [16:0] pe_102_b0;
+    reg  [16:0] pe_102_b1;
     wire  [69:0] pe_102_sum;
     wire  pe_102_nan;
     wire  pe_102_pinf;
     wire  pe_102_ninf;
     reg  pe_103_clock;
-    reg  pe_103_en;
+    reg  pe_103_go;
+    reg  pe_103_v;
     reg  pe_103_first;
     reg  pe_103_dual;
-    reg  [2:0] pe_103_fmt_a;
-    reg  [2:0] pe_103_fmt_b;
-    reg  [7:0] pe_103_code_a;
-    reg  [7:0] pe_103_code_b;
+    reg  [16:0] pe_103_a0;
+    reg  [16:0] pe_103_a1;
+    reg  [16:0] pe_103_b0;
+    reg  [16:0] pe_103_b1;
     wire  [69:0] pe_103_sum;
     wire  pe_103_nan;
     wire  pe_103_pinf;
     wire  pe_103_ninf;
     reg  pe_104_clock;
-    reg  pe_104_en;
+    reg  pe_104_go;
+    reg  pe_104_v;
     reg  pe_104_first;
     reg  pe_104_dual;
-    reg  [2:0] pe_104_fmt_a;
-    reg  [2:0] pe_104_fmt_b;
-    reg  [7:0] pe_104_code_a;
-    reg  [7:0] pe_104_code_b;
+    reg  [16:0] pe_104_a0;
+    reg  [16:0] pe_104_a1;
+    reg  [16:0] pe_104_b0;
+    reg  [16:0] pe_104_b1;
     wire  [69:0] pe_104_sum;
     wire  pe_104_nan;
     wire  pe_104_pinf;
     wire  pe_104_ninf;
     reg  pe_105_clock;
-    reg  pe_105_en;
+    reg  pe_105_go;
+    reg  pe_105_v;
     reg  pe_105_first;
     reg  pe_105_dual;
-    reg  [2:0] pe_105_fmt_a;
-    reg  [2:0] pe_105_fmt_b;
-    reg  [7:0] pe_105_code_a;
-    reg  [7:0] pe_105_code_b;
+    reg  [16:0] pe_105_a0;
+    reg  [16:0] pe_105_a1;
+    reg  [16:0] pe_105_b0;
+    reg  [16:0] pe_105_b1;
     wire  [69:0] pe_105_sum;
     wire  pe_105_nan;
     wire  pe_105_pinf;
     wire  pe_105_ninf;
     reg  pe_106_clock;
-    reg  pe_106_en;
+    reg  pe_106_go;
+    reg  pe_106_v;
     reg  pe_106_first;
     reg  pe_106_dual;
-    reg  [2:0] pe_106_fmt_a;
-    reg  [2:0] pe_106_fmt_b;
-    reg  [7:0] pe_106_code_a;
-    reg  [7:0] pe_106_code_b;
+    reg  [16:0] pe_106_a0;
+    reg  [16:0] pe_106_a1;
+    reg  [16:0] pe_106_b0;
+    reg  [16:0] pe_106_b1;
     wire  [69:0] pe_106_sum;
     wire  pe_106_nan;
     wire  pe_106_pinf;
     wire  pe_106_ninf;
     reg  pe_107_clock;
-    reg  pe_107_en;
+    reg  pe_107_go;
+    reg  pe_107_v;
     reg  pe_107_first;
     reg  pe_107_dual;
-    reg  [2:0] pe_107_fmt_a;
-    reg  [2:0] pe_107_fmt_b;
-    reg  [7:0] pe_107_code_a;
-    reg  [7:0] pe_107_code_b;
+    reg  [16:0] pe_107_a0;
+    reg  [16:0] pe_107_a1;
+    reg  [16:0] pe_107_b0;
+    reg  [16:0] pe_107_b1;
     wire  [69:0] pe_107_sum;
     wire  pe_107_nan;
     wire  pe_107_pinf;
     wire  pe_107_ninf;
     reg  pe_108_clock;
-    reg  pe_108_en;
+    reg  pe_108_go;
+    reg  pe_108_v;
     reg  pe_108_first;
     reg  pe_108_dual;
-    reg  [2:0] pe_108_fmt_a;
-    reg  [2:0] pe_108_fmt_b;
-    reg  [7:0] pe_108_code_a;
-    reg  [7:0] pe_108_code_b;
+    reg  [16:0] pe_108_a0;
+    reg  [16:0] pe_108_a1;
+    reg  [16:0] pe_108_b0;
+    reg  [16:0] pe_108_b1;
     wire  [69:0] pe_108_sum;
     wire  pe_108_nan;
     wire  pe_108_pinf;
     wire  pe_108_ninf;
     reg  pe_109_clock;
-    reg  pe_109_en;
+    reg  pe_109_go;
+    reg  pe_109_v;
     reg  pe_109_first;
     reg  pe_109_dual;
-    reg  [2:0] pe_109_fmt_a;
-    reg  [2:0] pe_109_fmt_b;
-    reg  [7:0] pe_109_code_a;
-    reg  [7:0] pe_109_code_b;
+    reg  [16:0] pe_109_a0;
+    reg  [16:0] pe_109_a1;
+    reg  [16:0] pe_109_b0;
+    reg  [16:0] pe_109_b1;
     wire  [69:0] pe_109_sum;
     wire  pe_109_nan;
     wire  pe_109_pinf;
     wire  pe_109_ninf;
     reg  pe_110_clock;
-    reg  pe_110_en;
+    reg  pe_110_go;
+    reg  pe_110_v;
     reg  pe_110_first;
     reg  pe_110_dual;
-    reg  [2:0] pe_110_fmt_a;
-    reg  [2:0] pe_110_fmt_b;
-    reg  [7:0] pe_110_code_a;
-    reg  [7:0] pe_110_code_b;
+    reg  [16:0] pe_110_a0;
+    reg  [16:0] pe_110_a1;
+    reg  [16:0] pe_110_b0;
+    reg  [16:0] pe_110_b1;
     wire  [69:0] pe_110_sum;
     wire  pe_110_nan;
     wire  pe_110_pinf;
     wire  pe_110_ninf;
     reg  pe_111_clock;
-    reg  pe_111_en;
+    reg  pe_111_go;
+    reg  pe_111_v;
     reg  pe_111_first;
     reg  pe_111_dual;
-    reg  [2:0] pe_111_fmt_a;
-    reg  [2:0] pe_111_fmt_b;
-    reg  [7:0] pe_111_code_a;
-    reg  [7:0] pe_111_code_b;
+    reg  [16:0] pe_111_a0;
+    reg  [16:0] pe_111_a1;
+    reg  [16:0] pe_111_b0;
+    reg  [16:0] pe_111_b1;
     wire  [69:0] pe_111_sum;
     wire  pe_111_nan;
     wire  pe_111_pinf;
     wire  pe_111_ninf;
     reg  pe_112_clock;
-    reg  pe_112_en;
+    reg  pe_112_go;
+    reg  pe_112_v;
     reg  pe_112_first;
     reg  pe_112_dual;
-    reg  [2:0] pe_112_fmt_a;
-    reg  [2:0] pe_112_fmt_b;
-    reg  [7:0] pe_112_code_a;
-    reg  [7:0] pe_112_code_b;
+    reg  [16:0] pe_112_a0;
+    reg  [16:0] pe_112_a1;
+    reg  [16:0] pe_112_b0;
+    reg  [16:0] pe_112_b1;
     wire  [69:0] pe_112_sum;
     wire  pe_112_nan;
     wire  pe_112_pinf;
     wire  pe_112_ninf;
     reg  pe_113_clock;
-    reg  pe_113_en;
+    reg  pe_113_go;
+    reg  pe_113_v;
     reg  pe_113_first;
     reg  pe_113_dual;
-    reg  [2:0] pe_113_fmt_a;
-    reg  [2:0] pe_113_fmt_b;
-    reg  [7:0] pe_113_code_a;
-    reg  [7:0] pe_113_code_b;
+    reg  [16:0] pe_113_a0;
+    reg  [16:0] pe_113_a1;
+    reg  [16:0] pe_113_b0;
+    reg  [16:0] pe_113_b1;
     wire  [69:0] pe_113_sum;
     wire  pe_113_nan;
     wire  pe_113_pinf;
     wire  pe_113_ninf;
     reg  pe_114_clock;
-    reg  pe_114_en;
+    reg  pe_114_go;
+    reg  pe_114_v;
     reg  pe_114_first;
     reg  pe_114_dual;
-    reg  [2:0] pe_114_fmt_a;
-    reg  [2:0] pe_114_fmt_b;
-    reg  [7:0] pe_114_code_a;
-    reg  [7:0] pe_114_code_b;
+    reg  [16:0] pe_114_a0;
+    reg  [16:0] pe_114_a1;
+    reg  [16:0] pe_114_b0;
+    reg  [16:0] pe_114_b1;
     wire  [69:0] pe_114_sum;
     wire  pe_114_nan;
     wire  pe_114_pinf;
     wire  pe_114_ninf;
     reg  pe_115_clock;
-    reg  pe_115_en;
+    reg  pe_115_go;
+    reg  pe_115_v;
     reg  pe_115_first;
     reg  pe_115_dual;
-    reg  [2:0] pe_115_fmt_a;
-    reg  [2:0] pe_115_fmt_b;
-    reg  [7:0] pe_115_code_a;
-    reg  [7:0] pe_115_code_b;
+    reg  [16:0] pe_115_a0;
+    reg  [16:0] pe_115_a1;
+    reg  [16:0] pe_115_b0;
+    reg  [16:0] pe_115_b1;
     wire  [69:0] pe_115_sum;
     wire  pe_115_nan;
     wire  pe_115_pinf;
     wire  pe_115_ninf;
     reg  pe_116_clock;
-    reg  pe_116_en;
+    reg  pe_116_go;
+    reg  pe_116_v;
     reg  pe_116_first;
     reg  pe_116_dual;
-    reg  [2:0] pe_116_fmt_a;
-    reg  [2:0] pe_116_fmt_b;
-    reg  [7:0] pe_116_code_a;
-    reg  [7:0] pe_116_code_b;
+    reg  [16:0] pe_116_a0;
+    reg  [16:0] pe_116_a1;
+    reg  [16:0] pe_116_b0;
+    reg  [16:0] pe_116_b1;
     wire  [69:0] pe_116_sum;
     wire  pe_116_nan;
     wire  pe_116_pinf;
     wire  pe_116_ninf;
     reg  pe_117_clock;
-    reg  pe_117_en;
+    reg  pe_117_go;
+    reg  pe_117_v;
     reg  pe_117_first;
     reg  pe_117_dual;
-    reg  [2:0] pe_117_fmt_a;
-    reg  [2:0] pe_117_fmt_b;
-    reg  [7:0] pe_117_code_a;
-    reg  [7:0] pe_117_code_b;
+    reg  [16:0] pe_117_a0;
+    reg  [16:0] pe_117_a1;
+    reg  [16:0] pe_117_b0;
+    reg  [16:0] pe_117_b1;
     wire  [69:0] pe_117_sum;
     wire  pe_117_nan;
     wire  pe_117_pinf;
     wire  pe_117_ninf;
     reg  pe_118_clock;
-    reg  pe_118_en;
+    reg  pe_118_go;
+    reg  pe_118_v;
     reg  pe_118_first;
     reg  pe_118_dual;
-    reg  [2:0] pe_118_fmt_a;
-    reg  [2:0] pe_118_fmt_b;
-    reg  [7:0] pe_118_code_a;
-    reg  [7:0] pe_118_code_b;
+    reg  [16:0] pe_118_a0;
+    reg  [16:0] pe_118_a1;
+    reg  [16:0] pe_118_b0;
+    reg  [16:0] pe_118_b1;
     wire  [69:0] pe_118_sum;
     wire  pe_118_nan;
     wire  pe_118_pinf;
     wire  pe_118_ninf;
     reg  pe_119_clock;
-    reg  pe_119_en;
+    reg  pe_119_go;
+    reg  pe_119_v;
     reg  pe_119_first;
     reg  pe_119_dual;
-    reg  [2:0] pe_119_fmt_a;
-    reg  [2:0] pe_119_fmt_b;
-    reg  [7:0] pe_119_code_a;
-    reg  [7:0] pe_119_code_b;
+    reg  [16:0] pe_119_a0;
+    reg  [16:0] pe_119_a1;
+    reg  [16:0] pe_119_b0;
+    reg  [16:0] pe_119_b1;
     wire  [69:0] pe_119_sum;
     wire  pe_119_nan;
     wire  pe_119_pinf;
     wire  pe_119_ninf;
     reg  pe_120_clock;
-    reg  pe_120_en;
+    reg  pe_120_go;
+    reg  pe_120_v;
     reg  pe_120_first;
     reg  pe_120_dual;
-    reg  [2:0] pe_120_fmt_a;
-    reg  [2:0] pe_120_fmt_b;
-    reg  [7:0] pe_120_code_a;
-    reg  [7:0] pe_120_code_b;
+    reg  [16:0] pe_120_a0;
+    reg  [16:0] pe_120_a1;
+    reg  [16:0] pe_120_b0;
+    reg  [16:0] pe_120_b1;
     wire  [69:0] pe_120_sum;
     wire  pe_120_nan;
     wire  pe_120_pinf;
     wire  pe_120_ninf;
     reg  pe_121_clock;
-    reg  pe_121_en;
+    reg  pe_121_go;
+    reg  pe_121_v;
     reg  pe_121_first;
     reg  pe_121_dual;
-    reg  [2:0] pe_121_fmt_a;
-    reg  [2:0] pe_121_fmt_b;
-    reg  [7:0] pe_121_code_a;
-    reg  [7:0] pe_121_code_b;
+    reg  [16:0] pe_121_a0;
+    reg  [16:0] pe_121_a1;
+    reg  [16:0] pe_121_b0;
+    reg  [16:0] pe_121_b1;
     wire  [69:0] pe_121_sum;
     wire  pe_121_nan;
     wire  pe_121_pinf;
     wire  pe_121_ninf;
     reg  pe_122_clock;
-    reg  pe_122_en;
+    reg  pe_122_go;
+    reg  pe_122_v;
     reg  pe_122_first;
     reg  pe_122_dual;
-    reg  [2:0] pe_122_fmt_a;
-    reg  [2:0] pe_122_fmt_b;
-    reg  [7:0] pe_122_code_a;
-    reg  [7:0] pe_122_code_b;
+    reg  [16:0] pe_122_a0;
+    reg  [16:0] pe_122_a1;
+    reg  [16:0] pe_122_b0;
+    reg  [16:0] pe_122_b1;
     wire  [69:0] pe_122_sum;
     wire  pe_122_nan;
     wire  pe_122_pinf;
     wire  pe_122_ninf;
     reg  pe_123_clock;
-    reg  pe_123_en;
+    reg  pe_123_go;
+    reg  pe_123_v;
     reg  pe_123_first;
     reg  pe_123_dual;
-    reg  [2:0] pe_123_fmt_a;
-    reg  [2:0] pe_123_fmt_b;
-    reg  [7:0] pe_123_code_a;
-    reg  [7:0] pe_123_code_b;
+    reg  [16:0] pe_123_a0;
+    reg  [16:0] pe_123_a1;
+    reg  [16:0] pe_123_b0;
+    reg  [16:0] pe_123_b1;
     wire  [69:0] pe_123_sum;
     wire  pe_123_nan;
     wire  pe_123_pinf;
     wire  pe_123_ninf;
     reg  pe_124_clock;
-    reg  pe_124_en;
+    reg  pe_124_go;
+    reg  pe_124_v;
     reg  pe_124_first;
     reg  pe_124_dual;
-    reg  [2:0] pe_124_fmt_a;
-    reg  [2:0] pe_124_fmt_b;
-    reg  [7:0] pe_124_code_a;
-    reg  [7:0] pe_124_code_b;
+    reg  [16:0] pe_124_a0;
+    reg  [16:0] pe_124_a1;
+    reg  [16:0] pe_124_b0;
+    reg  [16:0] pe_124_b1;
     wire  [69:0] pe_124_sum;
     wire  pe_124_nan;
     wire  pe_124_pinf;
     wire  pe_124_ninf;
     reg  pe_125_clock;
-    reg  pe_125_en;
+    reg  pe_125_go;
+    reg  pe_125_v;
     reg  pe_125_first;
     reg  pe_125_dual;
-    reg  [2:0] pe_125_fmt_a;
-    reg  [2:0] pe_125_fmt_b;
-    reg  [7:0] pe_125_code_a;
-    reg  [7:0] pe_125_code_b;
+    reg  [16:0] pe_125_a0;
+    reg  [16:0] pe_125_a1;
+    reg  [16:0] pe_125_b0;
+    reg  [16:0] pe_125_b1;
     wire  [69:0] pe_125_sum;
     wire  pe_125_nan;
     wire  pe_125_pinf;
     wire  pe_125_ninf;
     reg  pe_126_clock;
-    reg  pe_126_en;
+    reg  pe_126_go;
+    reg  pe_126_v;
     reg  pe_126_first;
     reg  pe_126_dual;
-    reg  [2:0] pe_126_fmt_a;
-    reg  [2:0] pe_126_fmt_b;
-    reg  [7:0] pe_126_code_a;
-    reg  [7:0] pe_126_code_b;
+    reg  [16:0] pe_126_a0;
+    reg  [16:0] pe_126_a1;
+    reg  [16:0] pe_126_b0;
+    reg  [16:0] pe_126_b1;
     wire  [69:0] pe_126_sum;
     wire  pe_126_nan;
     wire  pe_126_pinf;
     wire  pe_126_ninf;
     reg  pe_127_clock;
-    reg  pe_127_en;
+    reg  pe_127_go;
+    reg  pe_127_v;
     reg  pe_127_first;
     reg  pe_127_dual;
-    reg  [2:0] pe_127_fmt_a;
-    reg  [2:0] pe_127_fmt_b;
-    reg  [7:0] pe_127_code_a;
-    reg  [7:0] pe_127_code_b;
+    reg  [16:0] pe_127_a0;
+    reg  [16:0] pe_127_a1;
+    reg  [16:0] pe_127_b0;
+    reg  [16:0] pe_127_b1;
     wire  [69:0] pe_127_sum;
     wire  pe_127_nan;
     wire  pe_127_pinf;
     wire  pe_127_ninf;
     reg  pe_128_clock;
-    reg  pe_128_en;
+    reg  pe_128_go;
+    reg  pe_128_v;
     reg  pe_128_first;
     reg  pe_128_dual;
-    reg  [2:0] pe_128_fmt_a;
-    reg  [2:0] pe_128_fmt_b;
-    reg  [7:0] pe_128_code_a;
-    reg  [7:0] pe_128_code_b;
+    reg  [16:0] pe_128_a0;
+    reg  [16:0] pe_128_a1;
+    reg  [16:0] pe_128_b0;
+    reg  [16:0] pe_128_b1;
     wire  [69:0] pe_128_sum;
     wire  pe_128_nan;
     wire  pe_128_pinf;
     wire  pe_128_ninf;
     reg  pe_129_clock;
-    reg  pe_129_en;
+    reg  pe_129_go;
+    reg  pe_129_v;
     reg  pe_129_first;
     reg  pe_129_dual;
-    reg  [2:0] pe_129_fmt_a;
-    reg  [2:0] pe_129_fmt_b;
-    reg  [7:0] pe_129_code_a;
-    reg  [7:0] pe_129_code_b;
+    reg  [16:0] pe_129_a0;
+    reg  [16:0] pe_129_a1;
+    reg  [16:0] pe_129_b0;
+    reg  [16:0] pe_129_b1;
     wire  [69:0] pe_129_sum;
     wire  pe_129_nan;
     wire  pe_129_pinf;
     wire  pe_129_ninf;
     reg  pe_130_clock;
-    reg  pe_130_en;
+    reg  pe_130_go;
+    reg  pe_130_v;
     reg  pe_130_first;
     reg  pe_130_dual;
-    reg  [2:0] pe_130_fmt_a;
-    reg  [2:0] pe_130_fmt_b;
-    reg  [7:0] pe_130_code_a;
-    reg  [7:0] pe_130_code_b;
+    reg  [16:0] pe_130_a0;
+    reg  [16:0] pe_130_a1;
+    reg  [16:0] pe_130_b0;
+    reg  [16:0] pe_130_b1;
     wire  [69:0] pe_130_sum;
     wire  pe_130_nan;
     wire  pe_130_pinf;
     wire  pe_130_ninf;
     reg  pe_131_clock;
-    reg  pe_131_en;
+    reg  pe_131_go;
+    reg  pe_131_v;
     reg  pe_131_first;
     reg  pe_131_dual;
-    reg  [2:0] pe_131_fmt_a;
-    reg  [2:0] pe_131_fmt_b;
-    reg  [7:0] pe_131_code_a;
-    reg  [7:0] pe_131_code_b;
+    reg  [16:0] pe_131_a0;
+    reg  [16:0] pe_131_a1;
+    reg  [16:0] pe_131_b0;
+    reg  [16:0] pe_131_b1;
     wire  [69:0] pe_131_sum;
     wire  pe_131_nan;
     wire  pe_131_pinf;
     wire  pe_131_ninf;
     reg  pe_132_clock;
-    reg  pe_132_en;
+    reg  pe_132_go;
+    reg  pe_132_v;
     reg  pe_132_first;
     reg  pe_132_dual;
-    reg  [2:0] pe_132_fmt_a;
-    reg  [2:0] pe_132_fmt_b;
-    reg  [7:0] pe_132_code_a;
-    reg  [7:0] pe_132_code_b;
+    reg  [16:0] pe_132_a0;
+    reg  [16:0] pe_132_a1;
+    reg  [16:0] pe_132_b0;
+    reg  [16:0] pe_132_b1;
     wire  [69:0] pe_132_sum;
     wire  pe_132_nan;
     wire  pe_132_pinf;
     wire  pe_132_ninf;
     reg  pe_133_clock;
-    reg  pe_133_en;
+    reg  pe_133_go;
+    reg  pe_133_v;
     reg  pe_133_first;
     reg  pe_133_dual;
-    reg  [2:0] pe_133_fmt_a;
-    reg  [2:0] pe_133_fmt_b;
-    reg  [7:0] pe_133_code_a;
-    reg  [7:0] pe_133_code_b;
+    reg  [16:0] pe_133_a0;
+    reg  [16:0] pe_133_a1;
+    reg  [16:0] pe_133_b0;
+    reg  [16:0] pe_133_b1;
     wire  [69:0] pe_133_sum;
     wire  pe_133_nan;
     wire  pe_133_pinf;
     wire  pe_133_ninf;
     reg  pe_134_clock;
-    reg  pe_134_en;
+    reg  pe_134_go;
+    reg  pe_134_v;
     reg  pe_134_first;
     reg  pe_134_dual;
-    reg  [2:0] pe_134_fmt_a;
-    reg  [2:0] pe_134_fmt_b;
-    reg  [7:0] pe_134_code_a;
-    reg  [7:0] pe_134_code_b;
+    reg  [16:0] pe_134_a0;
+    reg  [16:0] pe_134_a1;
+    reg  [16:0] pe_134_b0;
+    reg  [16:0] pe_134_b1;
     wire  [69:0] pe_134_sum;
     wire  pe_134_nan;
     wire  pe_134_pinf;
     wire  pe_134_ninf;
     reg  pe_135_clock;
-    reg  pe_135_en;
+    reg  pe_135_go;
+    reg  pe_135_v;
     reg  pe_135_first;
     reg  pe_135_dual;
-    reg  [2:0] pe_135_fmt_a;
-    reg  [2:0] pe_135_fmt_b;
-    reg  [7:0] pe_135_code_a;
-    reg  [7:0] pe_135_code_b;
+    reg  [16:0] pe_135_a0;
+    reg  [16:0] pe_135_a1;
+    reg  [16:0] pe_135_b0;
+    reg  [16:0] pe_135_b1;
     wire  [69:0] pe_135_sum;
     wire  pe_135_nan;
     wire  pe_135_pinf;
     wire  pe_135_ninf;
     reg  pe_136_clock;
-    reg  pe_136_en;
+    reg  pe_136_go;
+    reg  pe_136_v;
     reg  pe_136_first;
     reg  pe_136_dual;
-    reg  [2:0] pe_136_fmt_a;
-    reg  [2:0] pe_136_fmt_b;
-    reg  [7:0] pe_136_code_a;
-    reg  [7:0] pe_136_code_b;
+    reg  [16:0] pe_136_a0;
+    reg  [16:0] pe_136_a1;
+    reg  [16:0] pe_136_b0;
+    reg  [16:0] pe_136_b1;
     wire  [69:0] pe_136_sum;
     wire  pe_136_nan;
     wire  pe_136_pinf;
     wire  pe_136_ninf;
     reg  pe_137_clock;
-    reg  pe_137_en;
+    reg  pe_137_go;
+    reg  pe_137_v;
     reg  pe_137_first;
     reg  pe_137_dual;
-    reg  [2:0] pe_137_fmt_a;
-    reg  [2:0] pe_137_fmt_b;
-    reg  [7:0] pe_137_code_a;
-    reg  [7:0] pe_137_code_b;
+    reg  [16:0] pe_137_a0;
+    reg  [16:0] pe_137_a1;
+    reg  [16:0] pe_137_b0;
+    reg  [16:0] pe_137_b1;
     wire  [69:0] pe_137_sum;
     wire  pe_137_nan;
     wire  pe_137_pinf;
     wire  pe_137_ninf;
     reg  pe_138_clock;
-    reg  pe_138_en;
+    reg  pe_138_go;
+    reg  pe_138_v;
     reg  pe_138_first;
     reg  pe_138_dual;
-    reg  [2:0] pe_138_fmt_a;
-    reg  [2:0] pe_138_fmt_b;
-    reg  [7:0] pe_138_code_a;
-    reg  [7:0] pe_138_code_b;
+    reg  [16:0] pe_138_a0;
+    reg  [16:0] pe_138_a1;
+    reg  [16:0] pe_138_b0;
+    reg  [16:0] pe_138_b1;
     wire  [69:0] pe_138_sum;
     wire  pe_138_nan;
     wire  pe_138_pinf;
     wire  pe_138_ninf;
     reg  pe_139_clock;
-    reg  pe_139_en;
+    reg  pe_139_go;
+    reg  pe_139_v;
     reg  pe_139_first;
     reg  pe_139_dual;
-    reg  [2:0] pe_139_fmt_a;
-    reg  [2:0] pe_139_fmt_b;
-    reg  [7:0] pe_139_code_a;
-    reg  [7:0] pe_139_code_b;
+    reg  [16:0] pe_139_a0;
+    reg  [16:0] pe_139_a1;
+    reg  [16:0] pe_139_b0;
+    reg  [16:0] pe_139_b1;
     wire  [69:0] pe_139_sum;
     wire  pe_139_nan;
     wire  pe_139_pinf;
     wire  pe_139_ninf;
     reg  pe_140_clock;
-    reg  pe_140_en;
+    reg  pe_140_go;
+    reg  pe_140_v;
     reg  pe_140_first;
     reg  pe_140_dual;
-    reg  [2:0] pe_140_fmt_a;
-    reg  [2:0] pe_140_fmt_b;
-    reg  [7:0] pe_140_code_a;
-    reg  [7:0] pe_140_code_b;
+    reg  [16:0] pe_140_a0;
+    reg  [16:0] pe_140_a1;
+    reg  [16:0] pe_140_b0;
+    reg  [16:0] pe_140_b1;
     wire  [69:0] pe_140_sum;
     wire  pe_140_nan;
     wire  pe_140_pinf;
     wire  pe_140_ninf;
     reg  pe_141_clock;
-    reg  pe_141_en;
+    reg  pe_141_go;
+    reg  pe_141_v;
     reg  pe_141_first;
     reg  pe_141_dual;
-    reg  [2:0] pe_141_fmt_a;
-    reg  [2:0] pe_141_fmt_b;
-    reg  [7:0] pe_141_code_a;
-    reg  [7:0] pe_141_code_b;
+    reg  [16:0] pe_141_a0;
+    reg  [16:0] pe_141_a1;
+    reg  [16:0] pe_141_b0;
+    reg  [16:0] pe_141_b1;
     wire  [69:0] pe_141_sum;
     wire  pe_141_nan;
     wire  pe_141_pinf;
     wire  pe_141_ninf;
     reg  pe_142_clock;
-    reg  pe_142_en;
+    reg  pe_142_go;
+    reg  pe_142_v;
     reg  pe_142_first;
     reg  pe_142_dual;
-    reg  [2:0] pe_142_fmt_a;
-    reg  [2:0] pe_142_fmt_b;
-    reg  [7:0] pe_142_code_a;
-    reg  [7:0] pe_142_code_b;
+    reg  [16:0] pe_142_a0;
+    reg  [16:0] pe_142_a1;
+    reg  [16:0] pe_142_b0;
+    reg  [16:0] pe_142_b1;
     wire  [69:0] pe_142_sum;
     wire  pe_142_nan;
     wire  pe_142_pinf;
     wire  pe_142_ninf;
     reg  pe_143_clock;
-    reg  pe_143_en;
+    reg  pe_143_go;
+    reg  pe_143_v;
     reg  pe_143_first;
     reg  pe_143_dual;
-    reg  [2:0] pe_143_fmt_a;
-    reg  [2:0] pe_143_fmt_b;
-    reg  [7:0] pe_143_code_a;
-    reg  [7:0] pe_143_code_b;
+    reg  [16:0] pe_143_a0;
+    reg  [16:0] pe_143_a1;
+    reg  [16:0] pe_143_b0;
+    reg  [16:0] pe_143_b1;
     wire  [69:0] pe_143_sum;
     wire  pe_143_nan;
     wire  pe_143_pinf;
     wire  pe_143_ninf;
     reg  pe_144_clock;
-    reg  pe_144_en;
+    reg  pe_144_go;
+    reg  pe_144_v;
     reg  pe_144_first;
     reg  pe_144_dual;
-    reg  [2:0] pe_144_fmt_a;
-    reg  [2:0] pe_144_fmt_b;
-    reg  [7:0] pe_144_code_a;
-    reg  [7:0] pe_144_code_b;
+    reg  [16:0] pe_144_a0;
+    reg  [16:0] pe_144_a1;
+    reg  [16:0] pe_144_b0;
+    reg  [16:0] pe_144_b1;
     wire  [69:0] pe_144_sum;
     wire  pe_144_nan;
     wire  pe_144_pinf;
     wire  pe_144_ninf;
     reg  pe_145_clock;
-    reg  pe_145_en;
+    reg  pe_145_go;
+    reg  pe_145_v;
     reg  pe_145_first;
     reg  pe_145_dual;
-    reg  [2:0] pe_145_fmt_a;
-    reg  [2:0] pe_145_fmt_b;
-    reg  [7:0] pe_145_code_a;
-    reg  [7:0] pe_145_code_b;
+    reg  [16:0] pe_145_a0;
+    reg  [16:0] pe_145_a1;
+    reg  [16:0] pe_145_b0;
+    reg  [16:0] pe_145_b1;
     wire  [69:0] pe_145_sum;
     wire  pe_145_nan;
     wire  pe_145_pinf;
     wire  pe_145_ninf;
     reg  pe_146_clock;
-    reg  pe_146_en;
+    reg  pe_146_go;
+    reg  pe_146_v;
     reg  pe_146_first;
     reg  pe_146_dual;
-    reg  [2:0] pe_146_fmt_a;
-    reg  [2:0] pe_146_fmt_b;
-    reg  [7:0] pe_146_code_a;
-    reg  [7:0] pe_146_code_b;
+    reg  [16:0] pe_146_a0;
+    reg  [16:0] pe_146_a1;
+    reg  [16:0] pe_146_b0;
+    reg  [16:0] pe_146_b1;
     wire  [69:0] pe_146_sum;
     wire  pe_146_nan;
     wire  pe_146_pinf;
     wire  pe_146_ninf;
     reg  pe_147_clock;
-    reg  pe_147_en;
+    reg  pe_147_go;
+    reg  pe_147_v;
     reg  pe_147_first;
     reg  pe_147_dual;
-    reg  [2:0] pe_147_fmt_a;
-    reg  [2:0] pe_147_fmt_b;
-    reg  [7:0] pe_147_code_a;
-    reg  [7:0] pe_147_code_b;
+    reg  [16:0] pe_147_a0;
+    reg  [16:0] pe_147_a1;
+    reg  [16:0] pe_147_b0;
+    reg  [16:0] pe_147_b1;
     wire  [69:0] pe_147_sum;
     wire  pe_147_nan;
     wire  pe_147_pinf;
     wire  pe_147_ninf;
     reg  pe_148_clock;
-    reg  pe_148_en;
+    reg  pe_148_go;
+    reg  pe_148_v;
     reg  pe_148_first;
     reg  pe_148_dual;
-    reg  [2:0] pe_148_fmt_a;
-    reg  [2:0] pe_148_fmt_b;
-    reg  [7:0] pe_148_code_a;
-    reg  [7:0] pe_148_code_b;
+    reg  [16:0] pe_148_a0;
+    reg  [16:0] pe_148_a1;
+    reg  [16:0] pe_148_b0;
+    reg  [16:0] pe_148_b1;
     wire  [69:0] pe_148_sum;
     wire  pe_148_nan;
     wire  pe_148_pinf;
     wire  pe_148_ninf;
     reg  pe_149_clock;
-    reg  pe_149_en;
+    reg  pe_149_go;
+    reg  pe_149_v;
     reg  pe_149_first;
     reg  pe_149_dual;
-    reg  [2:0] pe_149_fmt_a;
-    reg  [2:0] pe_149_fmt_b;
-    reg  [7:0] pe_149_code_a;
-    reg  [7:0] pe_149_code_b;
+    reg  [16:0] pe_149_a0;
+    reg  [16:0] pe_149_a1;
+    reg  [16:0] pe_149_b0;
+    reg  [16:0] pe_149_b1;
     wire  [69:0] pe_149_sum;
     wire  pe_149_nan;
     wire  pe_149_pinf;
     wire  pe_149_ninf;
     reg  pe_150_clock;
-    reg  pe_150_en;
+    reg  pe_150_go;
+    reg  pe_150_v;
     reg  pe_150_first;
     reg  pe_150_dual;
-    reg  [2:0] pe_150_fmt_a;
-    reg  [2:0] pe_150_fmt_b;
-    reg  [7:0] pe_150_code_a;
-    reg  [7:0] pe_150_code_b;
+    reg  [16:0] pe_150_a0;
+    reg  [16:0] pe_150_a1;
+    reg  [16:0] pe_150_b0;
+    reg  [16:0] pe_150_b1;
     wire  [69:0] pe_150_sum;
     wire  pe_150_nan;
     wire  pe_150_pinf;
     wire  pe_150_ninf;
     reg  pe_151_clock;
-    reg  pe_151_en;
+    reg  pe_151_go;
+    reg  pe_151_v;
     reg  pe_151_first;
     reg  pe_151_dual;
-    reg  [2:0] pe_151_fmt_a;
-    reg  [2:0] pe_151_fmt_b;
-    reg  [7:0] pe_151_code_a;
-    reg  [7:0] pe_151_code_b;
+    reg  [16:0] pe_151_a0;
+    reg  [16:0] pe_151_a1;
+    reg  [16:0] pe_151_b0;
+    reg  [16:0] pe_151_b1;
     wire  [69:0] pe_151_sum;
     wire  pe_151_nan;
     wire  pe_151_pinf;
     wire  pe_151_ninf;
     reg  pe_152_clock;
-    reg  pe_152_en;
+    reg  pe_152_go;
+    reg  pe_152_v;
     reg  pe_152_first;
     reg  pe_152_dual;
-    reg  [2:0] pe_152_fmt_a;
-    reg  [2:0] pe_152_fmt_b;
-    reg  [7:0] pe_152_code_a;
-    reg  [7:0] pe_152_code_b;
+    reg  [16:0] pe_152_a0;
+    reg  [16:0] pe_152_a1;
+    reg  [16:0] pe_152_b0;
+    reg  [16:0] pe_152_b1;
     wire  [69:0] pe_152_sum;
     wire  pe_152_nan;
     wire  pe_152_pinf;
     wire  pe_152_ninf;
     reg  pe_153_clock;
-    reg  pe_153_en;
+    reg  pe_153_go;
+    reg  pe_153_v;
     reg  pe_153_first;
     reg  pe_153_dual;
-    reg  [2:0] pe_153_fmt_a;
-    reg  [2:0] pe_153_fmt_b;
-    reg  [7:0] pe_153_code_a;
-    reg  [7:0] pe_153_code_b;
+    reg  [16:0] pe_153_a0;
+    reg  [16:0] pe_153_a1;
+    reg  [16:0] pe_153_b0;
+    reg  [16:0] pe_153_b1;
     wire  [69:0] pe_153_sum;
     wire  pe_153_nan;
     wire  pe_153_pinf;
     wire  pe_153_ninf;
     reg  pe_154_clock;
-    reg  pe_154_en;
+    reg  pe_154_go;
+    reg  pe_154_v;
     reg  pe_154_first;
     reg  pe_154_dual;
-    reg  [2:0] pe_154_fmt_a;
-    reg  [2:0] pe_154_fmt_b;
-    reg  [7:0] pe_154_code_a;
-    reg  [7:0] pe_154_code_b;
+    reg  [16:0] pe_154_a0;
+    reg  [16:0] pe_154_a1;
+    reg  [16:0] pe_154_b0;
+    reg  [16:0] pe_154_b1;
     wire  [69:0] pe_154_sum;
     wire  pe_154_nan;
     wire  pe_154_pinf;
     wire  pe_154_ninf;
     reg  pe_155_clock;
-    reg  pe_155_en;
+    reg  pe_155_go;
+    reg  pe_155_v;
     reg  pe_155_first;
     reg  pe_155_dual;
-    reg  [2:0] pe_155_fmt_a;
-    reg  [2:0] pe_155_fmt_b;
-    reg  [7:0] pe_155_code_a;
-    reg  [7:0] pe_155_code_b;
+    reg  [16:0] pe_155_a0;
+    reg  [16:0] pe_155_a1;
+    reg  [16:0] pe_155_b0;
+    reg  [16:0] pe_155_b1;
     wire  [69:0] pe_155_sum;
     wire  pe_155_nan;
     wire  pe_155_pinf;
     wire  pe_155_ninf;
     reg  pe_156_clock;
-    reg  pe_156_en;
+    reg  pe_156_go;
+    reg  pe_156_v;
     reg  pe_156_first;
     reg  pe_156_dual;
-    reg  [2:0] pe_156_fmt_a;
-    reg  [2:0] pe_156_fmt_b;
-    reg  [7:0] pe_156_code_a;
-    reg  [7:0] pe_156_code_b;
+    reg  [16:0] pe_156_a0;
+    reg  [16:0] pe_156_a1;
+    reg  [16:0] pe_156_b0;
+    reg  [16:0] pe_156_b1;
     wire  [69:0] pe_156_sum;
     wire  pe_156_nan;
     wire  pe_156_pinf;
     wire  pe_156_ninf;
     reg  pe_157_clock;
-    reg  pe_157_en;
+    reg  pe_157_go;
+    reg  pe_157_v;
     reg  pe_157_first;
     reg  pe_157_dual;
-    reg  [2:0] pe_157_fmt_a;
-    reg  [2:0] pe_157_fmt_b;
-    reg  [7:0] pe_157_code_a;
-    reg  [7:0] pe_157_code_b;
+    reg  [16:0] pe_157_a0;
+    reg  [16:0] pe_157_a1;
+    reg  [16:0] pe_157_b0;
+    reg  [16:0] pe_157_b1;
     wire  [69:0] pe_157_sum;
     wire  pe_157_nan;
     wire  pe_157_pinf;
     wire  pe_157_ninf;
     reg  pe_158_clock;
-    reg  pe_158_en;
+    reg  pe_158_go;
+    reg  pe_158_v;
     reg  pe_158_first;
     reg  pe_158_dual;
-    reg  [2:0] pe_158_fmt_a;
-    reg  [2:0] pe_158_fmt_b;
-    reg  [7:0] pe_158_code_a;
-    reg  [7:0] pe_158_code_b;
+    reg  [16:0] pe_158_a0;
+    reg  [16:0] pe_158_a1;
+    reg  [16:0] pe_158_b0;
+    reg  [16:0] pe_158_b1;
     wire  [69:0] pe_158_sum;
     wire  pe_158_nan;
     wire  pe_158_pinf;
     wire  pe_158_ninf;
     reg  pe_159_clock;
-    reg  pe_159_en;
+    reg  pe_159_go;
+    reg  pe_159_v;
     reg  pe_159_first;
     reg  pe_159_dual;
-    reg  [2:0] pe_159_fmt_a;
-    reg  [2:0] pe_159_fmt_b;
-    reg  [7:0] pe_159_code_a;
-    reg  [7:0] pe_159_code_b;
+    reg  [16:0] pe_159_a0;
+    reg  [16:0] pe_159_a1;
+    reg  [16:0] pe_159_b0;
+    reg  [16:0] pe_159_b1;
     wire  [69:0] pe_159_sum;
     wire  pe_159_nan;
     wire  pe_159_pinf;
     wire  pe_159_ninf;
     reg  pe_160_clock;
-    reg  pe_160_en;
+    reg  pe_160_go;
+    reg  pe_160_v;
     reg  pe_160_first;
     reg  pe_160_dual;
-    reg  [2:0] pe_160_fmt_a;
-    reg  [2:0] pe_160_fmt_b;
-    reg  [7:0] pe_160_code_a;
-    reg  [7:0] pe_160_code_b;
+    reg  [16:0] pe_160_a0;
+    reg  [16:0] pe_160_a1;
+    reg  [16:0] pe_160_b0;
+    reg  [16:0] pe_160_b1;
     wire  [69:0] pe_160_sum;
     wire  pe_160_nan;
     wire  pe_160_pinf;
     wire  pe_160_ninf;
     reg  pe_161_clock;
-    reg  pe_161_en;
+    reg  pe_161_go;
+    reg  pe_161_v;
     reg  pe_161_first;
     reg  pe_161_dual;
-    reg  [2:0] pe_161_fmt_a;
-    reg  [2:0] pe_161_fmt_b;
-    reg  [7:0] pe_161_code_a;
-    reg  [7:0] pe_161_code_b;
+    reg  [16:0] pe_161_a0;
+    reg  [16:0] pe_161_a1;
+    reg  [16:0] pe_161_b0;
+    reg  [16:0] pe_161_b1;
     wire  [69:0] pe_161_sum;
     wire  pe_161_nan;
     wire  pe_161_pinf;
     wire  pe_161_ninf;
     reg  pe_162_clock;
-    reg  pe_162_en;
+    reg  pe_162_go;
+    reg  pe_162_v;
     reg  pe_162_first;
     reg  pe_162_dual;
-    reg  [2:0] pe_162_fmt_a;
-    reg  [2:0] pe_162_fmt_b;
-    reg  [7:0] pe_162_code_a;
-    reg  [7:0] pe_162_code_b;
+    reg  [16:0] pe_162_a0;
+    reg  [16:0] pe_162_a1;
+    reg  [16:0] pe_162_b0;
+    reg  [16:0] pe_162_b1;
     wire  [69:0] pe_162_sum;
     wire  pe_162_nan;
     wire  pe_162_pinf;
     wire  pe_162_ninf;
     reg  pe_163_clock;
-    reg  pe_163_en;
+    reg  pe_163_go;
+    reg  pe_163_v;
     reg  pe_163_first;
     reg  pe_163_dual;
-    reg  [2:0] pe_163_fmt_a;
-    reg  [2:0] pe_163_fmt_b;
-    reg  [7:0] pe_163_code_a;
-    reg  [7:0] pe_163_code_b;
+    reg  [16:0] pe_163_a0;
+    reg  [16:0] pe_163_a1;
+    reg  [16:0] pe_163_b0;
+    reg  [16:0] pe_163_b1;
     wire  [69:0] pe_163_sum;
     wire  pe_163_nan;
     wire  pe_163_pinf;
     wire  pe_163_ninf;
     reg  pe_164_clock;
-    reg  pe_164_en;
+    reg  pe_164_go;
+    reg  pe_164_v;
     reg  pe_164_first;
     reg  pe_164_dual;
-    reg  [2:0] pe_164_fmt_a;
-    reg  [2:0] pe_164_fmt_b;
-    reg  [7:0] pe_164_code_a;
-    reg  [7:0] pe_164_code_b;
+    reg  [16:0] pe_164_a0;
+    reg  [16:0] pe_164_a1;
+    reg  [16:0] pe_164_b0;
+    reg  [16:0] pe_164_b1;
     wire  [69:0] pe_164_sum;
     wire  pe_164_nan;
     wire  pe_164_pinf;
     wire  pe_164_ninf;
     reg  pe_165_clock;
-    reg  pe_165_en;
+    reg  pe_165_go;
+    reg  pe_165_v;
     reg  pe_165_first;
     reg  pe_165_dual;
-    reg  [2:0] pe_165_fmt_a;
-    reg  [2:0] pe_165_fmt_b;
-    reg  [7:0] pe_165_code_a;
-    reg  [7:0] pe_165_code_b;
+    reg  [16:0] pe_165_a0;
+    reg  [16:0] pe_165_a1;
+    reg  [16:0] pe_165_b0;
+    reg  [16:0] pe_165_b1;
     wire  [69:0] pe_165_sum;
     wire  pe_165_nan;
     wire  pe_165_pinf;
     wire  pe_165_ninf;
     reg  pe_166_clock;
-    reg  pe_166_en;
+    reg  pe_166_go;
+    reg  pe_166_v;
     reg  pe_166_first;
     reg  pe_166_dual;
-    reg  [2:0] pe_166_fmt_a;
-    reg  [2:0] pe_166_fmt_b;
-    reg  [7:0] pe_166_code_a;
-    reg  [7:0] pe_166_code_b;
+    reg  [16:0] pe_166_a0;
+    reg  [16:0] pe_166_a1;
+    reg  [16:0] pe_166_b0;
+    reg  [16:0] pe_166_b1;
     wire  [69:0] pe_166_sum;
     wire  pe_166_nan;
     wire  pe_166_pinf;
     wire  pe_166_ninf;
     reg  pe_167_clock;
-    reg  pe_167_en;
+    reg  pe_167_go;
+    reg  pe_167_v;
     reg  pe_167_first;
     reg  pe_167_dual;
-    reg  [2:0] pe_167_fmt_a;
-    reg  [2:0] pe_167_fmt_b;
-    reg  [7:0] pe_167_code_a;
-    reg  [7:0] pe_167_code_b;
+    reg  [16:0] pe_167_a0;
+    reg  [16:0] pe_167_a1;
+    reg  [16:0] pe_167_b0;
+    reg  [16:0] pe_167_b1;
     wire  [69:0] pe_167_sum;
     wire  pe_167_nan;
     wire  pe_167_pinf;
     wire  pe_167_ninf;
     reg  pe_168_clock;
-    reg  pe_168_en;
+    reg  pe_168_go;
+    reg  pe_168_v;
     reg  pe_168_first;
     reg  pe_168_dual;
-    reg  [2:0] pe_168_fmt_a;
-    reg  [2:0] pe_168_fmt_b;
-    reg  [7:0] pe_168_code_a;
-    reg  [7:0] pe_168_code_b;
+    reg  [16:0] pe_168_a0;
+    reg  [16:0] pe_168_a1;
+    reg  [16:0] pe_168_b0;
+    reg  [16:0] pe_168_b1;
     wire  [69:0] pe_168_sum;
     wire  pe_168_nan;
     wire  pe_168_pinf;
     wire  pe_168_ninf;
     reg  pe_169_clock;
-    reg  pe_169_en;
+    reg  pe_169_go;
+    reg  pe_169_v;
     reg  pe_169_first;
     reg  pe_169_dual;
-    reg  [2:0] pe_169_fmt_a;
-    reg  [2:0] pe_169_fmt_b;
-    reg  [7:0] pe_169_code_a;
-    reg  [7:0] pe_169_code_b;
+    reg  [16:0] pe_169_a0;
+    reg  [16:0] pe_169_a1;
+    reg  [16:0] pe_169_b0;
+    reg  [16:0] pe_169_b1;
     wire  [69:0] pe_169_sum;
     wire  pe_169_nan;
     wire  pe_169_pinf;
     wire  pe_169_ninf;
     reg  pe_170_clock;
-    reg  pe_170_en;
+    reg  pe_170_go;
+    reg  pe_170_v;
     reg  pe_170_first;
     reg  pe_170_dual;
-    reg  [2:0] pe_170_fmt_a;
-    reg  [2:0] pe_170_fmt_b;
-    reg  [7:0] pe_170_code_a;
-    reg  [7:0] pe_170_code_b;
+    reg  [16:0] pe_170_a0;
+    reg  [16:0] pe_170_a1;
+    reg  [16:0] pe_170_b0;
+    reg  [16:0] pe_170_b1;
     wire  [69:0] pe_170_sum;
     wire  pe_170_nan;
     wire  pe_170_pinf;
     wire  pe_170_ninf;
     reg  pe_171_clock;
-    reg  pe_171_en;
+    reg  pe_171_go;
+    reg  pe_171_v;
     reg  pe_171_first;
     reg  pe_171_dual;
-    reg  [2:0] pe_171_fmt_a;
-    reg  [2:0] pe_171_fmt_b;
-    reg  [7:0] pe_171_code_a;
-    reg  [7:0] pe_171_code_b;
+    reg  [16:0] pe_171_a0;
+    reg  [16:0] pe_171_a1;
+    reg  [16:0] pe_171_b0;
+    reg  [16:0] pe_171_b1;
     wire  [69:0] pe_171_sum;
     wire  pe_171_nan;
     wire  pe_171_pinf;
     wire  pe_171_ninf;
     reg  pe_172_clock;
-    reg  pe_172_en;
+    reg  pe_172_go;
+    reg  pe_172_v;
     reg  pe_172_first;
     reg  pe_172_dual;
-    reg  [2:0] pe_172_fmt_a;
-    reg  [2:0] pe_172_fmt_b;
-    reg  [7:0] pe_172_code_a;
-    reg  [7:0] pe_172_code_b;
+    reg  [16:0] pe_172_a0;
+    reg  [16:0] pe_172_a1;
+    reg  [16:0] pe_172_b0;
+    reg  [16:0] pe_172_b1;
     wire  [69:0] pe_172_sum;
     wire  pe_172_nan;
     wire  pe_172_pinf;
     wire  pe_172_ninf;
     reg  pe_173_clock;
-    reg  pe_173_en;
+    reg  pe_173_go;
+    reg  pe_173_v;
     reg  pe_173_first;
     reg  pe_173_dual;
-    reg  [2:0] pe_173_fmt_a;
-    reg  [2:0] pe_173_fmt_b;
-    reg  [7:0] pe_173_code_a;
-    reg  [7:0] pe_173_code_b;
+    reg  [16:0] pe_173_a0;
+    reg  [16:0] pe_173_a1;
+    reg  [16:0] pe_173_b0;
+    reg  [16:0] pe_173_b1;
     wire  [69:0] pe_173_sum;
     wire  pe_173_nan;
     wire  pe_173_pinf;
     wire  pe_173_ninf;
     reg  pe_174_clock;
-    reg  pe_174_en;
+    reg  pe_174_go;
+    reg  pe_174_v;
     reg  pe_174_first;
     reg  pe_174_dual;
-    reg  [2:0] pe_174_fmt_a;
-    reg  [2:0] pe_174_fmt_b;
-    reg  [7:0] pe_174_code_a;
-    reg  [7:0] pe_174_code_b;
+    reg  [16:0] pe_174_a0;
+    reg  [16:0] pe_174_a1;
+    reg  [16:0] pe_174_b0;
+    reg  [16:0] pe_174_b1;
     wire  [69:0] pe_174_sum;
     wire  pe_174_nan;
     wire  pe_174_pinf;
     wire  pe_174_ninf;
     reg  pe_175_clock;
-    reg  pe_175_en;
+    reg  pe_175_go;
+    reg  pe_175_v;
     reg  pe_175_first;
     reg  pe_175_dual;
-    reg  [2:0] pe_175_fmt_a;
-    reg  [2:0] pe_175_fmt_b;
-    reg  [7:0] pe_175_code_a;
-    reg  [7:0] pe_175_code_b;
+    reg  [16:0] pe_175_a0;
+    reg  [16:0] pe_175_a1;
+    reg  [16:0] pe_175_b0;
+    reg  [16:0] pe_175_b1;
     wire  [69:0] pe_175_sum;
     wire  pe_175_nan;
     wire  pe_175_pinf;
     wire  pe_175_ninf;
     reg  pe_176_clock;
-    reg  pe_176_en;
+    reg  pe_176_go;
+    reg  pe_176_v;
     reg  pe_176_first;
     reg  pe_176_dual;
-    reg  [2:0] pe_176_fmt_a;
-    reg  [2:0] pe_176_fmt_b;
-    reg  [7:0] pe_176_code_a;
-    reg  [7:0] pe_176_code_b;
+    reg  [16:0] pe_176_a0;
+    reg  [16:0] pe_176_a1;
+    reg  [16:0] pe_176_b0;
+    reg  [16:0] pe_176_b1;
     wire  [69:0] pe_176_sum;
     wire  pe_176_nan;
     wire  pe_176_pinf;
     wire  pe_176_ninf;
     reg  pe_177_clock;
-    reg  pe_177_en;
+    reg  pe_177_go;
+    reg  pe_177_v;
     reg  pe_177_first;
     reg  pe_177_dual;
-    reg  [2:0] pe_177_fmt_a;
-    reg  [2:0] pe_177_fmt_b;
-    reg  [7:0] pe_177_code_a;
-    reg  [7:0] pe_177_code_b;
+    reg  [16:0] pe_177_a0;
+    reg  [16:0] pe_177_a1;
+    reg  [16:0] pe_177_b0;
+    reg  [16:0] pe_177_b1;
     wire  [69:0] pe_177_sum;
     wire  pe_177_nan;
     wire  pe_177_pinf;
     wire  pe_177_ninf;
     reg  pe_178_clock;
-    reg  pe_178_en;
+    reg  pe_178_go;
+    reg  pe_178_v;
     reg  pe_178_first;
     reg  pe_178_dual;
-    reg  [2:0] pe_178_fmt_a;
-    reg  [2:0] pe_178_fmt_b;
-    reg  [7:0] pe_178_code_a;
-    reg  [7:0] pe_178_code_b;
+    reg  [16:0] pe_178_a0;
+    reg  [16:0] pe_178_a1;
+    reg  [16:0] pe_178_b0;
+    reg  [16:0] pe_178_b1;
     wire  [69:0] pe_178_sum;
     wire  pe_178_nan;
     wire  pe_178_pinf;
     wire  pe_178_ninf;
     reg  pe_179_clock;
-    reg  pe_179_en;
+    reg  pe_179_go;
+    reg  pe_179_v;
     reg  pe_179_first;
     reg  pe_179_dual;
-    reg  [2:0] pe_179_fmt_a;
-    reg  [2:0] pe_179_fmt_b;
-    reg  [7:0] pe_179_code_a;
-    reg  [7:0] pe_179_code_b;
+    reg  [16:0] pe_179_a0;
+    reg  [16:0] pe_179_a1;
+    reg  [16:0] pe_179_b0;
+    reg  [16:0] pe_179_b1;
     wire  [69:0] pe_179_sum;
     wire  pe_179_nan;
     wire  pe_179_pinf;
     wire  pe_179_ninf;
     reg  pe_180_clock;
-    reg  pe_180_en;
+    reg  pe_180_go;
+    reg  pe_180_v;
     reg  pe_180_first;
     reg  pe_180_dual;
-    reg  [2:0] pe_180_fmt_a;
-    reg  [2:0] pe_180_fmt_b;
-    reg  [7:0] pe_180_code_a;
-    reg  [7:0] pe_180_code_b;
+    reg  [16:0] pe_180_a0;
+    reg  [16:0] pe_180_a1;
+    reg  [16:0] pe_180_b0;
+    reg  [16:0] pe_180_b1;
     wire  [69:0] pe_180_sum;
     wire  pe_180_nan;
     wire  pe_180_pinf;
     wire  pe_180_ninf;
     reg  pe_181_clock;
-    reg  pe_181_en;
+    reg  pe_181_go;
+    reg  pe_181_v;
     reg  pe_181_first;
     reg  pe_181_dual;
-    reg  [2:0] pe_181_fmt_a;
-    reg  [2:0] pe_181_fmt_b;
-    reg  [7:0] pe_181_code_a;
-    reg  [7:0] pe_181_code_b;
+    reg  [16:0] pe_181_a0;
+    reg  [16:0] pe_181_a1;
+    reg  [16:0] pe_181_b0;
+    reg  [16:0] pe_181_b1;
     wire  [69:0] pe_181_sum;
     wire  pe_181_nan;
     wire  pe_181_pinf;
     wire  pe_181_ninf;
     reg  pe_182_clock;
-    reg  pe_182_en;
+    reg  pe_182_go;
+    reg  pe_182_v;
     reg  pe_182_first;
     reg  pe_182_dual;
-    reg  [2:0] pe_182_fmt_a;
-    reg  [2:0] pe_182_fmt_b;
-    reg  [7:0] pe_182_code_a;
-    reg  [7:0] pe_182_code_b;
+    reg  [16:0] pe_182_a0;
+    reg  [16:0] pe_182_a1;
+    reg  [16:0] pe_182_b0;
+    reg  [16:0] pe_182_b1;
     wire  [69:0] pe_182_sum;
     wire  pe_182_nan;
     wire  pe_182_pinf;
     wire  pe_182_ninf;
     reg  pe_183_clock;
-    reg  pe_183_en;
+    reg  pe_183_go;
+    reg  pe_183_v;
     reg  pe_183_first;
     reg  pe_183_dual;
-    reg  [2:0] pe_183_fmt_a;
-    reg  [2:0] pe_183_fmt_b;
-    reg  [7:0] pe_183_code_a;
-    reg  [7:0] pe_183_code_b;
+    reg  [16:0] pe_183_a0;
+    reg  [16:0] pe_183_a1;
+    reg  [16:0] pe_183_b0;
+    reg  [16:0] pe_183_b1;
     wire  [69:0] pe_183_sum;
     wire  pe_183_nan;
     wire  pe_183_pinf;
     wire  pe_183_ninf;
     reg  pe_184_clock;
-    reg  pe_184_en;
+    reg  pe_184_go;
+    reg  pe_184_v;
     reg  pe_184_first;
     reg  pe_184_dual;
-    reg  [2:0] pe_184_fmt_a;
-    reg  [2:0] pe_184_fmt_b;
-    reg  [7:0] pe_184_code_a;
-    reg  [7:0] pe_184_code_b;
+    reg  [16:0] pe_184_a0;
+    reg  [16:0] pe_184_a1;
+    reg  [16:0] pe_184_b0;
+    reg  [16:0] pe_184_b1;
     wire  [69:0] pe_184_sum;
     wire  pe_184_nan;
     wire  pe_184_pinf;
     wire  pe_184_ninf;
     reg  pe_185_clock;
-    reg  pe_185_en;
+    reg  pe_185_go;
+    reg  pe_185_v;
     reg  pe_185_first;
     reg  pe_185_dual;
-    reg  [2:0] pe_185_fmt_a;
-    reg  [2:0] pe_185_fmt_b;
-    reg  [7:0] pe_185_code_a;
-    reg  [7:0] pe_185_code_b;
+    reg  [16:0] pe_185_a0;
+    reg  [16:0] pe_185_a1;
+    reg  [16:0] pe_185_b0;
+    reg  [16:0] pe_185_b1;
     wire  [69:0] pe_185_sum;
     wire  pe_185_nan;
     wire  pe_185_pinf;
     wire  pe_185_ninf;
     reg  pe_186_clock;
-    reg  pe_186_en;
+    reg  pe_186_go;
+    reg  pe_186_v;
     reg  pe_186_first;
     reg  pe_186_dual;
-    reg  [2:0] pe_186_fmt_a;
-    reg  [2:0] pe_186_fmt_b;
-    reg  [7:0] pe_186_code_a;
-    reg  [7:0] pe_186_code_b;
+    reg  [16:0] pe_186_a0;
+    reg  [16:0] pe_186_a1;
+    reg  [16:0] pe_186_b0;
+    reg  [16:0] pe_186_b1;
     wire  [69:0] pe_186_sum;
     wire  pe_186_nan;
     wire  pe_186_pinf;
     wire  pe_186_ninf;
     reg  pe_187_clock;
-    reg  pe_187_en;
+    reg  pe_187_go;
+    reg  pe_187_v;
     reg  pe_187_first;
     reg  pe_187_dual;
-    reg  [2:0] pe_187_fmt_a;
-    reg  [2:0] pe_187_fmt_b;
-    reg  [7:0] pe_187_code_a;
-    reg  [7:0] pe_187_code_b;
+    reg  [16:0] pe_187_a0;
+    reg  [16:0] pe_187_a1;
+    reg  [16:0] pe_187_b0;
+    reg  [16:0] pe_187_b1;
     wire  [69:0] pe_187_sum;
     wire  pe_187_nan;
     wire  pe_187_pinf;
     wire  pe_187_ninf;
     reg  pe_188_clock;
-    reg  pe_188_en;
+    reg  pe_188_go;
+    reg  pe_188_v;
     reg  pe_188_first;
     reg  pe_188_dual;
-    reg  [2:0] pe_188_fmt_a;
-    reg  [2:0] pe_188_fmt_b;
-    reg  [7:0] pe_188_code_a;
-    reg  [7:0] pe_188_code_b;
+    reg  [16:0] pe_188_a0;
+    reg  [16:0] pe_188_a1;
+    reg  [16:0] pe_188_b0;
+    reg  [16:0] pe_188_b1;
     wire  [69:0] pe_188_sum;
     wire  pe_188_nan;
     wire  pe_188_pinf;
     wire  pe_188_ninf;
     reg  pe_189_clock;
-    reg  pe_189_en;
+    reg  pe_189_go;
+    reg  pe_189_v;
     reg  pe_189_first;
     reg  pe_189_dual;
-    reg  [2:0] pe_189_fmt_a;
-    reg  [2:0] pe_189_fmt_b;
-    reg  [7:0] pe_189_code_a;
-    reg  [7:0] pe_189_code_b;
+    reg  [16:0] pe_189_a0;
+    reg  [16:0] pe_189_a1;
+    reg  [16:0] pe_189_b0;
+    reg  [16:0] pe_189_b1;
     wire  [69:0] pe_189_sum;
     wire  pe_189_nan;
     wire  pe_189_pinf;
     wire  pe_189_ninf;
     reg  pe_190_clock;
-    reg  pe_190_en;
+    reg  pe_190_go;
+    reg  pe_190_v;
     reg  pe_190_first;
     reg  pe_190_dual;
-    reg  [2:0] pe_190_fmt_a;
-    reg  [2:0] pe_190_fmt_b;
-    reg  [7:0] pe_190_code_a;
-    reg  [7:0] pe_190_code_b;
+    reg  [16:0] pe_190_a0;
+    reg  [16:0] pe_190_a1;
+    reg  [16:0] pe_190_b0;
+    reg  [16:0] pe_190_b1;
     wire  [69:0] pe_190_sum;
     wire  pe_190_nan;
     wire  pe_190_pinf;
     wire  pe_190_ninf;
     reg  pe_191_clock;
-    reg  pe_191_en;
+    reg  pe_191_go;
+    reg  pe_191_v;
     reg  pe_191_first;
     reg  pe_191_dual;
-    reg  [2:0] pe_191_fmt_a;
-    reg  [2:0] pe_191_fmt_b;
-    reg  [7:0] pe_191_code_a;
-    reg  [7:0] pe_191_code_b;
+    reg  [16:0] pe_191_a0;
+    reg  [16:0] pe_191_a1;
+    reg  [16:0] pe_191_b0;
+    reg  [16:0] pe_191_b1;
     wire  [69:0] pe_191_sum;
     wire  pe_191_nan;
     wire  pe_191_pinf;
     wire  pe_191_ninf;
     reg  pe_192_clock;
-    reg  pe_192_en;
+    reg  pe_192_go;
+    reg  pe_192_v;
     reg  pe_192_first;
     reg  pe_192_dual;
-    reg  [2:0] pe_192_fmt_a;
-    reg  [2:0] pe_192_fmt_b;
-    reg  [7:0] pe_192_code_a;
-    reg  [7:0] pe_192_code_b;
+    reg  [16:0] pe_192_a0;
+    reg  [16:0] pe_192_a1;
+    reg  [16:0] pe_192_b0;
+    reg  [16:0] pe_192_b1;
     wire  [69:0] pe_192_sum;
     wire  pe_192_nan;
     wire  pe_192_pinf;
     wire  pe_192_ninf;
     reg  pe_193_clock;
-    reg  pe_193_en;
+    reg  pe_193_go;
+    reg  pe_193_v;
     reg  pe_193_first;
     reg  pe_193_dual;
-    reg  [2:0] pe_193_fmt_a;
-    reg  [2:0] pe_193_fmt_b;
-    reg  [7:0] pe_193_code_a;
-    reg  [7:0] pe_193_code_b;
+    reg  [16:0] pe_193_a0;
+    reg  [16:0] pe_193_a1;
+    reg  [16:0] pe_193_b0;
+    reg  [16:0] pe_193_b1;
     wire  [69:0] pe_193_sum;
     wire  pe_193_nan;
     wire  pe_193_pinf;
     wire  pe_193_ninf;
     reg  pe_194_clock;
-    reg  pe_194_en;
+    reg  pe_194_go;
+    reg  pe_194_v;
     reg  pe_194_first;
     reg  pe_194_dual;
-    reg  [2:0] pe_194_fmt_a;
-    reg  [2:0] pe_194_fmt_b;
-    reg  [7:0] pe_194_code_a;
-    reg  [7:0] pe_194_code_b;
+    reg  [16:0] pe_194_a0;
+    reg  [16:0] pe_194_a1;
+    reg  [16:0] pe_194_b0;
+    reg  [16:0] pe_194_b1;
     wire  [69:0] pe_194_sum;
     wire  pe_194_nan;
     wire  pe_194_pinf;
     wire  pe_194_ninf;
     reg  pe_195_clock;
-    reg  pe_195_en;
+    reg  pe_195_go;
+    reg  pe_195_v;
     reg  pe_195_first;
     reg  pe_195_dual;
-    reg  [2:0] pe_195_fmt_a;
-    reg  [2:0] pe_195_fmt_b;
-    reg  [7:0] pe_195_code_a;
-    reg  [7:0] pe_195_code_b;
+    reg  [16:0] pe_195_a0;
+    reg  [16:0] pe_195_a1;
+    reg  [16:0] pe_195_b0;
+    reg  [16:0] pe_195_b1;
     wire  [69:0] pe_195_sum;
     wire  pe_195_nan;
     wire  pe_195_pinf;
     wire  pe_195_ninf;
     reg  pe_196_clock;
-    reg  pe_196_en;
+    reg  pe_196_go;
+    reg  pe_196_v;
     reg  pe_196_first;
     reg  pe_196_dual;
-    reg  [2:0] pe_196_fmt_a;
-    reg  [2:0] pe_196_fmt_b;
-    reg  [7:0] pe_196_code_a;
-    reg  [7:0] pe_196_code_b;
+    reg  [16:0] pe_196_a0;
+    reg  [16:0] pe_196_a1;
+    reg  [16:0] pe_196_b0;
+    reg  [16:0] pe_196_b1;
     wire  [69:0] pe_196_sum;
     wire  pe_196_nan;
     wire  pe_196_pinf;
     wire  pe_196_ninf;
     reg  pe_197_clock;
-    reg  pe_197_en;
+    reg  pe_197_go;
+    reg  pe_197_v;
     reg  pe_197_first;
     reg  pe_197_dual;
-    reg  [2:0] pe_197_fmt_a;
-    reg  [2:0] pe_197_fmt_b;
-    reg  [7:0] pe_197_code_a;
-    reg  [7:0] pe_197_code_b;
+    reg  [16:0] pe_197_a0;
+    reg  [16:0] pe_197_a1;
+    reg  [16:0] pe_197_b0;
+    reg  [16:0] pe_197_b1;
     wire  [69:0] pe_197_sum;
     wire  pe_197_nan;
     wire  pe_197_pinf;
     wire  pe_197_ninf;
     reg  pe_198_clock;
-    reg  pe_198_en;
+    reg  pe_198_go;
+    reg  pe_198_v;
     reg  pe_198_first;
     reg  pe_198_dual;
-    reg  [2:0] pe_198_fmt_a;
-    reg  [2:0] pe_198_fmt_b;
-    reg  [7:0] pe_198_code_a;
-    reg  [7:0] pe_198_code_b;
+    reg  [16:0] pe_198_a0;
+    reg  [16:0] pe_198_a1;
+    reg  [16:0] pe_198_b0;
+    reg  [16:0] pe_198_b1;
     wire  [69:0] pe_198_sum;
     wire  pe_198_nan;
     wire  pe_198_pinf;
     wire  pe_198_ninf;
     reg  pe_199_clock;
-    reg  pe_199_en;
+    reg  pe_199_go;
+    reg  pe_199_v;
     reg  pe_199_first;
     reg  pe_199_dual;
-    reg  [2:0] pe_199_fmt_a;
-    reg  [2:0] pe_199_fmt_b;
-    reg  [7:0] pe_199_code_a;
-    reg  [7:0] pe_199_code_b;
+    reg  [16:0] pe_199_a0;
+    reg  [16:0] pe_199_a1;
+    reg  [16:0] pe_199_b0;
+    reg  [16:0] pe_199_b1;
     wire  [69:0] pe_199_sum;
     wire  pe_199_nan;
     wire  pe_199_pinf;
     wire  pe_199_ninf;
     reg  pe_200_clock;
-    reg  pe_200_en;
+    reg  pe_200_go;
+    reg  pe_200_v;
     reg  pe_200_first;
     reg  pe_200_dual;
-    reg  [2:0] pe_200_fmt_a;
-    reg  [2:0] pe_200_fmt_b;
-    reg  [7:0] pe_200_code_a;
-    reg  [7:0] pe_200_code_b;
+    reg  [16:0] pe_200_a0;
+    reg  [16:0] pe_200_a1;
+    reg  [16:0] pe_200_b0;
+    reg  [16:0] pe_200_b1;
     wire  [69:0] pe_200_sum;
     wire  pe_200_nan;
     wire  pe_200_pinf;
     wire  pe_200_ninf;
     reg  pe_201_clock;
-    reg  pe_201_en;
+    reg  pe_201_go;
+    reg  pe_201_v;
     reg  pe_201_first;
     reg  pe_201_dual;
-    reg  [2:0] pe_201_fmt_a;
-    reg  [2:0] pe_201_fmt_b;
-    reg  [7:0] pe_201_code_a;
-    reg  [7:0] pe_201_code_b;
+    reg  [16:0] pe_201_a0;
+    reg  [16:0] pe_201_a1;
+    reg  [16:0] pe_201_b0;
+    reg  [16:0] pe_201_b1;
     wire  [69:0] pe_201_sum;
     wire  pe_201_nan;
     wire  pe_201_pinf;
     wire  pe_201_ninf;
     reg  pe_202_clock;
-    reg  pe_202_en;
+    reg  pe_202_go;
+    reg  pe_202_v;
     reg  pe_202_first;
     reg  pe_202_dual;
-    reg  [2:0] pe_202_fmt_a;
-    reg  [2:0] pe_202_fmt_b;
-    reg  [7:0] pe_202_code_a;
-    reg  [7:0] pe_202_code_b;
+    reg  [16:0] pe_202_a0;
+    reg  [16:0] pe_202_a1;
+    reg  [16:0] pe_202_b0;
+    reg  [16:0] pe_202_b1;
     wire  [69:0] pe_202_sum;
     wire  pe_202_nan;
     wire  pe_202_pinf;
     wire  pe_202_ninf;
     reg  pe_203_clock;
-    reg  pe_203_en;
+    reg  pe_203_go;
+    reg  pe_203_v;
     reg  pe_203_first;
     reg  pe_203_dual;
-    reg  [2:0] pe_203_fmt_a;
-    reg  [2:0] pe_203_fmt_b;
-    reg  [7:0] pe_203_code_a;
-    reg  [7:0] pe_203_code_b;
+    reg  [16:0] pe_203_a0;
+    reg  [16:0] pe_203_a1;
+    reg  [16:0] pe_203_b0;
+    reg  [16:0] pe_203_b1;
     wire  [69:0] pe_203_sum;
     wire  pe_203_nan;
     wire  pe_203_pinf;
     wire  pe_203_ninf;
     reg  pe_204_clock;
-    reg  pe_204_en;
+    reg  pe_204_go;
+    reg  pe_204_v;
     reg  pe_204_first;
     reg  pe_204_dual;
-    reg  [2:0] pe_204_fmt_a;
-    reg  [2:0] pe_204_fmt_b;
-    reg  [7:0] pe_204_code_a;
-    reg  [7:0] pe_204_code_b;
+    reg  [16:0] pe_204_a0;
+    reg  [16:0] pe_204_a1;
+    reg  [16:0] pe_204_b0;
+    reg  [16:0] pe_204_b1;
     wire  [69:0] pe_204_sum;
     wire  pe_204_nan;
     wire  pe_204_pinf;
     wire  pe_204_ninf;
     reg  pe_205_clock;
-    reg  pe_205_en;
+    reg  pe_205_go;
+    reg  pe_205_v;
     reg  pe_205_first;
     reg  pe_205_dual;
-    reg  [2:0] pe_205_fmt_a;
-    reg  [2:0] pe_205_fmt_b;
-    reg  [7:0] pe_205_code_a;
-    reg  [7:0] pe_205_code_b;
+    reg  [16:0] pe_205_a0;
+    reg  [16:0] pe_205_a1;
+    reg  [16:0] pe_205_b0;
+    reg  [16:0] pe_205_b1;
     wire  [69:0] pe_205_sum;
     wire  pe_205_nan;
     wire  pe_205_pinf;
     wire  pe_205_ninf;
     reg  pe_206_clock;
-    reg  pe_206_en;
+    reg  pe_206_go;
+    reg  pe_206_v;
     reg  pe_206_first;
     reg  pe_206_dual;
-    reg  [2:0] pe_206_fmt_a;
-    reg  [2:0] pe_206_fmt_b;
-    reg  [7:0] pe_206_code_a;
-    reg  [7:0] pe_206_code_b;
+    reg  [16:0] pe_206_a0;
+    reg  [16:0] pe_206_a1;
+    reg  [16:0] pe_206_b0;
+    reg  [16:0] pe_206_b1;
     wire  [69:0] pe_206_sum;
     wire  pe_206_nan;
     wire  pe_206_pinf;
     wire  pe_206_ninf;
     reg  pe_207_clock;
-    reg  pe_207_en;
+    reg  pe_207_go;
+    reg  pe_207_v;
     reg  pe_207_first;
     reg  pe_207_dual;
-    reg  [2:0] pe_207_fmt_a;
-    reg  [2:0] pe_207_fmt_b;
-    reg  [7:0] pe_207_code_a;
-    reg  [7:0] pe_207_code_b;
+    reg  [16:0] pe_207_a0;
+    reg  [16:0] pe_207_a1;
+    reg  [16:0] pe_207_b0;
+    reg  [16:0] pe_207_b1;
     wire  [69:0] pe_207_sum;
     wire  pe_207_nan;
     wire  pe_207_pinf;
     wire  pe_207_ninf;
     reg  pe_208_clock;
-    reg  pe_208_en;
+    reg  pe_208_go;
+    reg  pe_208_v;
     reg  pe_208_first;
     reg  pe_208_dual;
-    reg  [2:0] pe_208_fmt_a;
-    reg  [2:0] pe_208_fmt_b;
-    reg  [7:0] pe_208_code_a;
-    reg  [7:0] pe_208_code_b;
+    reg  [16:0] pe_208_a0;
+    reg  [16:0] pe_208_a1;
+    reg  [16:0] pe_208_b0;
+    reg  [16:0] pe_208_b1;
     wire  [69:0] pe_208_sum;
     wire  pe_208_nan;
     wire  pe_208_pinf;
     wire  pe_208_ninf;
     reg  pe_209_clock;
-    reg  pe_209_en;
+    reg  pe_209_go;
+    reg  pe_209_v;
     reg  pe_209_first;
     reg  pe_209_dual;
-    reg  [2:0] pe_209_fmt_a;
-    reg  [2:0] pe_209_fmt_b;
-    reg  [7:0] pe_209_code_a;
-    reg  [7:0] pe_209_code_b;
+    reg  [16:0] pe_209_a0;
+    reg  [16:0] pe_209_a1;
+    reg  [16:0] pe_209_b0;
+    reg  [16:0] pe_209_b1;
     wire  [69:0] pe_209_sum;
     wire  pe_209_nan;
     wire  pe_209_pinf;
     wire  pe_209_ninf;
     reg  pe_210_clock;
-    reg  pe_210_en;
+    reg  pe_210_go;
+    reg  pe_210_v;
     reg  pe_210_first;
     reg  pe_210_dual;
-    reg  [2:0] pe_210_fmt_a;
-    reg  [2:0] pe_210_fmt_b;
-    reg  [7:0] pe_210_code_a;
-    reg  [7:0] pe_210_code_b;
+    reg  [16:0] pe_210_a0;
+    reg  [16:0] pe_210_a1;
+    reg  [16:0] pe_210_b0;
+    reg  [16:0] pe_210_b1;
     wire  [69:0] pe_210_sum;
     wire  pe_210_nan;
     wire  pe_210_pinf;
     wire  pe_210_ninf;
     reg  pe_211_clock;
-    reg  pe_211_en;
+    reg  pe_211_go;
+    reg  pe_211_v;
     reg  pe_211_first;
     reg  pe_211_dual;
-    reg  [2:0] pe_211_fmt_a;
-    reg  [2:0] pe_211_fmt_b;
-    reg  [7:0] pe_211_code_a;
-    reg  [7:0] pe_211_code_b;
+    reg  [16:0] pe_211_a0;
+    reg  [16:0] pe_211_a1;
+    reg  [16:0] pe_211_b0;
+    reg  [16:0] pe_211_b1;
     wire  [69:0] pe_211_sum;
     wire  pe_211_nan;
     wire  pe_211_pinf;
     wire  pe_211_ninf;
     reg  pe_212_clock;
-    reg  pe_212_en;
+    reg  pe_212_go;
+    reg  pe_212_v;
     reg  pe_212_first;
     reg  pe_212_dual;
-    reg  [2:0] pe_212_fmt_a;
-    reg  [2:0] pe_212_fmt_b;
-    reg  [7:0] pe_212_code_a;
-    reg  [7:0] pe_212_code_b;
+    reg  [16:0] pe_212_a0;
+    reg  [16:0] pe_212_a1;
+    reg  [16:0] pe_212_b0;
+    reg  [16:0] pe_212_b1;
     wire  [69:0] pe_212_sum;
     wire  pe_212_nan;
     wire  pe_212_pinf;
     wire  pe_212_ninf;
     reg  pe_213_clock;
-    reg  pe_213_en;
+    reg  pe_213_go;
+    reg  pe_213_v;
     reg  pe_213_first;
     reg  pe_213_dual;
-    reg  [2:0] pe_213_fmt_a;
-    reg  [2:0] pe_213_fmt_b;
-    reg  [7:0] pe_213_code_a;
-    reg  [7:0] pe_213_code_b;
+    reg  [16:0] pe_213_a0;
+    reg  [16:0] pe_213_a1;
+    reg  [16:0] pe_213_b0;
+    reg  [16:0] pe_213_b1;
     wire  [69:0] pe_213_sum;
     wire  pe_213_nan;
     wire  pe_213_pinf;
     wire  pe_213_ninf;
     reg  pe_214_clock;
-    reg  pe_214_en;
+    reg  pe_214_go;
+    reg  pe_214_v;
     reg  pe_214_first;
     reg  pe_214_dual;
-    reg  [2:0] pe_214_fmt_a;
-    reg  [2:0] pe_214_fmt_b;
-    reg  [7:0] pe_214_code_a;
-    reg  [7:0] pe_214_code_b;
+    reg  [16:0] pe_214_a0;
+    reg  [16:0] pe_214_a1;
+    reg  [16:0] pe_214_b0;
+    reg  [16:0] pe_214_b1;
     wire  [69:0] pe_214_sum;
     wire  pe_214_nan;
     wire  pe_214_pinf;
     wire  pe_214_ninf;
     reg  pe_215_clock;
-    reg  pe_215_en;
+    reg  pe_215_go;
+    reg  pe_215_v;
     reg  pe_215_first;
     reg  pe_215_dual;
-    reg  [2:0] pe_215_fmt_a;
-    reg  [2:0] pe_215_fmt_b;
-    reg  [7:0] pe_215_code_a;
-    reg  [7:0] pe_215_code_b;
+    reg  [16:0] pe_215_a0;
+    reg  [16:0] pe_215_a1;
+    reg  [16:0] pe_215_b0;
+    reg  [16:0] pe_215_b1;
     wire  [69:0] pe_215_sum;
     wire  pe_215_nan;
     wire  pe_215_pinf;
     wire  pe_215_ninf;
     reg  pe_216_clock;
-    reg  pe_216_en;
+    reg  pe_216_go;
+    reg  pe_216_v;
     reg  pe_216_first;
     reg  pe_216_dual;
-    reg  [2:0] pe_216_fmt_a;
-    reg  [2:0] pe_216_fmt_b;
-    reg  [7:0] pe_216_code_a;
-    reg  [7:0] pe_216_code_b;
+    reg  [16:0] pe_216_a0;
+    reg  [16:0] pe_216_a1;
+    reg  [16:0] pe_216_b0;
+    reg  [16:0] pe_216_b1;
     wire  [69:0] pe_216_sum;
     wire  pe_216_nan;
     wire  pe_216_pinf;
     wire  pe_216_ninf;
     reg  pe_217_clock;
-    reg  pe_217_en;
+    reg  pe_217_go;
+    reg  pe_217_v;
     reg  pe_217_first;
     reg  pe_217_dual;
-    reg  [2:0] pe_217_fmt_a;
-    reg  [2:0] pe_217_fmt_b;
-    reg  [7:0] pe_217_code_a;
-    reg  [7:0] pe_217_code_b;
+    reg  [16:0] pe_217_a0;
+    reg  [16:0] pe_217_a1;
+    reg  [16:0] pe_217_b0;
+    reg  [16:0] pe_217_b1;
     wire  [69:0] pe_217_sum;
     wire  pe_217_nan;
     wire  pe_217_pinf;
     wire  pe_217_ninf;
     reg  pe_218_clock;
-    reg  pe_218_en;
+    reg  pe_218_go;
+    reg  pe_218_v;
     reg  pe_218_first;
     reg  pe_218_dual;
-    reg  [2:0] pe_218_fmt_a;
-    reg  [2:0] pe_218_fmt_b;
-    reg  [7:0] pe_218_code_a;
-    reg  [7:0] pe_218_code_b;
+    reg  [16:0] pe_218_a0;
+    reg  [16:0] pe_218_a1;
+    reg  [16:0] pe_218_b0;
+    reg  [16:0] pe_218_b1;
     wire  [69:0] pe_218_sum;
     wire  pe_218_nan;
     wire  pe_218_pinf;
     wire  pe_218_ninf;
     reg  pe_219_clock;
-    reg  pe_219_en;
+    reg  pe_219_go;
+    reg  pe_219_v;
     reg  pe_219_first;
     reg  pe_219_dual;
-    reg  [2:0] pe_219_fmt_a;
-    reg  [2:0] pe_219_fmt_b;
-    reg  [7:0] pe_219_code_a;
-    reg  [7:0] pe_219_code_b;
+    reg  [16:0] pe_219_a0;
+    reg  [16:0] pe_219_a1;
+    reg  [16:0] pe_219_b0;
+    reg  [16:0] pe_219_b1;
     wire  [69:0] pe_219_sum;
     wire  pe_219_nan;
     wire  pe_219_pinf;
     wire  pe_219_ninf;
     reg  pe_220_clock;
-    reg  pe_220_en;
+    reg  pe_220_go;
+    reg  pe_220_v;
     reg  pe_220_first;
     reg  pe_220_dual;
-    reg  [2:0] pe_220_fmt_a;
-    reg  [2:0] pe_220_fmt_b;
-    reg  [7:0] pe_220_code_a;
-    reg  [7:0] pe_220_code_b;
+    reg  [16:0] pe_220_a0;
+    reg  [16:0] pe_220_a1;
+    reg  [16:0] pe_220_b0;
+    reg  [16:0] pe_220_b1;
     wire  [69:0] pe_220_sum;
     wire  pe_220_nan;
     wire  pe_220_pinf;
     wire  pe_220_ninf;
     reg  pe_221_clock;
-    reg  pe_221_en;
+    reg  pe_221_go;
+    reg  pe_221_v;
     reg  pe_221_first;
     reg  pe_221_dual;
-    reg  [2:0] pe_221_fmt_a;
-    reg  [2:0] pe_221_fmt_b;
-    reg  [7:0] pe_221_code_a;
-    reg  [7:0] pe_221_code_b;
+    reg  [16:0] pe_221_a0;
+    reg  [16:0] pe_221_a1;
+    reg  [16:0] pe_221_b0;
+    reg  [16:0] pe_221_b1;
     wire  [69:0] pe_221_sum;
     wire  pe_221_nan;
     wire  pe_221_pinf;
     wire  pe_221_ninf;
     reg  pe_222_clock;
-    reg  pe_222_en;
+    reg  pe_222_go;
+    reg  pe_222_v;
     reg  pe_222_first;
     reg  pe_222_dual;
-    reg  [2:0] pe_222_fmt_a;
-    reg  [2:0] pe_222_fmt_b;
-    reg  [7:0] pe_222_code_a;
-    reg  [7:0] pe_222_code_b;
+    reg  [16:0] pe_222_a0;
+    reg  [16:0] pe_222_a1;
+    reg  [16:0] pe_222_b0;
+    reg  [16:0] pe_222_b1;
     wire  [69:0] pe_222_sum;
     wire  pe_222_nan;
     wire  pe_222_pinf;
     wire  pe_222_ninf;
     reg  pe_223_clock;
-    reg  pe_223_en;
+    reg  pe_223_go;
+    reg  pe_223_v;
     reg  pe_223_first;
     reg  pe_223_dual;
-    reg  [2:0] pe_223_fmt_a;
-    reg  [2:0] pe_223_fmt_b;
-    reg  [7:0] pe_223_code_a;
-    reg  [7:0] pe_223_code_b;
+    reg  [16:0] pe_223_a0;
+    reg  [16:0] pe_223_a1;
+    reg  [16:0] pe_223_b0;
+    reg  [16:0] pe_223_b1;
     wire  [69:0] pe_223_sum;
     wire  pe_223_nan;
     wire  pe_223_pinf;
     wire  pe_223_ninf;
     reg  pe_224_clock;
-    reg  pe_224_en;
+    reg  pe_224_go;
+    reg  pe_224_v;
     reg  pe_224_first;
     reg  pe_224_dual;
-    reg  [2:0] pe_224_fmt_a;
-    reg  [2:0] pe_224_fmt_b;
-    reg  [7:0] pe_224_code_a;
-    reg  [7:0] pe_224_code_b;
+    reg  [16:0] pe_224_a0;
+    reg  [16:0] pe_224_a1;
+    reg  [16:0] pe_224_b0;
+    reg  [16:0] pe_224_b1;
     wire  [69:0] pe_224_sum;
     wire  pe_224_nan;
     wire  pe_224_pinf;
     wire  pe_224_ninf;
     reg  pe_225_clock;
-    reg  pe_225_en;
+    reg  pe_225_go;
+    reg  pe_225_v;
     reg  pe_225_first;
     reg  pe_225_dual;
-    reg  [2:0] pe_225_fmt_a;
-    reg  [2:0] pe_225_fmt_b;
-    reg  [7:0] pe_225_code_a;
-    reg  [7:0] pe_225_code_b;
+    reg  [16:0] pe_225_a0;
+    reg  [16:0] pe_225_a1;
+    reg  [16:0] pe_225_b0;
+    reg  [16:0] pe_225_b1;
     wire  [69:0] pe_225_sum;
     wire  pe_225_nan;
     wire  pe_225_pinf;
     wire  pe_225_ninf;
     reg  pe_226_clock;
-    reg  pe_226_en;
+    reg  pe_226_go;
+    reg  pe_226_v;
     reg  pe_226_first;
     reg  pe_226_dual;
-    reg  [2:0] pe_226_fmt_a;
-    reg  [2:0] pe_226_fmt_b;
-    reg  [7:0] pe_226_code_a;
-    reg  [7:0] pe_226_code_b;
+    reg  [16:0] pe_226_a0;
+    reg  [16:0] pe_226_a1;
+    reg  [16:0] pe_226_b0;
+    reg  [16:0] pe_226_b1;
     wire  [69:0] pe_226_sum;
     wire  pe_226_nan;
     wire  pe_226_pinf;
     wire  pe_226_ninf;
     reg  pe_227_clock;
-    reg  pe_227_en;
+    reg  pe_227_go;
+    reg  pe_227_v;
     reg  pe_227_first;
     reg  pe_227_dual;
-    reg  [2:0] pe_227_fmt_a;
-    reg  [2:0] pe_227_fmt_b;
-    reg  [7:0] pe_227_code_a;
-    reg  [7:0] pe_227_code_b;
+    reg  [16:0] pe_227_a0;
+    reg  [16:0] pe_227_a1;
+    reg  [16:0] pe_227_b0;
+    reg  [16:0] pe_227_b1;
     wire  [69:0] pe_227_sum;
     wire  pe_227_nan;
     wire  pe_227_pinf;
     wire  pe_227_ninf;
     reg  pe_228_clock;
-    reg  pe_228_en;
+    reg  pe_228_go;
+    reg  pe_228_v;
     reg  pe_228_first;
     reg  pe_228_dual;
-    reg  [2:0] pe_228_fmt_a;
-    reg  [2:0] pe_228_fmt_b;
-    reg  [7:0] pe_228_code_a;
-    reg  [7:0] pe_228_code_b;
+    reg  [16:0] pe_228_a0;
+    reg  [16:0] pe_228_a1;
+    reg  [16:0] pe_228_b0;
+    reg  [16:0] pe_228_b1;
     wire  [69:0] pe_228_sum;
     wire  pe_228_nan;
     wire  pe_228_pinf;
     wire  pe_228_ninf;
     reg  pe_229_clock;
-    reg  pe_229_en;
+    reg  pe_229_go;
+    reg  pe_229_v;
     reg  pe_229_first;
     reg  pe_229_dual;
-    reg  [2:0] pe_229_fmt_a;
-    reg  [2:0] pe_229_fmt_b;
-    reg  [7:0] pe_229_code_a;
-    reg  [7:0] pe_229_code_b;
+    reg  [16:0] pe_229_a0;
+    reg  [16:0] pe_229_a1;
+    reg  [16:0] pe_229_b0;
+    reg  [16:0] pe_229_b1;
     wire  [69:0] pe_229_sum;
     wire  pe_229_nan;
     wire  pe_229_pinf;
     wire  pe_229_ninf;
     reg  pe_230_clock;
-    reg  pe_230_en;
+    reg  pe_230_go;
+    reg  pe_230_v;
     reg  pe_230_first;
     reg  pe_230_dual;
-    reg  [2:0] pe_230_fmt_a;
-    reg  [2:0] pe_230_fmt_b;
-    reg  [7:0] pe_230_code_a;
-    reg  [7:0] pe_230_code_b;
+    reg  [16:0] pe_230_a0;
+    reg  [16:0] pe_230_a1;
+    reg  [16:0] pe_230_b0;
+    reg  [16:0] pe_230_b1;
     wire  [69:0] pe_230_sum;
     wire  pe_230_nan;
     wire  pe_230_pinf;
     wire  pe_230_ninf;
     reg  pe_231_clock;
-    reg  pe_231_en;
+    reg  pe_231_go;
+    reg  pe_231_v;
     reg  pe_231_first;
     reg  pe_231_dual;
-    reg  [2:0] pe_231_fmt_a;
-    reg  [2:0] pe_231_fmt_b;
-    reg  [7:0] pe_231_code_a;
-    reg  [7:0] pe_231_code_b;
+    reg  [16:0] pe_231_a0;
+    reg  [16:0] pe_231_a1;
+    reg  [16:0] pe_231_b0;
+    reg  [16:0] pe_231_b1;
     wire  [69:0] pe_231_sum;
     wire  pe_231_nan;
     wire  pe_231_pinf;
     wire  pe_231_ninf;
     reg  pe_232_clock;
-    reg  pe_232_en;
+    reg  pe_232_go;
+    reg  pe_232_v;
     reg  pe_232_first;
     reg  pe_232_dual;
-    reg  [2:0] pe_232_fmt_a;
-    reg  [2:0] pe_232_fmt_b;
-    reg  [7:0] pe_232_code_a;
-    reg  [7:0] pe_232_code_b;
+    reg  [16:0] pe_232_a0;
+    reg  [16:0] pe_232_a1;
+    reg  [16:0] pe_232_b0;
+    reg  [16:0] pe_232_b1;
     wire  [69:0] pe_232_sum;
     wire  pe_232_nan;
     wire  pe_232_pinf;
     wire  pe_232_ninf;
     reg  pe_233_clock;
-    reg  pe_233_en;
+    reg  pe_233_go;
+    reg  pe_233_v;
     reg  pe_233_first;
     reg  pe_233_dual;
-    reg  [2:0] pe_233_fmt_a;
-    reg  [2:0] pe_233_fmt_b;
-    reg  [7:0] pe_233_code_a;
-    reg  [7:0] pe_233_code_b;
+    reg  [16:0] pe_233_a0;
+    reg  [16:0] pe_233_a1;
+    reg  [16:0] pe_233_b0;
+    reg  [16:0] pe_233_b1;
     wire  [69:0] pe_233_sum;
     wire  pe_233_nan;
     wire  pe_233_pinf;
     wire  pe_233_ninf;
     reg  pe_234_clock;
-    reg  pe_234_en;
+    reg  pe_234_go;
+    reg  pe_234_v;
     reg  pe_234_first;
     reg  pe_234_dual;
-    reg  [2:0] pe_234_fmt_a;
-    reg  [2:0] pe_234_fmt_b;
-    reg  [7:0] pe_234_code_a;
-    reg  [7:0] pe_234_code_b;
+    reg  [16:0] pe_234_a0;
+    reg  [16:0] pe_234_a1;
+    reg  [16:0] pe_234_b0;
+    reg  [16:0] pe_234_b1;
     wire  [69:0] pe_234_sum;
     wire  pe_234_nan;
     wire  pe_234_pinf;
     wire  pe_234_ninf;
     reg  pe_235_clock;
-    reg  pe_235_en;
+    reg  pe_235_go;
+    reg  pe_235_v;
     reg  pe_235_first;
     reg  pe_235_dual;
-    reg  [2:0] pe_235_fmt_a;
-    reg  [2:0] pe_235_fmt_b;
-    reg  [7:0] pe_235_code_a;
-    reg  [7:0] pe_235_code_b;
+    reg  [16:0] pe_235_a0;
+    reg  [16:0] pe_235_a1;
+    reg  [16:0] pe_235_b0;
+    reg  [16:0] pe_235_b1;
     wire  [69:0] pe_235_sum;
     wire  pe_235_nan;
     wire  pe_235_pinf;
     wire  pe_235_ninf;
     reg  pe_236_clock;
-    reg  pe_236_en;
+    reg  pe_236_go;
+    reg  pe_236_v;
     reg  pe_236_first;
     reg  pe_236_dual;
-    reg  [2:0] pe_236_fmt_a;
-    reg  [2:0] pe_236_fmt_b;
-    reg  [7:0] pe_236_code_a;
-    reg  [7:0] pe_236_code_b;
+    reg  [16:0] pe_236_a0;
+    reg  [16:0] pe_236_a1;
+    reg  [16:0] pe_236_b0;
+    reg  [16:0] pe_236_b1;
     wire  [69:0] pe_236_sum;
     wire  pe_236_nan;
     wire  pe_236_pinf;
     wire  pe_236_ninf;
     reg  pe_237_clock;
-    reg  pe_237_en;
+    reg  pe_237_go;
+    reg  pe_237_v;
     reg  pe_237_first;
     reg  pe_237_dual;
-    reg  [2:0] pe_237_fmt_a;
-    reg  [2:0] pe_237_fmt_b;
-    reg  [7:0] pe_237_code_a;
-    reg  [7:0] pe_237_code_b;
+    reg  [16:0] pe_237_a0;
+    reg  [16:0] pe_237_a1;
+    reg  [16:0] pe_237_b0;
+    reg  [16:0] pe_237_b1;
     wire  [69:0] pe_237_sum;
     wire  pe_237_nan;
     wire  pe_237_pinf;
     wire  pe_237_ninf;
     reg  pe_238_clock;
-    reg  pe_238_en;
+    reg  pe_238_go;
+    reg  pe_238_v;
     reg  pe_238_first;
     reg  pe_238_dual;
-    reg  [2:0] pe_238_fmt_a;
-    reg  [2:0] pe_238_fmt_b;
-    reg  [7:0] pe_238_code_a;
-    reg  [7:0] pe_238_code_b;
+    reg  [16:0] pe_238_a0;
+    reg  [16:0] pe_238_a1;
+    reg  [16:0] pe_238_b0;
+    reg  [16:0] pe_238_b1;
     wire  [69:0] pe_238_sum;
     wire  pe_238_nan;
     wire  pe_238_pinf;
     wire  pe_238_ninf;
     reg  pe_239_clock;
-    reg  pe_239_en;
+    reg  pe_239_go;
+    reg  pe_239_v;
     reg  pe_239_first;
     reg  pe_239_dual;
-    reg  [2:0] pe_239_fmt_a;
-    reg  [2:0] pe_239_fmt_b;
-    reg  [7:0] pe_239_code_a;
-    reg  [7:0] pe_239_code_b;
+    reg  [16:0] pe_239_a0;
+    reg  [16:0] pe_239_a1;
+    reg  [16:0] pe_239_b0;
+    reg  [16:0] pe_239_b1;
     wire  [69:0] pe_239_sum;
     wire  pe_239_nan;
     wire  pe_239_pinf;
     wire  pe_239_ninf;
     reg  pe_240_clock;
-    reg  pe_240_en;
+    reg  pe_240_go;
+    reg  pe_240_v;
     reg  pe_240_first;
     reg  pe_240_dual;
-    reg  [2:0] pe_240_fmt_a;
-    reg  [2:0] pe_240_fmt_b;
-    reg  [7:0] pe_240_code_a;
-    reg  [7:0] pe_240_code_b;
+    reg  [16:0] pe_240_a0;
+    reg  [16:0] pe_240_a1;
+    reg  [16:0] pe_240_b0;
+    reg  [16:0] pe_240_b1;
     wire  [69:0] pe_240_sum;
     wire  pe_240_nan;
     wire  pe_240_pinf;
     wire  pe_240_ninf;
     reg  pe_241_clock;
-    reg  pe_241_en;
+    reg  pe_241_go;
+    reg  pe_241_v;
     reg  pe_241_first;
     reg  pe_241_dual;
-    reg  [2:0] pe_241_fmt_a;
-    reg  [2:0] pe_241_fmt_b;
-    reg  [7:0] pe_241_code_a;
-    reg  [7:0] pe_241_code_b;
+    reg  [16:0] pe_241_a0;
+    reg  [16:0] pe_241_a1;
+    reg  [16:0] pe_241_b0;
+    reg  [16:0] pe_241_b1;
     wire  [69:0] pe_241_sum;
     wire  pe_241_nan;
     wire  pe_241_pinf;
     wire  pe_241_ninf;
     reg  pe_242_clock;
-    reg  pe_242_en;
+    reg  pe_242_go;
+    reg  pe_242_v;
     reg  pe_242_first;
     reg  pe_242_dual;
-    reg  [2:0] pe_242_fmt_a;
-    reg  [2:0] pe_242_fmt_b;
-    reg  [7:0] pe_242_code_a;
-    reg  [7:0] pe_242_code_b;
+    reg  [16:0] pe_242_a0;
+    reg  [16:0] pe_242_a1;
+    reg  [16:0] pe_242_b0;
+    reg  [16:0] pe_242_b1;
     wire  [69:0] pe_242_sum;
     wire  pe_242_nan;
     wire  pe_242_pinf;
     wire  pe_242_ninf;
     reg  pe_243_clock;
-    reg  pe_243_en;
+    reg  pe_243_go;
+    reg  pe_243_v;
     reg  pe_243_first;
     reg  pe_243_dual;
-    reg  [2:0] pe_243_fmt_a;
-    reg  [2:0] pe_243_fmt_b;
-    reg  [7:0] pe_243_code_a;
-    reg  [7:0] pe_243_code_b;
+    reg  [16:0] pe_243_a0;
+    reg  [16:0] pe_243_a1;
+    reg  [16:0] pe_243_b0;
+    reg  [16:0] pe_243_b1;
     wire  [69:0] pe_243_sum;
     wire  pe_243_nan;
     wire  pe_243_pinf;
     wire  pe_243_ninf;
     reg  pe_244_clock;
-    reg  pe_244_en;
+    reg  pe_244_go;
+    reg  pe_244_v;
     reg  pe_244_first;
     reg  pe_244_dual;
-    reg  [2:0] pe_244_fmt_a;
-    reg  [2:0] pe_244_fmt_b;
-    reg  [7:0] pe_244_code_a;
-    reg  [7:0] pe_244_code_b;
+    reg  [16:0] pe_244_a0;
+    reg  [16:0] pe_244_a1;
+    reg  [16:0] pe_244_b0;
+    reg  [16:0] pe_244_b1;
     wire  [69:0] pe_244_sum;
     wire  pe_244_nan;
     wire  pe_244_pinf;
     wire  pe_244_ninf;
     reg  pe_245_clock;
-    reg  pe_245_en;
+    reg  pe_245_go;
+    reg  pe_245_v;
     reg  pe_245_first;
     reg  pe_245_dual;
-    reg  [2:0] pe_245_fmt_a;
-    reg  [2:0] pe_245_fmt_b;
-    reg  [7:0] pe_245_code_a;
-    reg  [7:0] pe_245_code_b;
+    reg  [16:0] pe_245_a0;
+    reg  [16:0] pe_245_a1;
+    reg  [16:0] pe_245_b0;
+    reg  [16:0] pe_245_b1;
     wire  [69:0] pe_245_sum;
     wire  pe_245_nan;
     wire  pe_245_pinf;
     wire  pe_245_ninf;
     reg  pe_246_clock;
-    reg  pe_246_en;
+    reg  pe_246_go;
+    reg  pe_246_v;
     reg  pe_246_first;
     reg  pe_246_dual;
-    reg  [2:0] pe_246_fmt_a;
-    reg  [2:0] pe_246_fmt_b;
-    reg  [7:0] pe_246_code_a;
-    reg  [7:0] pe_246_code_b;
+    reg  [16:0] pe_246_a0;
+    reg  [16:0] pe_246_a1;
+    reg  [16:0] pe_246_b0;
+    reg  [16:0] pe_246_b1;
     wire  [69:0] pe_246_sum;
     wire  pe_246_nan;
     wire  pe_246_pinf;
     wire  pe_246_ninf;
     reg  pe_247_clock;
-    reg  pe_247_en;
+    reg  pe_247_go;
+    reg  pe_247_v;
     reg  pe_247_first;
     reg  pe_247_dual;
-    reg  [2:0] pe_247_fmt_a;
-    reg  [2:0] pe_247_fmt_b;
-    reg  [7:0] pe_247_code_a;
-    reg  [7:0] pe_247_code_b;
+    reg  [16:0] pe_247_a0;
+    reg  [16:0] pe_247_a1;
+    reg  [16:0] pe_247_b0;
+    reg  [16:0] pe_247_b1;
     wire  [69:0] pe_247_sum;
     wire  pe_247_nan;
     wire  pe_247_pinf;
     wire  pe_247_ninf;
     reg  pe_248_clock;
-    reg  pe_248_en;
+    reg  pe_248_go;
+    reg  pe_248_v;
     reg  pe_248_first;
     reg  pe_248_dual;
-    reg  [2:0] pe_248_fmt_a;
-    reg  [2:0] pe_248_fmt_b;
-    reg  [7:0] pe_248_code_a;
-    reg  [7:0] pe_248_code_b;
+    reg  [16:0] pe_248_a0;
+    reg  [16:0] pe_248_a1;
+    reg  [16:0] pe_248_b0;
+    reg  [16:0] pe_248_b1;
     wire  [69:0] pe_248_sum;
     wire  pe_248_nan;
     wire  pe_248_pinf;
     wire  pe_248_ninf;
     reg  pe_249_clock;
-    reg  pe_249_en;
+    reg  pe_249_go;
+    reg  pe_249_v;
     reg  pe_249_first;
     reg  pe_249_dual;
-    reg  [2:0] pe_249_fmt_a;
-    reg  [2:0] pe_249_fmt_b;
-    reg  [7:0] pe_249_code_a;
-    reg  [7:0] pe_249_code_b;
+    reg  [16:0] pe_249_a0;
+    reg  [16:0] pe_249_a1;
+    reg  [16:0] pe_249_b0;
+    reg  [16:0] pe_249_b1;
     wire  [69:0] pe_249_sum;
     wire  pe_249_nan;
     wire  pe_249_pinf;
     wire  pe_249_ninf;
     reg  pe_250_clock;
-    reg  pe_250_en;
+    reg  pe_250_go;
+    reg  pe_250_v;
     reg  pe_250_first;
     reg  pe_250_dual;
-    reg  [2:0] pe_250_fmt_a;
-    reg  [2:0] pe_250_fmt_b;
-    reg  [7:0] pe_250_code_a;
-    reg  [7:0] pe_250_code_b;
+    reg  [16:0] pe_250_a0;
+    reg  [16:0] pe_250_a1;
+    reg  [16:0] pe_250_b0;
+    reg  [16:0] pe_250_b1;
     wire  [69:0] pe_250_sum;
     wire  pe_250_nan;
     wire  pe_250_pinf;
     wire  pe_250_ninf;
     reg  pe_251_clock;
-    reg  pe_251_en;
+    reg  pe_251_go;
+    reg  pe_251_v;
     reg  pe_251_first;
     reg  pe_251_dual;
-    reg  [2:0] pe_251_fmt_a;
-    reg  [2:0] pe_251_fmt_b;
-    reg  [7:0] pe_251_code_a;
-    reg  [7:0] pe_251_code_b;
+    reg  [16:0] pe_251_a0;
+    reg  [16:0] pe_251_a1;
+    reg  [16:0] pe_251_b0;
+    reg  [16:0] pe_251_b1;
     wire  [69:0] pe_251_sum;
     wire  pe_251_nan;
     wire  pe_251_pinf;
     wire  pe_251_ninf;
     reg  pe_252_clock;
-    reg  pe_252_en;
+    reg  pe_252_go;
+    reg  pe_252_v;
     reg  pe_252_first;
     reg  pe_252_dual;
-    reg  [2:0] pe_252_fmt_a;
-    reg  [2:0] pe_252_fmt_b;
-    reg  [7:0] pe_252_code_a;
-    reg  [7:0] pe_252_code_b;
+    reg  [16:0] pe_252_a0;
+    reg  [16:0] pe_252_a1;
+    reg  [16:0] pe_252_b0;
+    reg  [16:0] pe_252_b1;
     wire  [69:0] pe_252_sum;
     wire  pe_252_nan;
     wire  pe_252_pinf;
     wire  pe_252_ninf;
     reg  pe_253_clock;
-    reg  pe_253_en;
+    reg  pe_253_go;
+    reg  pe_253_v;
     reg  pe_253_first;
     reg  pe_253_dual;
-    reg  [2:0] pe_253_fmt_a;
-    reg  [2:0] pe_253_fmt_b;
-    reg  [7:0] pe_253_code_a;
-    reg  [7:0] pe_253_code_b;
+    reg  [16:0] pe_253_a0;
+    reg  [16:0] pe_253_a1;
+    reg  [16:0] pe_253_b0;
+    reg  [16:0] pe_253_b1;
     wire  [69:0] pe_253_sum;
     wire  pe_253_nan;
     wire  pe_253_pinf;
     wire  pe_253_ninf;
     reg  pe_254_clock;
-    reg  pe_254_en;
+    reg  pe_254_go;
+    reg  pe_254_v;
     reg  pe_254_first;
     reg  pe_254_dual;
-    reg  [2:0] pe_254_fmt_a;
-    reg  [2:0] pe_254_fmt_b;
-    reg  [7:0] pe_254_code_a;
-    reg  [7:0] pe_254_code_b;
+    reg  [16:0] pe_254_a0;
+    reg  [16:0] pe_254_a1;
+    reg  [16:0] pe_254_b0;
+    reg  [16:0] pe_254_b1;
     wire  [69:0] pe_254_sum;
     wire  pe_254_nan;
     wire  pe_254_pinf;
     wire  pe_254_ninf;
     reg  pe_255_clock;
-    reg  pe_255_en;
+    reg  pe_255_go;
+    reg  pe_255_v;
     reg  pe_255_first;
     reg  pe_255_dual;
-    reg  [2:0] pe_255_fmt_a;
-    reg  [2:0] pe_255_fmt_b;
-    reg  [7:0] pe_255_code_a;
-    reg  [7:0] pe_255_code_b;
+    reg  [16:0] pe_255_a0;
+    reg  [16:0] pe_255_a1;
+    reg  [16:0] pe_255_b0;
+    reg  [16:0] pe_255_b1;
     wire  [69:0] pe_255_sum;
     wire  pe_255_nan;
     wire  pe_255_pinf;
     wire  pe_255_ninf;
+    reg  mxacc_0_clock;
     reg  [69:0] mxacc_0_sum;
     reg  mxacc_0_nan;
     reg  mxacc_0_pinf;
@@ -3216,6 +3682,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_0_scale_b;
     reg  [31:0] mxacc_0_acc;
     wire  [31:0] mxacc_0_res;
+    reg  mxacc_1_clock;
     reg  [69:0] mxacc_1_sum;
     reg  mxacc_1_nan;
     reg  mxacc_1_pinf;
@@ -3224,6 +3691,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_1_scale_b;
     reg  [31:0] mxacc_1_acc;
     wire  [31:0] mxacc_1_res;
+    reg  mxacc_2_clock;
     reg  [69:0] mxacc_2_sum;
     reg  mxacc_2_nan;
     reg  mxacc_2_pinf;
@@ -3232,6 +3700,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_2_scale_b;
     reg  [31:0] mxacc_2_acc;
     wire  [31:0] mxacc_2_res;
+    reg  mxacc_3_clock;
     reg  [69:0] mxacc_3_sum;
     reg  mxacc_3_nan;
     reg  mxacc_3_pinf;
@@ -3240,6 +3709,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_3_scale_b;
     reg  [31:0] mxacc_3_acc;
     wire  [31:0] mxacc_3_res;
+    reg  mxacc_4_clock;
     reg  [69:0] mxacc_4_sum;
     reg  mxacc_4_nan;
     reg  mxacc_4_pinf;
@@ -3248,6 +3718,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_4_scale_b;
     reg  [31:0] mxacc_4_acc;
     wire  [31:0] mxacc_4_res;
+    reg  mxacc_5_clock;
     reg  [69:0] mxacc_5_sum;
     reg  mxacc_5_nan;
     reg  mxacc_5_pinf;
@@ -3256,6 +3727,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_5_scale_b;
     reg  [31:0] mxacc_5_acc;
     wire  [31:0] mxacc_5_res;
+    reg  mxacc_6_clock;
     reg  [69:0] mxacc_6_sum;
     reg  mxacc_6_nan;
     reg  mxacc_6_pinf;
@@ -3264,6 +3736,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_6_scale_b;
     reg  [31:0] mxacc_6_acc;
     wire  [31:0] mxacc_6_res;
+    reg  mxacc_7_clock;
     reg  [69:0] mxacc_7_sum;
     reg  mxacc_7_nan;
     reg  mxacc_7_pinf;
@@ -3272,6 +3745,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_7_scale_b;
     reg  [31:0] mxacc_7_acc;
     wire  [31:0] mxacc_7_res;
+    reg  mxacc_8_clock;
     reg  [69:0] mxacc_8_sum;
     reg  mxacc_8_nan;
     reg  mxacc_8_pinf;
@@ -3280,6 +3754,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_8_scale_b;
     reg  [31:0] mxacc_8_acc;
     wire  [31:0] mxacc_8_res;
+    reg  mxacc_9_clock;
     reg  [69:0] mxacc_9_sum;
     reg  mxacc_9_nan;
     reg  mxacc_9_pinf;
@@ -3288,6 +3763,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_9_scale_b;
     reg  [31:0] mxacc_9_acc;
     wire  [31:0] mxacc_9_res;
+    reg  mxacc_10_clock;
     reg  [69:0] mxacc_10_sum;
     reg  mxacc_10_nan;
     reg  mxacc_10_pinf;
@@ -3296,6 +3772,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_10_scale_b;
     reg  [31:0] mxacc_10_acc;
     wire  [31:0] mxacc_10_res;
+    reg  mxacc_11_clock;
     reg  [69:0] mxacc_11_sum;
     reg  mxacc_11_nan;
     reg  mxacc_11_pinf;
@@ -3304,6 +3781,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_11_scale_b;
     reg  [31:0] mxacc_11_acc;
     wire  [31:0] mxacc_11_res;
+    reg  mxacc_12_clock;
     reg  [69:0] mxacc_12_sum;
     reg  mxacc_12_nan;
     reg  mxacc_12_pinf;
@@ -3312,6 +3790,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_12_scale_b;
     reg  [31:0] mxacc_12_acc;
     wire  [31:0] mxacc_12_res;
+    reg  mxacc_13_clock;
     reg  [69:0] mxacc_13_sum;
     reg  mxacc_13_nan;
     reg  mxacc_13_pinf;
@@ -3320,6 +3799,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_13_scale_b;
     reg  [31:0] mxacc_13_acc;
     wire  [31:0] mxacc_13_res;
+    reg  mxacc_14_clock;
     reg  [69:0] mxacc_14_sum;
     reg  mxacc_14_nan;
     reg  mxacc_14_pinf;
@@ -3328,6 +3808,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_14_scale_b;
     reg  [31:0] mxacc_14_acc;
     wire  [31:0] mxacc_14_res;
+    reg  mxacc_15_clock;
     reg  [69:0] mxacc_15_sum;
     reg  mxacc_15_nan;
     reg  mxacc_15_pinf;
@@ -3432,6 +3913,153 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] bsc_q_15_d;
     wire  [7:0] bsc_q_15_q;
     reg  bsc_q_15_clock;
+    reg  [7:0] asc_c_0_d;
+    wire  [7:0] asc_c_0_q;
+    reg  asc_c_0_clock;
+    reg  [7:0] asc_c_1_d;
+    wire  [7:0] asc_c_1_q;
+    reg  asc_c_1_clock;
+    reg  [7:0] asc_c_2_d;
+    wire  [7:0] asc_c_2_q;
+    reg  asc_c_2_clock;
+    reg  [7:0] asc_c_3_d;
+    wire  [7:0] asc_c_3_q;
+    reg  asc_c_3_clock;
+    reg  [7:0] asc_c_4_d;
+    wire  [7:0] asc_c_4_q;
+    reg  asc_c_4_clock;
+    reg  [7:0] asc_c_5_d;
+    wire  [7:0] asc_c_5_q;
+    reg  asc_c_5_clock;
+    reg  [7:0] asc_c_6_d;
+    wire  [7:0] asc_c_6_q;
+    reg  asc_c_6_clock;
+    reg  [7:0] asc_c_7_d;
+    wire  [7:0] asc_c_7_q;
+    reg  asc_c_7_clock;
+    reg  [7:0] asc_c_8_d;
+    wire  [7:0] asc_c_8_q;
+    reg  asc_c_8_clock;
+    reg  [7:0] asc_c_9_d;
+    wire  [7:0] asc_c_9_q;
+    reg  asc_c_9_clock;
+    reg  [7:0] asc_c_10_d;
+    wire  [7:0] asc_c_10_q;
+    reg  asc_c_10_clock;
+    reg  [7:0] asc_c_11_d;
+    wire  [7:0] asc_c_11_q;
+    reg  asc_c_11_clock;
+    reg  [7:0] asc_c_12_d;
+    wire  [7:0] asc_c_12_q;
+    reg  asc_c_12_clock;
+    reg  [7:0] asc_c_13_d;
+    wire  [7:0] asc_c_13_q;
+    reg  asc_c_13_clock;
+    reg  [7:0] asc_c_14_d;
+    wire  [7:0] asc_c_14_q;
+    reg  asc_c_14_clock;
+    reg  [7:0] asc_c_15_d;
+    wire  [7:0] asc_c_15_q;
+    reg  asc_c_15_clock;
+    reg  [7:0] bsc_c_0_d;
+    wire  [7:0] bsc_c_0_q;
+    reg  bsc_c_0_clock;
+    reg  [7:0] bsc_c_1_d;
+    wire  [7:0] bsc_c_1_q;
+    reg  bsc_c_1_clock;
+    reg  [7:0] bsc_c_2_d;
+    wire  [7:0] bsc_c_2_q;
+    reg  bsc_c_2_clock;
+    reg  [7:0] bsc_c_3_d;
+    wire  [7:0] bsc_c_3_q;
+    reg  bsc_c_3_clock;
+    reg  [7:0] bsc_c_4_d;
+    wire  [7:0] bsc_c_4_q;
+    reg  bsc_c_4_clock;
+    reg  [7:0] bsc_c_5_d;
+    wire  [7:0] bsc_c_5_q;
+    reg  bsc_c_5_clock;
+    reg  [7:0] bsc_c_6_d;
+    wire  [7:0] bsc_c_6_q;
+    reg  bsc_c_6_clock;
+    reg  [7:0] bsc_c_7_d;
+    wire  [7:0] bsc_c_7_q;
+    reg  bsc_c_7_clock;
+    reg  [7:0] bsc_c_8_d;
+    wire  [7:0] bsc_c_8_q;
+    reg  bsc_c_8_clock;
+    reg  [7:0] bsc_c_9_d;
+    wire  [7:0] bsc_c_9_q;
+    reg  bsc_c_9_clock;
+    reg  [7:0] bsc_c_10_d;
+    wire  [7:0] bsc_c_10_q;
+    reg  bsc_c_10_clock;
+    reg  [7:0] bsc_c_11_d;
+    wire  [7:0] bsc_c_11_q;
+    reg  bsc_c_11_clock;
+    reg  [7:0] bsc_c_12_d;
+    wire  [7:0] bsc_c_12_q;
+    reg  bsc_c_12_clock;
+    reg  [7:0] bsc_c_13_d;
+    wire  [7:0] bsc_c_13_q;
+    reg  bsc_c_13_clock;
+    reg  [7:0] bsc_c_14_d;
+    wire  [7:0] bsc_c_14_q;
+    reg  bsc_c_14_clock;
+    reg  [7:0] bsc_c_15_d;
+    wire  [7:0] bsc_c_15_q;
+    reg  bsc_c_15_clock;
+    reg  tg_v_0_d;
+    wire  tg_v_0_q;
+    reg  tg_v_0_clock;
+    reg  tg_v_1_d;
+    wire  tg_v_1_q;
+    reg  tg_v_1_clock;
+    reg  tg_v_2_d;
+    wire  tg_v_2_q;
+    reg  tg_v_2_clock;
+    reg  tg_v_3_d;
+    wire  tg_v_3_q;
+    reg  tg_v_3_clock;
+    reg  tg_last_0_d;
+    wire  tg_last_0_q;
+    reg  tg_last_0_clock;
+    reg  tg_last_1_d;
+    wire  tg_last_1_q;
+    reg  tg_last_1_clock;
+    reg  tg_last_2_d;
+    wire  tg_last_2_q;
+    reg  tg_last_2_clock;
+    reg  tg_last_3_d;
+    wire  tg_last_3_q;
+    reg  tg_last_3_clock;
+    reg  tg_bfirst_0_d;
+    wire  tg_bfirst_0_q;
+    reg  tg_bfirst_0_clock;
+    reg  tg_bfirst_1_d;
+    wire  tg_bfirst_1_q;
+    reg  tg_bfirst_1_clock;
+    reg  tg_bfirst_2_d;
+    wire  tg_bfirst_2_q;
+    reg  tg_bfirst_2_clock;
+    reg  tg_bfirst_3_d;
+    wire  tg_bfirst_3_q;
+    reg  tg_bfirst_3_clock;
+    reg  tg_blast_0_d;
+    wire  tg_blast_0_q;
+    reg  tg_blast_0_clock;
+    reg  tg_blast_1_d;
+    wire  tg_blast_1_q;
+    reg  tg_blast_1_clock;
+    reg  tg_blast_2_d;
+    wire  tg_blast_2_q;
+    reg  tg_blast_2_clock;
+    reg  tg_blast_3_d;
+    wire  tg_blast_3_q;
+    reg  tg_blast_3_clock;
+    reg  tg_first0_d;
+    wire  tg_first0_q;
+    reg  tg_first0_clock;
     reg  [69:0] sh_sum_0_d;
     wire  [69:0] sh_sum_0_q;
     reg  sh_sum_0_clock;
@@ -7368,6 +7996,63 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [31:0] acc_255_d;
     wire  [31:0] acc_255_q;
     reg  acc_255_clock;
+    reg  wb_v_0_d;
+    wire  wb_v_0_q;
+    reg  wb_v_0_clock;
+    reg  wb_v_1_d;
+    wire  wb_v_1_q;
+    reg  wb_v_1_clock;
+    reg  wb_v_2_d;
+    wire  wb_v_2_q;
+    reg  wb_v_2_clock;
+    reg  wb_v_3_d;
+    wire  wb_v_3_q;
+    reg  wb_v_3_clock;
+    reg  wb_v_4_d;
+    wire  wb_v_4_q;
+    reg  wb_v_4_clock;
+    reg  wb_v_5_d;
+    wire  wb_v_5_q;
+    reg  wb_v_5_clock;
+    reg  [7:0] wb_row_0_d;
+    wire  [7:0] wb_row_0_q;
+    reg  wb_row_0_clock;
+    reg  [7:0] wb_row_1_d;
+    wire  [7:0] wb_row_1_q;
+    reg  wb_row_1_clock;
+    reg  [7:0] wb_row_2_d;
+    wire  [7:0] wb_row_2_q;
+    reg  wb_row_2_clock;
+    reg  [7:0] wb_row_3_d;
+    wire  [7:0] wb_row_3_q;
+    reg  wb_row_3_clock;
+    reg  [7:0] wb_row_4_d;
+    wire  [7:0] wb_row_4_q;
+    reg  wb_row_4_clock;
+    reg  [7:0] wb_row_5_d;
+    wire  [7:0] wb_row_5_q;
+    reg  wb_row_5_clock;
+    reg  wb_fin_0_d;
+    wire  wb_fin_0_q;
+    reg  wb_fin_0_clock;
+    reg  wb_fin_1_d;
+    wire  wb_fin_1_q;
+    reg  wb_fin_1_clock;
+    reg  wb_fin_2_d;
+    wire  wb_fin_2_q;
+    reg  wb_fin_2_clock;
+    reg  wb_fin_3_d;
+    wire  wb_fin_3_q;
+    reg  wb_fin_3_clock;
+    reg  wb_fin_4_d;
+    wire  wb_fin_4_q;
+    reg  wb_fin_4_clock;
+    reg  wb_fin_5_d;
+    wire  wb_fin_5_q;
+    reg  wb_fin_5_clock;
+    reg  [7:0] inflight_d;
+    wire  [7:0] inflight_q;
+    reg  inflight_clock;
     reg  [31:0] out_0_d;
     wire  [31:0] out_0_q;
     reg  out_0_clock;
@@ -8184,24 +8869,285 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  last_beat;
     reg  last_blk;
     reg  advance;
-    reg  can_accept;
+    reg  go;
+    reg  complete;
     reg  step;
     reg  capture;
     reg  copy_now;
     reg  res_xfer;
     reg  need_c0;
+    reg  [7:0] rd_row;
+    reg  wb;
+    reg  in_pipe;
     reg  busy;
 
     // Sub module instances
+    ttu_edge_a edge_a_0(
+        .clock(edge_a_0_clock),
+        .go(edge_a_0_go),
+        .code(edge_a_0_code),
+        .fmt(edge_a_0_fmt),
+        .lane0(edge_a_0_lane0),
+        .lane1(edge_a_0_lane1)
+    );
+    ttu_edge_a edge_a_1(
+        .clock(edge_a_1_clock),
+        .go(edge_a_1_go),
+        .code(edge_a_1_code),
+        .fmt(edge_a_1_fmt),
+        .lane0(edge_a_1_lane0),
+        .lane1(edge_a_1_lane1)
+    );
+    ttu_edge_a edge_a_2(
+        .clock(edge_a_2_clock),
+        .go(edge_a_2_go),
+        .code(edge_a_2_code),
+        .fmt(edge_a_2_fmt),
+        .lane0(edge_a_2_lane0),
+        .lane1(edge_a_2_lane1)
+    );
+    ttu_edge_a edge_a_3(
+        .clock(edge_a_3_clock),
+        .go(edge_a_3_go),
+        .code(edge_a_3_code),
+        .fmt(edge_a_3_fmt),
+        .lane0(edge_a_3_lane0),
+        .lane1(edge_a_3_lane1)
+    );
+    ttu_edge_a edge_a_4(
+        .clock(edge_a_4_clock),
+        .go(edge_a_4_go),
+        .code(edge_a_4_code),
+        .fmt(edge_a_4_fmt),
+        .lane0(edge_a_4_lane0),
+        .lane1(edge_a_4_lane1)
+    );
+    ttu_edge_a edge_a_5(
+        .clock(edge_a_5_clock),
+        .go(edge_a_5_go),
+        .code(edge_a_5_code),
+        .fmt(edge_a_5_fmt),
+        .lane0(edge_a_5_lane0),
+        .lane1(edge_a_5_lane1)
+    );
+    ttu_edge_a edge_a_6(
+        .clock(edge_a_6_clock),
+        .go(edge_a_6_go),
+        .code(edge_a_6_code),
+        .fmt(edge_a_6_fmt),
+        .lane0(edge_a_6_lane0),
+        .lane1(edge_a_6_lane1)
+    );
+    ttu_edge_a edge_a_7(
+        .clock(edge_a_7_clock),
+        .go(edge_a_7_go),
+        .code(edge_a_7_code),
+        .fmt(edge_a_7_fmt),
+        .lane0(edge_a_7_lane0),
+        .lane1(edge_a_7_lane1)
+    );
+    ttu_edge_a edge_a_8(
+        .clock(edge_a_8_clock),
+        .go(edge_a_8_go),
+        .code(edge_a_8_code),
+        .fmt(edge_a_8_fmt),
+        .lane0(edge_a_8_lane0),
+        .lane1(edge_a_8_lane1)
+    );
+    ttu_edge_a edge_a_9(
+        .clock(edge_a_9_clock),
+        .go(edge_a_9_go),
+        .code(edge_a_9_code),
+        .fmt(edge_a_9_fmt),
+        .lane0(edge_a_9_lane0),
+        .lane1(edge_a_9_lane1)
+    );
+    ttu_edge_a edge_a_10(
+        .clock(edge_a_10_clock),
+        .go(edge_a_10_go),
+        .code(edge_a_10_code),
+        .fmt(edge_a_10_fmt),
+        .lane0(edge_a_10_lane0),
+        .lane1(edge_a_10_lane1)
+    );
+    ttu_edge_a edge_a_11(
+        .clock(edge_a_11_clock),
+        .go(edge_a_11_go),
+        .code(edge_a_11_code),
+        .fmt(edge_a_11_fmt),
+        .lane0(edge_a_11_lane0),
+        .lane1(edge_a_11_lane1)
+    );
+    ttu_edge_a edge_a_12(
+        .clock(edge_a_12_clock),
+        .go(edge_a_12_go),
+        .code(edge_a_12_code),
+        .fmt(edge_a_12_fmt),
+        .lane0(edge_a_12_lane0),
+        .lane1(edge_a_12_lane1)
+    );
+    ttu_edge_a edge_a_13(
+        .clock(edge_a_13_clock),
+        .go(edge_a_13_go),
+        .code(edge_a_13_code),
+        .fmt(edge_a_13_fmt),
+        .lane0(edge_a_13_lane0),
+        .lane1(edge_a_13_lane1)
+    );
+    ttu_edge_a edge_a_14(
+        .clock(edge_a_14_clock),
+        .go(edge_a_14_go),
+        .code(edge_a_14_code),
+        .fmt(edge_a_14_fmt),
+        .lane0(edge_a_14_lane0),
+        .lane1(edge_a_14_lane1)
+    );
+    ttu_edge_a edge_a_15(
+        .clock(edge_a_15_clock),
+        .go(edge_a_15_go),
+        .code(edge_a_15_code),
+        .fmt(edge_a_15_fmt),
+        .lane0(edge_a_15_lane0),
+        .lane1(edge_a_15_lane1)
+    );
+    ttu_edge_a edge_b_0(
+        .clock(edge_b_0_clock),
+        .go(edge_b_0_go),
+        .code(edge_b_0_code),
+        .fmt(edge_b_0_fmt),
+        .lane0(edge_b_0_lane0),
+        .lane1(edge_b_0_lane1)
+    );
+    ttu_edge_a edge_b_1(
+        .clock(edge_b_1_clock),
+        .go(edge_b_1_go),
+        .code(edge_b_1_code),
+        .fmt(edge_b_1_fmt),
+        .lane0(edge_b_1_lane0),
+        .lane1(edge_b_1_lane1)
+    );
+    ttu_edge_a edge_b_2(
+        .clock(edge_b_2_clock),
+        .go(edge_b_2_go),
+        .code(edge_b_2_code),
+        .fmt(edge_b_2_fmt),
+        .lane0(edge_b_2_lane0),
+        .lane1(edge_b_2_lane1)
+    );
+    ttu_edge_a edge_b_3(
+        .clock(edge_b_3_clock),
+        .go(edge_b_3_go),
+        .code(edge_b_3_code),
+        .fmt(edge_b_3_fmt),
+        .lane0(edge_b_3_lane0),
+        .lane1(edge_b_3_lane1)
+    );
+    ttu_edge_a edge_b_4(
+        .clock(edge_b_4_clock),
+        .go(edge_b_4_go),
+        .code(edge_b_4_code),
+        .fmt(edge_b_4_fmt),
+        .lane0(edge_b_4_lane0),
+        .lane1(edge_b_4_lane1)
+    );
+    ttu_edge_a edge_b_5(
+        .clock(edge_b_5_clock),
+        .go(edge_b_5_go),
+        .code(edge_b_5_code),
+        .fmt(edge_b_5_fmt),
+        .lane0(edge_b_5_lane0),
+        .lane1(edge_b_5_lane1)
+    );
+    ttu_edge_a edge_b_6(
+        .clock(edge_b_6_clock),
+        .go(edge_b_6_go),
+        .code(edge_b_6_code),
+        .fmt(edge_b_6_fmt),
+        .lane0(edge_b_6_lane0),
+        .lane1(edge_b_6_lane1)
+    );
+    ttu_edge_a edge_b_7(
+        .clock(edge_b_7_clock),
+        .go(edge_b_7_go),
+        .code(edge_b_7_code),
+        .fmt(edge_b_7_fmt),
+        .lane0(edge_b_7_lane0),
+        .lane1(edge_b_7_lane1)
+    );
+    ttu_edge_a edge_b_8(
+        .clock(edge_b_8_clock),
+        .go(edge_b_8_go),
+        .code(edge_b_8_code),
+        .fmt(edge_b_8_fmt),
+        .lane0(edge_b_8_lane0),
+        .lane1(edge_b_8_lane1)
+    );
+    ttu_edge_a edge_b_9(
+        .clock(edge_b_9_clock),
+        .go(edge_b_9_go),
+        .code(edge_b_9_code),
+        .fmt(edge_b_9_fmt),
+        .lane0(edge_b_9_lane0),
+        .lane1(edge_b_9_lane1)
+    );
+    ttu_edge_a edge_b_10(
+        .clock(edge_b_10_clock),
+        .go(edge_b_10_go),
+        .code(edge_b_10_code),
+        .fmt(edge_b_10_fmt),
+        .lane0(edge_b_10_lane0),
+        .lane1(edge_b_10_lane1)
+    );
+    ttu_edge_a edge_b_11(
+        .clock(edge_b_11_clock),
+        .go(edge_b_11_go),
+        .code(edge_b_11_code),
+        .fmt(edge_b_11_fmt),
+        .lane0(edge_b_11_lane0),
+        .lane1(edge_b_11_lane1)
+    );
+    ttu_edge_a edge_b_12(
+        .clock(edge_b_12_clock),
+        .go(edge_b_12_go),
+        .code(edge_b_12_code),
+        .fmt(edge_b_12_fmt),
+        .lane0(edge_b_12_lane0),
+        .lane1(edge_b_12_lane1)
+    );
+    ttu_edge_a edge_b_13(
+        .clock(edge_b_13_clock),
+        .go(edge_b_13_go),
+        .code(edge_b_13_code),
+        .fmt(edge_b_13_fmt),
+        .lane0(edge_b_13_lane0),
+        .lane1(edge_b_13_lane1)
+    );
+    ttu_edge_a edge_b_14(
+        .clock(edge_b_14_clock),
+        .go(edge_b_14_go),
+        .code(edge_b_14_code),
+        .fmt(edge_b_14_fmt),
+        .lane0(edge_b_14_lane0),
+        .lane1(edge_b_14_lane1)
+    );
+    ttu_edge_a edge_b_15(
+        .clock(edge_b_15_clock),
+        .go(edge_b_15_go),
+        .code(edge_b_15_code),
+        .fmt(edge_b_15_fmt),
+        .lane0(edge_b_15_lane0),
+        .lane1(edge_b_15_lane1)
+    );
     ttu_pe pe_0(
         .clock(pe_0_clock),
-        .en(pe_0_en),
+        .go(pe_0_go),
+        .v(pe_0_v),
         .first(pe_0_first),
         .dual(pe_0_dual),
-        .fmt_a(pe_0_fmt_a),
-        .fmt_b(pe_0_fmt_b),
-        .code_a(pe_0_code_a),
-        .code_b(pe_0_code_b),
+        .a0(pe_0_a0),
+        .a1(pe_0_a1),
+        .b0(pe_0_b0),
+        .b1(pe_0_b1),
         .sum(pe_0_sum),
         .nan(pe_0_nan),
         .pinf(pe_0_pinf),
@@ -8209,13 +9155,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_1(
         .clock(pe_1_clock),
-        .en(pe_1_en),
+        .go(pe_1_go),
+        .v(pe_1_v),
         .first(pe_1_first),
         .dual(pe_1_dual),
-        .fmt_a(pe_1_fmt_a),
-        .fmt_b(pe_1_fmt_b),
-        .code_a(pe_1_code_a),
-        .code_b(pe_1_code_b),
+        .a0(pe_1_a0),
+        .a1(pe_1_a1),
+        .b0(pe_1_b0),
+        .b1(pe_1_b1),
         .sum(pe_1_sum),
         .nan(pe_1_nan),
         .pinf(pe_1_pinf),
@@ -8223,13 +9170,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_2(
         .clock(pe_2_clock),
-        .en(pe_2_en),
+        .go(pe_2_go),
+        .v(pe_2_v),
         .first(pe_2_first),
         .dual(pe_2_dual),
-        .fmt_a(pe_2_fmt_a),
-        .fmt_b(pe_2_fmt_b),
-        .code_a(pe_2_code_a),
-        .code_b(pe_2_code_b),
+        .a0(pe_2_a0),
+        .a1(pe_2_a1),
+        .b0(pe_2_b0),
+        .b1(pe_2_b1),
         .sum(pe_2_sum),
         .nan(pe_2_nan),
         .pinf(pe_2_pinf),
@@ -8237,13 +9185,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_3(
         .clock(pe_3_clock),
-        .en(pe_3_en),
+        .go(pe_3_go),
+        .v(pe_3_v),
         .first(pe_3_first),
         .dual(pe_3_dual),
-        .fmt_a(pe_3_fmt_a),
-        .fmt_b(pe_3_fmt_b),
-        .code_a(pe_3_code_a),
-        .code_b(pe_3_code_b),
+        .a0(pe_3_a0),
+        .a1(pe_3_a1),
+        .b0(pe_3_b0),
+        .b1(pe_3_b1),
         .sum(pe_3_sum),
         .nan(pe_3_nan),
         .pinf(pe_3_pinf),
@@ -8251,13 +9200,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_4(
         .clock(pe_4_clock),
-        .en(pe_4_en),
+        .go(pe_4_go),
+        .v(pe_4_v),
         .first(pe_4_first),
         .dual(pe_4_dual),
-        .fmt_a(pe_4_fmt_a),
-        .fmt_b(pe_4_fmt_b),
-        .code_a(pe_4_code_a),
-        .code_b(pe_4_code_b),
+        .a0(pe_4_a0),
+        .a1(pe_4_a1),
+        .b0(pe_4_b0),
+        .b1(pe_4_b1),
         .sum(pe_4_sum),
         .nan(pe_4_nan),
         .pinf(pe_4_pinf),
@@ -8265,13 +9215,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_5(
         .clock(pe_5_clock),
-        .en(pe_5_en),
+        .go(pe_5_go),
+        .v(pe_5_v),
         .first(pe_5_first),
         .dual(pe_5_dual),
-        .fmt_a(pe_5_fmt_a),
-        .fmt_b(pe_5_fmt_b),
-        .code_a(pe_5_code_a),
-        .code_b(pe_5_code_b),
+        .a0(pe_5_a0),
+        .a1(pe_5_a1),
+        .b0(pe_5_b0),
+        .b1(pe_5_b1),
         .sum(pe_5_sum),
         .nan(pe_5_nan),
         .pinf(pe_5_pinf),
@@ -8279,13 +9230,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_6(
         .clock(pe_6_clock),
-        .en(pe_6_en),
+        .go(pe_6_go),
+        .v(pe_6_v),
         .first(pe_6_first),
         .dual(pe_6_dual),
-        .fmt_a(pe_6_fmt_a),
-        .fmt_b(pe_6_fmt_b),
-        .code_a(pe_6_code_a),
-        .code_b(pe_6_code_b),
+        .a0(pe_6_a0),
+        .a1(pe_6_a1),
+        .b0(pe_6_b0),
+        .b1(pe_6_b1),
         .sum(pe_6_sum),
         .nan(pe_6_nan),
         .pinf(pe_6_pinf),
@@ -8293,13 +9245,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_7(
         .clock(pe_7_clock),
-        .en(pe_7_en),
+        .go(pe_7_go),
+        .v(pe_7_v),
         .first(pe_7_first),
         .dual(pe_7_dual),
-        .fmt_a(pe_7_fmt_a),
-        .fmt_b(pe_7_fmt_b),
-        .code_a(pe_7_code_a),
-        .code_b(pe_7_code_b),
+        .a0(pe_7_a0),
+        .a1(pe_7_a1),
+        .b0(pe_7_b0),
+        .b1(pe_7_b1),
         .sum(pe_7_sum),
         .nan(pe_7_nan),
         .pinf(pe_7_pinf),
@@ -8307,13 +9260,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_8(
         .clock(pe_8_clock),
-        .en(pe_8_en),
+        .go(pe_8_go),
+        .v(pe_8_v),
         .first(pe_8_first),
         .dual(pe_8_dual),
-        .fmt_a(pe_8_fmt_a),
-        .fmt_b(pe_8_fmt_b),
-        .code_a(pe_8_code_a),
-        .code_b(pe_8_code_b),
+        .a0(pe_8_a0),
+        .a1(pe_8_a1),
+        .b0(pe_8_b0),
+        .b1(pe_8_b1),
         .sum(pe_8_sum),
         .nan(pe_8_nan),
         .pinf(pe_8_pinf),
@@ -8321,13 +9275,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_9(
         .clock(pe_9_clock),
-        .en(pe_9_en),
+        .go(pe_9_go),
+        .v(pe_9_v),
         .first(pe_9_first),
         .dual(pe_9_dual),
-        .fmt_a(pe_9_fmt_a),
-        .fmt_b(pe_9_fmt_b),
-        .code_a(pe_9_code_a),
-        .code_b(pe_9_code_b),
+        .a0(pe_9_a0),
+        .a1(pe_9_a1),
+        .b0(pe_9_b0),
+        .b1(pe_9_b1),
         .sum(pe_9_sum),
         .nan(pe_9_nan),
         .pinf(pe_9_pinf),
@@ -8335,13 +9290,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_10(
         .clock(pe_10_clock),
-        .en(pe_10_en),
+        .go(pe_10_go),
+        .v(pe_10_v),
         .first(pe_10_first),
         .dual(pe_10_dual),
-        .fmt_a(pe_10_fmt_a),
-        .fmt_b(pe_10_fmt_b),
-        .code_a(pe_10_code_a),
-        .code_b(pe_10_code_b),
+        .a0(pe_10_a0),
+        .a1(pe_10_a1),
+        .b0(pe_10_b0),
+        .b1(pe_10_b1),
         .sum(pe_10_sum),
         .nan(pe_10_nan),
         .pinf(pe_10_pinf),
@@ -8349,13 +9305,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_11(
         .clock(pe_11_clock),
-        .en(pe_11_en),
+        .go(pe_11_go),
+        .v(pe_11_v),
         .first(pe_11_first),
         .dual(pe_11_dual),
-        .fmt_a(pe_11_fmt_a),
-        .fmt_b(pe_11_fmt_b),
-        .code_a(pe_11_code_a),
-        .code_b(pe_11_code_b),
+        .a0(pe_11_a0),
+        .a1(pe_11_a1),
+        .b0(pe_11_b0),
+        .b1(pe_11_b1),
         .sum(pe_11_sum),
         .nan(pe_11_nan),
         .pinf(pe_11_pinf),
@@ -8363,13 +9320,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_12(
         .clock(pe_12_clock),
-        .en(pe_12_en),
+        .go(pe_12_go),
+        .v(pe_12_v),
         .first(pe_12_first),
         .dual(pe_12_dual),
-        .fmt_a(pe_12_fmt_a),
-        .fmt_b(pe_12_fmt_b),
-        .code_a(pe_12_code_a),
-        .code_b(pe_12_code_b),
+        .a0(pe_12_a0),
+        .a1(pe_12_a1),
+        .b0(pe_12_b0),
+        .b1(pe_12_b1),
         .sum(pe_12_sum),
         .nan(pe_12_nan),
         .pinf(pe_12_pinf),
@@ -8377,13 +9335,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_13(
         .clock(pe_13_clock),
-        .en(pe_13_en),
+        .go(pe_13_go),
+        .v(pe_13_v),
         .first(pe_13_first),
         .dual(pe_13_dual),
-        .fmt_a(pe_13_fmt_a),
-        .fmt_b(pe_13_fmt_b),
-        .code_a(pe_13_code_a),
-        .code_b(pe_13_code_b),
+        .a0(pe_13_a0),
+        .a1(pe_13_a1),
+        .b0(pe_13_b0),
+        .b1(pe_13_b1),
         .sum(pe_13_sum),
         .nan(pe_13_nan),
         .pinf(pe_13_pinf),
@@ -8391,13 +9350,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_14(
         .clock(pe_14_clock),
-        .en(pe_14_en),
+        .go(pe_14_go),
+        .v(pe_14_v),
         .first(pe_14_first),
         .dual(pe_14_dual),
-        .fmt_a(pe_14_fmt_a),
-        .fmt_b(pe_14_fmt_b),
-        .code_a(pe_14_code_a),
-        .code_b(pe_14_code_b),
+        .a0(pe_14_a0),
+        .a1(pe_14_a1),
+        .b0(pe_14_b0),
+        .b1(pe_14_b1),
         .sum(pe_14_sum),
         .nan(pe_14_nan),
         .pinf(pe_14_pinf),
@@ -8405,13 +9365,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_15(
         .clock(pe_15_clock),
-        .en(pe_15_en),
+        .go(pe_15_go),
+        .v(pe_15_v),
         .first(pe_15_first),
         .dual(pe_15_dual),
-        .fmt_a(pe_15_fmt_a),
-        .fmt_b(pe_15_fmt_b),
-        .code_a(pe_15_code_a),
-        .code_b(pe_15_code_b),
+        .a0(pe_15_a0),
+        .a1(pe_15_a1),
+        .b0(pe_15_b0),
+        .b1(pe_15_b1),
         .sum(pe_15_sum),
         .nan(pe_15_nan),
         .pinf(pe_15_pinf),
@@ -8419,13 +9380,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_16(
         .clock(pe_16_clock),
-        .en(pe_16_en),
+        .go(pe_16_go),
+        .v(pe_16_v),
         .first(pe_16_first),
         .dual(pe_16_dual),
-        .fmt_a(pe_16_fmt_a),
-        .fmt_b(pe_16_fmt_b),
-        .code_a(pe_16_code_a),
-        .code_b(pe_16_code_b),
+        .a0(pe_16_a0),
+        .a1(pe_16_a1),
+        .b0(pe_16_b0),
+        .b1(pe_16_b1),
         .sum(pe_16_sum),
         .nan(pe_16_nan),
         .pinf(pe_16_pinf),
@@ -8433,13 +9395,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_17(
         .clock(pe_17_clock),
-        .en(pe_17_en),
+        .go(pe_17_go),
+        .v(pe_17_v),
         .first(pe_17_first),
         .dual(pe_17_dual),
-        .fmt_a(pe_17_fmt_a),
-        .fmt_b(pe_17_fmt_b),
-        .code_a(pe_17_code_a),
-        .code_b(pe_17_code_b),
+        .a0(pe_17_a0),
+        .a1(pe_17_a1),
+        .b0(pe_17_b0),
+        .b1(pe_17_b1),
         .sum(pe_17_sum),
         .nan(pe_17_nan),
         .pinf(pe_17_pinf),
@@ -8447,13 +9410,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_18(
         .clock(pe_18_clock),
-        .en(pe_18_en),
+        .go(pe_18_go),
+        .v(pe_18_v),
         .first(pe_18_first),
         .dual(pe_18_dual),
-        .fmt_a(pe_18_fmt_a),
-        .fmt_b(pe_18_fmt_b),
-        .code_a(pe_18_code_a),
-        .code_b(pe_18_code_b),
+        .a0(pe_18_a0),
+        .a1(pe_18_a1),
+        .b0(pe_18_b0),
+        .b1(pe_18_b1),
         .sum(pe_18_sum),
         .nan(pe_18_nan),
         .pinf(pe_18_pinf),
@@ -8461,13 +9425,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_19(
         .clock(pe_19_clock),
-        .en(pe_19_en),
+        .go(pe_19_go),
+        .v(pe_19_v),
         .first(pe_19_first),
         .dual(pe_19_dual),
-        .fmt_a(pe_19_fmt_a),
-        .fmt_b(pe_19_fmt_b),
-        .code_a(pe_19_code_a),
-        .code_b(pe_19_code_b),
+        .a0(pe_19_a0),
+        .a1(pe_19_a1),
+        .b0(pe_19_b0),
+        .b1(pe_19_b1),
         .sum(pe_19_sum),
         .nan(pe_19_nan),
         .pinf(pe_19_pinf),
@@ -8475,13 +9440,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_20(
         .clock(pe_20_clock),
-        .en(pe_20_en),
+        .go(pe_20_go),
+        .v(pe_20_v),
         .first(pe_20_first),
         .dual(pe_20_dual),
-        .fmt_a(pe_20_fmt_a),
-        .fmt_b(pe_20_fmt_b),
-        .code_a(pe_20_code_a),
-        .code_b(pe_20_code_b),
+        .a0(pe_20_a0),
+        .a1(pe_20_a1),
+        .b0(pe_20_b0),
+        .b1(pe_20_b1),
         .sum(pe_20_sum),
         .nan(pe_20_nan),
         .pinf(pe_20_pinf),
@@ -8489,13 +9455,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_21(
         .clock(pe_21_clock),
-        .en(pe_21_en),
+        .go(pe_21_go),
+        .v(pe_21_v),
         .first(pe_21_first),
         .dual(pe_21_dual),
-        .fmt_a(pe_21_fmt_a),
-        .fmt_b(pe_21_fmt_b),
-        .code_a(pe_21_code_a),
-        .code_b(pe_21_code_b),
+        .a0(pe_21_a0),
+        .a1(pe_21_a1),
+        .b0(pe_21_b0),
+        .b1(pe_21_b1),
         .sum(pe_21_sum),
         .nan(pe_21_nan),
         .pinf(pe_21_pinf),
@@ -8503,13 +9470,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_22(
         .clock(pe_22_clock),
-        .en(pe_22_en),
+        .go(pe_22_go),
+        .v(pe_22_v),
         .first(pe_22_first),
         .dual(pe_22_dual),
-        .fmt_a(pe_22_fmt_a),
-        .fmt_b(pe_22_fmt_b),
-        .code_a(pe_22_code_a),
-        .code_b(pe_22_code_b),
+        .a0(pe_22_a0),
+        .a1(pe_22_a1),
+        .b0(pe_22_b0),
+        .b1(pe_22_b1),
         .sum(pe_22_sum),
         .nan(pe_22_nan),
         .pinf(pe_22_pinf),
@@ -8517,13 +9485,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_23(
         .clock(pe_23_clock),
-        .en(pe_23_en),
+        .go(pe_23_go),
+        .v(pe_23_v),
         .first(pe_23_first),
         .dual(pe_23_dual),
-        .fmt_a(pe_23_fmt_a),
-        .fmt_b(pe_23_fmt_b),
-        .code_a(pe_23_code_a),
-        .code_b(pe_23_code_b),
+        .a0(pe_23_a0),
+        .a1(pe_23_a1),
+        .b0(pe_23_b0),
+        .b1(pe_23_b1),
         .sum(pe_23_sum),
         .nan(pe_23_nan),
         .pinf(pe_23_pinf),
@@ -8531,13 +9500,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_24(
         .clock(pe_24_clock),
-        .en(pe_24_en),
+        .go(pe_24_go),
+        .v(pe_24_v),
         .first(pe_24_first),
         .dual(pe_24_dual),
-        .fmt_a(pe_24_fmt_a),
-        .fmt_b(pe_24_fmt_b),
-        .code_a(pe_24_code_a),
-        .code_b(pe_24_code_b),
+        .a0(pe_24_a0),
+        .a1(pe_24_a1),
+        .b0(pe_24_b0),
+        .b1(pe_24_b1),
         .sum(pe_24_sum),
         .nan(pe_24_nan),
         .pinf(pe_24_pinf),
@@ -8545,13 +9515,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_25(
         .clock(pe_25_clock),
-        .en(pe_25_en),
+        .go(pe_25_go),
+        .v(pe_25_v),
         .first(pe_25_first),
         .dual(pe_25_dual),
-        .fmt_a(pe_25_fmt_a),
-        .fmt_b(pe_25_fmt_b),
-        .code_a(pe_25_code_a),
-        .code_b(pe_25_code_b),
+        .a0(pe_25_a0),
+        .a1(pe_25_a1),
+        .b0(pe_25_b0),
+        .b1(pe_25_b1),
         .sum(pe_25_sum),
         .nan(pe_25_nan),
         .pinf(pe_25_pinf),
@@ -8559,13 +9530,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_26(
         .clock(pe_26_clock),
-        .en(pe_26_en),
+        .go(pe_26_go),
+        .v(pe_26_v),
         .first(pe_26_first),
         .dual(pe_26_dual),
-        .fmt_a(pe_26_fmt_a),
-        .fmt_b(pe_26_fmt_b),
-        .code_a(pe_26_code_a),
-        .code_b(pe_26_code_b),
+        .a0(pe_26_a0),
+        .a1(pe_26_a1),
+        .b0(pe_26_b0),
+        .b1(pe_26_b1),
         .sum(pe_26_sum),
         .nan(pe_26_nan),
         .pinf(pe_26_pinf),
@@ -8573,13 +9545,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_27(
         .clock(pe_27_clock),
-        .en(pe_27_en),
+        .go(pe_27_go),
+        .v(pe_27_v),
         .first(pe_27_first),
         .dual(pe_27_dual),
-        .fmt_a(pe_27_fmt_a),
-        .fmt_b(pe_27_fmt_b),
-        .code_a(pe_27_code_a),
-        .code_b(pe_27_code_b),
+        .a0(pe_27_a0),
+        .a1(pe_27_a1),
+        .b0(pe_27_b0),
+        .b1(pe_27_b1),
         .sum(pe_27_sum),
         .nan(pe_27_nan),
         .pinf(pe_27_pinf),
@@ -8587,13 +9560,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_28(
         .clock(pe_28_clock),
-        .en(pe_28_en),
+        .go(pe_28_go),
+        .v(pe_28_v),
         .first(pe_28_first),
         .dual(pe_28_dual),
-        .fmt_a(pe_28_fmt_a),
-        .fmt_b(pe_28_fmt_b),
-        .code_a(pe_28_code_a),
-        .code_b(pe_28_code_b),
+        .a0(pe_28_a0),
+        .a1(pe_28_a1),
+        .b0(pe_28_b0),
+        .b1(pe_28_b1),
         .sum(pe_28_sum),
         .nan(pe_28_nan),
         .pinf(pe_28_pinf),
@@ -8601,13 +9575,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_29(
         .clock(pe_29_clock),
-        .en(pe_29_en),
+        .go(pe_29_go),
+        .v(pe_29_v),
         .first(pe_29_first),
         .dual(pe_29_dual),
-        .fmt_a(pe_29_fmt_a),
-        .fmt_b(pe_29_fmt_b),
-        .code_a(pe_29_code_a),
-        .code_b(pe_29_code_b),
+        .a0(pe_29_a0),
+        .a1(pe_29_a1),
+        .b0(pe_29_b0),
+        .b1(pe_29_b1),
         .sum(pe_29_sum),
         .nan(pe_29_nan),
         .pinf(pe_29_pinf),
@@ -8615,13 +9590,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_30(
         .clock(pe_30_clock),
-        .en(pe_30_en),
+        .go(pe_30_go),
+        .v(pe_30_v),
         .first(pe_30_first),
         .dual(pe_30_dual),
-        .fmt_a(pe_30_fmt_a),
-        .fmt_b(pe_30_fmt_b),
-        .code_a(pe_30_code_a),
-        .code_b(pe_30_code_b),
+        .a0(pe_30_a0),
+        .a1(pe_30_a1),
+        .b0(pe_30_b0),
+        .b1(pe_30_b1),
         .sum(pe_30_sum),
         .nan(pe_30_nan),
         .pinf(pe_30_pinf),
@@ -8629,13 +9605,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_31(
         .clock(pe_31_clock),
-        .en(pe_31_en),
+        .go(pe_31_go),
+        .v(pe_31_v),
         .first(pe_31_first),
         .dual(pe_31_dual),
-        .fmt_a(pe_31_fmt_a),
-        .fmt_b(pe_31_fmt_b),
-        .code_a(pe_31_code_a),
-        .code_b(pe_31_code_b),
+        .a0(pe_31_a0),
+        .a1(pe_31_a1),
+        .b0(pe_31_b0),
+        .b1(pe_31_b1),
         .sum(pe_31_sum),
         .nan(pe_31_nan),
         .pinf(pe_31_pinf),
@@ -8643,13 +9620,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_32(
         .clock(pe_32_clock),
-        .en(pe_32_en),
+        .go(pe_32_go),
+        .v(pe_32_v),
         .first(pe_32_first),
         .dual(pe_32_dual),
-        .fmt_a(pe_32_fmt_a),
-        .fmt_b(pe_32_fmt_b),
-        .code_a(pe_32_code_a),
-        .code_b(pe_32_code_b),
+        .a0(pe_32_a0),
+        .a1(pe_32_a1),
+        .b0(pe_32_b0),
+        .b1(pe_32_b1),
         .sum(pe_32_sum),
         .nan(pe_32_nan),
         .pinf(pe_32_pinf),
@@ -8657,13 +9635,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_33(
         .clock(pe_33_clock),
-        .en(pe_33_en),
+        .go(pe_33_go),
+        .v(pe_33_v),
         .first(pe_33_first),
         .dual(pe_33_dual),
-        .fmt_a(pe_33_fmt_a),
-        .fmt_b(pe_33_fmt_b),
-        .code_a(pe_33_code_a),
-        .code_b(pe_33_code_b),
+        .a0(pe_33_a0),
+        .a1(pe_33_a1),
+        .b0(pe_33_b0),
+        .b1(pe_33_b1),
         .sum(pe_33_sum),
         .nan(pe_33_nan),
         .pinf(pe_33_pinf),
@@ -8671,13 +9650,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_34(
         .clock(pe_34_clock),
-        .en(pe_34_en),
+        .go(pe_34_go),
+        .v(pe_34_v),
         .first(pe_34_first),
         .dual(pe_34_dual),
-        .fmt_a(pe_34_fmt_a),
-        .fmt_b(pe_34_fmt_b),
-        .code_a(pe_34_code_a),
-        .code_b(pe_34_code_b),
+        .a0(pe_34_a0),
+        .a1(pe_34_a1),
+        .b0(pe_34_b0),
+        .b1(pe_34_b1),
         .sum(pe_34_sum),
         .nan(pe_34_nan),
         .pinf(pe_34_pinf),
@@ -8685,13 +9665,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_35(
         .clock(pe_35_clock),
-        .en(pe_35_en),
+        .go(pe_35_go),
+        .v(pe_35_v),
         .first(pe_35_first),
         .dual(pe_35_dual),
-        .fmt_a(pe_35_fmt_a),
-        .fmt_b(pe_35_fmt_b),
-        .code_a(pe_35_code_a),
-        .code_b(pe_35_code_b),
+        .a0(pe_35_a0),
+        .a1(pe_35_a1),
+        .b0(pe_35_b0),
+        .b1(pe_35_b1),
         .sum(pe_35_sum),
         .nan(pe_35_nan),
         .pinf(pe_35_pinf),
@@ -8699,13 +9680,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_36(
         .clock(pe_36_clock),
-        .en(pe_36_en),
+        .go(pe_36_go),
+        .v(pe_36_v),
         .first(pe_36_first),
         .dual(pe_36_dual),
-        .fmt_a(pe_36_fmt_a),
-        .fmt_b(pe_36_fmt_b),
-        .code_a(pe_36_code_a),
-        .code_b(pe_36_code_b),
+        .a0(pe_36_a0),
+        .a1(pe_36_a1),
+        .b0(pe_36_b0),
+        .b1(pe_36_b1),
         .sum(pe_36_sum),
         .nan(pe_36_nan),
         .pinf(pe_36_pinf),
@@ -8713,13 +9695,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_37(
         .clock(pe_37_clock),
-        .en(pe_37_en),
+        .go(pe_37_go),
+        .v(pe_37_v),
         .first(pe_37_first),
         .dual(pe_37_dual),
-        .fmt_a(pe_37_fmt_a),
-        .fmt_b(pe_37_fmt_b),
-        .code_a(pe_37_code_a),
-        .code_b(pe_37_code_b),
+        .a0(pe_37_a0),
+        .a1(pe_37_a1),
+        .b0(pe_37_b0),
+        .b1(pe_37_b1),
         .sum(pe_37_sum),
         .nan(pe_37_nan),
         .pinf(pe_37_pinf),
@@ -8727,13 +9710,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_38(
         .clock(pe_38_clock),
-        .en(pe_38_en),
+        .go(pe_38_go),
+        .v(pe_38_v),
         .first(pe_38_first),
         .dual(pe_38_dual),
-        .fmt_a(pe_38_fmt_a),
-        .fmt_b(pe_38_fmt_b),
-        .code_a(pe_38_code_a),
-        .code_b(pe_38_code_b),
+        .a0(pe_38_a0),
+        .a1(pe_38_a1),
+        .b0(pe_38_b0),
+        .b1(pe_38_b1),
         .sum(pe_38_sum),
         .nan(pe_38_nan),
         .pinf(pe_38_pinf),
@@ -8741,13 +9725,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_39(
         .clock(pe_39_clock),
-        .en(pe_39_en),
+        .go(pe_39_go),
+        .v(pe_39_v),
         .first(pe_39_first),
         .dual(pe_39_dual),
-        .fmt_a(pe_39_fmt_a),
-        .fmt_b(pe_39_fmt_b),
-        .code_a(pe_39_code_a),
-        .code_b(pe_39_code_b),
+        .a0(pe_39_a0),
+        .a1(pe_39_a1),
+        .b0(pe_39_b0),
+        .b1(pe_39_b1),
         .sum(pe_39_sum),
         .nan(pe_39_nan),
         .pinf(pe_39_pinf),
@@ -8755,13 +9740,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_40(
         .clock(pe_40_clock),
-        .en(pe_40_en),
+        .go(pe_40_go),
+        .v(pe_40_v),
         .first(pe_40_first),
         .dual(pe_40_dual),
-        .fmt_a(pe_40_fmt_a),
-        .fmt_b(pe_40_fmt_b),
-        .code_a(pe_40_code_a),
-        .code_b(pe_40_code_b),
+        .a0(pe_40_a0),
+        .a1(pe_40_a1),
+        .b0(pe_40_b0),
+        .b1(pe_40_b1),
         .sum(pe_40_sum),
         .nan(pe_40_nan),
         .pinf(pe_40_pinf),
@@ -8769,13 +9755,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_41(
         .clock(pe_41_clock),
-        .en(pe_41_en),
+        .go(pe_41_go),
+        .v(pe_41_v),
         .first(pe_41_first),
         .dual(pe_41_dual),
-        .fmt_a(pe_41_fmt_a),
-        .fmt_b(pe_41_fmt_b),
-        .code_a(pe_41_code_a),
-        .code_b(pe_41_code_b),
+        .a0(pe_41_a0),
+        .a1(pe_41_a1),
+        .b0(pe_41_b0),
+        .b1(pe_41_b1),
         .sum(pe_41_sum),
         .nan(pe_41_nan),
         .pinf(pe_41_pinf),
@@ -8783,13 +9770,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_42(
         .clock(pe_42_clock),
-        .en(pe_42_en),
+        .go(pe_42_go),
+        .v(pe_42_v),
         .first(pe_42_first),
         .dual(pe_42_dual),
-        .fmt_a(pe_42_fmt_a),
-        .fmt_b(pe_42_fmt_b),
-        .code_a(pe_42_code_a),
-        .code_b(pe_42_code_b),
+        .a0(pe_42_a0),
+        .a1(pe_42_a1),
+        .b0(pe_42_b0),
+        .b1(pe_42_b1),
         .sum(pe_42_sum),
         .nan(pe_42_nan),
         .pinf(pe_42_pinf),
@@ -8797,13 +9785,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_43(
         .clock(pe_43_clock),
-        .en(pe_43_en),
+        .go(pe_43_go),
+        .v(pe_43_v),
         .first(pe_43_first),
         .dual(pe_43_dual),
-        .fmt_a(pe_43_fmt_a),
-        .fmt_b(pe_43_fmt_b),
-        .code_a(pe_43_code_a),
-        .code_b(pe_43_code_b),
+        .a0(pe_43_a0),
+        .a1(pe_43_a1),
+        .b0(pe_43_b0),
+        .b1(pe_43_b1),
         .sum(pe_43_sum),
         .nan(pe_43_nan),
         .pinf(pe_43_pinf),
@@ -8811,13 +9800,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_44(
         .clock(pe_44_clock),
-        .en(pe_44_en),
+        .go(pe_44_go),
+        .v(pe_44_v),
         .first(pe_44_first),
         .dual(pe_44_dual),
-        .fmt_a(pe_44_fmt_a),
-        .fmt_b(pe_44_fmt_b),
-        .code_a(pe_44_code_a),
-        .code_b(pe_44_code_b),
+        .a0(pe_44_a0),
+        .a1(pe_44_a1),
+        .b0(pe_44_b0),
+        .b1(pe_44_b1),
         .sum(pe_44_sum),
         .nan(pe_44_nan),
         .pinf(pe_44_pinf),
@@ -8825,13 +9815,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_45(
         .clock(pe_45_clock),
-        .en(pe_45_en),
+        .go(pe_45_go),
+        .v(pe_45_v),
         .first(pe_45_first),
         .dual(pe_45_dual),
-        .fmt_a(pe_45_fmt_a),
-        .fmt_b(pe_45_fmt_b),
-        .code_a(pe_45_code_a),
-        .code_b(pe_45_code_b),
+        .a0(pe_45_a0),
+        .a1(pe_45_a1),
+        .b0(pe_45_b0),
+        .b1(pe_45_b1),
         .sum(pe_45_sum),
         .nan(pe_45_nan),
         .pinf(pe_45_pinf),
@@ -8839,13 +9830,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_46(
         .clock(pe_46_clock),
-        .en(pe_46_en),
+        .go(pe_46_go),
+        .v(pe_46_v),
         .first(pe_46_first),
         .dual(pe_46_dual),
-        .fmt_a(pe_46_fmt_a),
-        .fmt_b(pe_46_fmt_b),
-        .code_a(pe_46_code_a),
-        .code_b(pe_46_code_b),
+        .a0(pe_46_a0),
+        .a1(pe_46_a1),
+        .b0(pe_46_b0),
+        .b1(pe_46_b1),
         .sum(pe_46_sum),
         .nan(pe_46_nan),
         .pinf(pe_46_pinf),
@@ -8853,13 +9845,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_47(
         .clock(pe_47_clock),
-        .en(pe_47_en),
+        .go(pe_47_go),
+        .v(pe_47_v),
         .first(pe_47_first),
         .dual(pe_47_dual),
-        .fmt_a(pe_47_fmt_a),
-        .fmt_b(pe_47_fmt_b),
-        .code_a(pe_47_code_a),
-        .code_b(pe_47_code_b),
+        .a0(pe_47_a0),
+        .a1(pe_47_a1),
+        .b0(pe_47_b0),
+        .b1(pe_47_b1),
         .sum(pe_47_sum),
         .nan(pe_47_nan),
         .pinf(pe_47_pinf),
@@ -8867,13 +9860,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_48(
         .clock(pe_48_clock),
-        .en(pe_48_en),
+        .go(pe_48_go),
+        .v(pe_48_v),
         .first(pe_48_first),
         .dual(pe_48_dual),
-        .fmt_a(pe_48_fmt_a),
-        .fmt_b(pe_48_fmt_b),
-        .code_a(pe_48_code_a),
-        .code_b(pe_48_code_b),
+        .a0(pe_48_a0),
+        .a1(pe_48_a1),
+        .b0(pe_48_b0),
+        .b1(pe_48_b1),
         .sum(pe_48_sum),
         .nan(pe_48_nan),
         .pinf(pe_48_pinf),
@@ -8881,13 +9875,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_49(
         .clock(pe_49_clock),
-        .en(pe_49_en),
+        .go(pe_49_go),
+        .v(pe_49_v),
         .first(pe_49_first),
         .dual(pe_49_dual),
-        .fmt_a(pe_49_fmt_a),
-        .fmt_b(pe_49_fmt_b),
-        .code_a(pe_49_code_a),
-        .code_b(pe_49_code_b),
+        .a0(pe_49_a0),
+        .a1(pe_49_a1),
+        .b0(pe_49_b0),
+        .b1(pe_49_b1),
         .sum(pe_49_sum),
         .nan(pe_49_nan),
         .pinf(pe_49_pinf),
@@ -8895,13 +9890,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_50(
         .clock(pe_50_clock),
-        .en(pe_50_en),
+        .go(pe_50_go),
+        .v(pe_50_v),
         .first(pe_50_first),
         .dual(pe_50_dual),
-        .fmt_a(pe_50_fmt_a),
-        .fmt_b(pe_50_fmt_b),
-        .code_a(pe_50_code_a),
-        .code_b(pe_50_code_b),
+        .a0(pe_50_a0),
+        .a1(pe_50_a1),
+        .b0(pe_50_b0),
+        .b1(pe_50_b1),
         .sum(pe_50_sum),
         .nan(pe_50_nan),
         .pinf(pe_50_pinf),
@@ -8909,13 +9905,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_51(
         .clock(pe_51_clock),
-        .en(pe_51_en),
+        .go(pe_51_go),
+        .v(pe_51_v),
         .first(pe_51_first),
         .dual(pe_51_dual),
-        .fmt_a(pe_51_fmt_a),
-        .fmt_b(pe_51_fmt_b),
-        .code_a(pe_51_code_a),
-        .code_b(pe_51_code_b),
+        .a0(pe_51_a0),
+        .a1(pe_51_a1),
+        .b0(pe_51_b0),
+        .b1(pe_51_b1),
         .sum(pe_51_sum),
         .nan(pe_51_nan),
         .pinf(pe_51_pinf),
@@ -8923,13 +9920,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_52(
         .clock(pe_52_clock),
-        .en(pe_52_en),
+        .go(pe_52_go),
+        .v(pe_52_v),
         .first(pe_52_first),
         .dual(pe_52_dual),
-        .fmt_a(pe_52_fmt_a),
-        .fmt_b(pe_52_fmt_b),
-        .code_a(pe_52_code_a),
-        .code_b(pe_52_code_b),
+        .a0(pe_52_a0),
+        .a1(pe_52_a1),
+        .b0(pe_52_b0),
+        .b1(pe_52_b1),
         .sum(pe_52_sum),
         .nan(pe_52_nan),
         .pinf(pe_52_pinf),
@@ -8937,13 +9935,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_53(
         .clock(pe_53_clock),
-        .en(pe_53_en),
+        .go(pe_53_go),
+        .v(pe_53_v),
         .first(pe_53_first),
         .dual(pe_53_dual),
-        .fmt_a(pe_53_fmt_a),
-        .fmt_b(pe_53_fmt_b),
-        .code_a(pe_53_code_a),
-        .code_b(pe_53_code_b),
+        .a0(pe_53_a0),
+        .a1(pe_53_a1),
+        .b0(pe_53_b0),
+        .b1(pe_53_b1),
         .sum(pe_53_sum),
         .nan(pe_53_nan),
         .pinf(pe_53_pinf),
@@ -8951,13 +9950,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_54(
         .clock(pe_54_clock),
-        .en(pe_54_en),
+        .go(pe_54_go),
+        .v(pe_54_v),
         .first(pe_54_first),
         .dual(pe_54_dual),
-        .fmt_a(pe_54_fmt_a),
-        .fmt_b(pe_54_fmt_b),
-        .code_a(pe_54_code_a),
-        .code_b(pe_54_code_b),
+        .a0(pe_54_a0),
+        .a1(pe_54_a1),
+        .b0(pe_54_b0),
+        .b1(pe_54_b1),
         .sum(pe_54_sum),
         .nan(pe_54_nan),
         .pinf(pe_54_pinf),
@@ -8965,13 +9965,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_55(
         .clock(pe_55_clock),
-        .en(pe_55_en),
+        .go(pe_55_go),
+        .v(pe_55_v),
         .first(pe_55_first),
         .dual(pe_55_dual),
-        .fmt_a(pe_55_fmt_a),
-        .fmt_b(pe_55_fmt_b),
-        .code_a(pe_55_code_a),
-        .code_b(pe_55_code_b),
+        .a0(pe_55_a0),
+        .a1(pe_55_a1),
+        .b0(pe_55_b0),
+        .b1(pe_55_b1),
         .sum(pe_55_sum),
         .nan(pe_55_nan),
         .pinf(pe_55_pinf),
@@ -8979,13 +9980,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_56(
         .clock(pe_56_clock),
-        .en(pe_56_en),
+        .go(pe_56_go),
+        .v(pe_56_v),
         .first(pe_56_first),
         .dual(pe_56_dual),
-        .fmt_a(pe_56_fmt_a),
-        .fmt_b(pe_56_fmt_b),
-        .code_a(pe_56_code_a),
-        .code_b(pe_56_code_b),
+        .a0(pe_56_a0),
+        .a1(pe_56_a1),
+        .b0(pe_56_b0),
+        .b1(pe_56_b1),
         .sum(pe_56_sum),
         .nan(pe_56_nan),
         .pinf(pe_56_pinf),
@@ -8993,13 +9995,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_57(
         .clock(pe_57_clock),
-        .en(pe_57_en),
+        .go(pe_57_go),
+        .v(pe_57_v),
         .first(pe_57_first),
         .dual(pe_57_dual),
-        .fmt_a(pe_57_fmt_a),
-        .fmt_b(pe_57_fmt_b),
-        .code_a(pe_57_code_a),
-        .code_b(pe_57_code_b),
+        .a0(pe_57_a0),
+        .a1(pe_57_a1),
+        .b0(pe_57_b0),
+        .b1(pe_57_b1),
         .sum(pe_57_sum),
         .nan(pe_57_nan),
         .pinf(pe_57_pinf),
@@ -9007,13 +10010,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_58(
         .clock(pe_58_clock),
-        .en(pe_58_en),
+        .go(pe_58_go),
+        .v(pe_58_v),
         .first(pe_58_first),
         .dual(pe_58_dual),
-        .fmt_a(pe_58_fmt_a),
-        .fmt_b(pe_58_fmt_b),
-        .code_a(pe_58_code_a),
-        .code_b(pe_58_code_b),
+        .a0(pe_58_a0),
+        .a1(pe_58_a1),
+        .b0(pe_58_b0),
+        .b1(pe_58_b1),
         .sum(pe_58_sum),
         .nan(pe_58_nan),
         .pinf(pe_58_pinf),
@@ -9021,13 +10025,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_59(
         .clock(pe_59_clock),
-        .en(pe_59_en),
+        .go(pe_59_go),
+        .v(pe_59_v),
         .first(pe_59_first),
         .dual(pe_59_dual),
-        .fmt_a(pe_59_fmt_a),
-        .fmt_b(pe_59_fmt_b),
-        .code_a(pe_59_code_a),
-        .code_b(pe_59_code_b),
+        .a0(pe_59_a0),
+        .a1(pe_59_a1),
+        .b0(pe_59_b0),
+        .b1(pe_59_b1),
         .sum(pe_59_sum),
         .nan(pe_59_nan),
         .pinf(pe_59_pinf),
@@ -9035,13 +10040,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_60(
         .clock(pe_60_clock),
-        .en(pe_60_en),
+        .go(pe_60_go),
+        .v(pe_60_v),
         .first(pe_60_first),
         .dual(pe_60_dual),
-        .fmt_a(pe_60_fmt_a),
-        .fmt_b(pe_60_fmt_b),
-        .code_a(pe_60_code_a),
-        .code_b(pe_60_code_b),
+        .a0(pe_60_a0),
+        .a1(pe_60_a1),
+        .b0(pe_60_b0),
+        .b1(pe_60_b1),
         .sum(pe_60_sum),
         .nan(pe_60_nan),
         .pinf(pe_60_pinf),
@@ -9049,13 +10055,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_61(
         .clock(pe_61_clock),
-        .en(pe_61_en),
+        .go(pe_61_go),
+        .v(pe_61_v),
         .first(pe_61_first),
         .dual(pe_61_dual),
-        .fmt_a(pe_61_fmt_a),
-        .fmt_b(pe_61_fmt_b),
-        .code_a(pe_61_code_a),
-        .code_b(pe_61_code_b),
+        .a0(pe_61_a0),
+        .a1(pe_61_a1),
+        .b0(pe_61_b0),
+        .b1(pe_61_b1),
         .sum(pe_61_sum),
         .nan(pe_61_nan),
         .pinf(pe_61_pinf),
@@ -9063,13 +10070,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_62(
         .clock(pe_62_clock),
-        .en(pe_62_en),
+        .go(pe_62_go),
+        .v(pe_62_v),
         .first(pe_62_first),
         .dual(pe_62_dual),
-        .fmt_a(pe_62_fmt_a),
-        .fmt_b(pe_62_fmt_b),
-        .code_a(pe_62_code_a),
-        .code_b(pe_62_code_b),
+        .a0(pe_62_a0),
+        .a1(pe_62_a1),
+        .b0(pe_62_b0),
+        .b1(pe_62_b1),
         .sum(pe_62_sum),
         .nan(pe_62_nan),
         .pinf(pe_62_pinf),
@@ -9077,13 +10085,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_63(
         .clock(pe_63_clock),
-        .en(pe_63_en),
+        .go(pe_63_go),
+        .v(pe_63_v),
         .first(pe_63_first),
         .dual(pe_63_dual),
-        .fmt_a(pe_63_fmt_a),
-        .fmt_b(pe_63_fmt_b),
-        .code_a(pe_63_code_a),
-        .code_b(pe_63_code_b),
+        .a0(pe_63_a0),
+        .a1(pe_63_a1),
+        .b0(pe_63_b0),
+        .b1(pe_63_b1),
         .sum(pe_63_sum),
         .nan(pe_63_nan),
         .pinf(pe_63_pinf),
@@ -9091,13 +10100,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_64(
         .clock(pe_64_clock),
-        .en(pe_64_en),
+        .go(pe_64_go),
+        .v(pe_64_v),
         .first(pe_64_first),
         .dual(pe_64_dual),
-        .fmt_a(pe_64_fmt_a),
-        .fmt_b(pe_64_fmt_b),
-        .code_a(pe_64_code_a),
-        .code_b(pe_64_code_b),
+        .a0(pe_64_a0),
+        .a1(pe_64_a1),
+        .b0(pe_64_b0),
+        .b1(pe_64_b1),
         .sum(pe_64_sum),
         .nan(pe_64_nan),
         .pinf(pe_64_pinf),
@@ -9105,13 +10115,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_65(
         .clock(pe_65_clock),
-        .en(pe_65_en),
+        .go(pe_65_go),
+        .v(pe_65_v),
         .first(pe_65_first),
         .dual(pe_65_dual),
-        .fmt_a(pe_65_fmt_a),
-        .fmt_b(pe_65_fmt_b),
-        .code_a(pe_65_code_a),
-        .code_b(pe_65_code_b),
+        .a0(pe_65_a0),
+        .a1(pe_65_a1),
+        .b0(pe_65_b0),
+        .b1(pe_65_b1),
         .sum(pe_65_sum),
         .nan(pe_65_nan),
         .pinf(pe_65_pinf),
@@ -9119,13 +10130,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_66(
         .clock(pe_66_clock),
-        .en(pe_66_en),
+        .go(pe_66_go),
+        .v(pe_66_v),
         .first(pe_66_first),
         .dual(pe_66_dual),
-        .fmt_a(pe_66_fmt_a),
-        .fmt_b(pe_66_fmt_b),
-        .code_a(pe_66_code_a),
-        .code_b(pe_66_code_b),
+        .a0(pe_66_a0),
+        .a1(pe_66_a1),
+        .b0(pe_66_b0),
+        .b1(pe_66_b1),
         .sum(pe_66_sum),
         .nan(pe_66_nan),
         .pinf(pe_66_pinf),
@@ -9133,13 +10145,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_67(
         .clock(pe_67_clock),
-        .en(pe_67_en),
+        .go(pe_67_go),
+        .v(pe_67_v),
         .first(pe_67_first),
         .dual(pe_67_dual),
-        .fmt_a(pe_67_fmt_a),
-        .fmt_b(pe_67_fmt_b),
-        .code_a(pe_67_code_a),
-        .code_b(pe_67_code_b),
+        .a0(pe_67_a0),
+        .a1(pe_67_a1),
+        .b0(pe_67_b0),
+        .b1(pe_67_b1),
         .sum(pe_67_sum),
         .nan(pe_67_nan),
         .pinf(pe_67_pinf),
@@ -9147,13 +10160,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_68(
         .clock(pe_68_clock),
-        .en(pe_68_en),
+        .go(pe_68_go),
+        .v(pe_68_v),
         .first(pe_68_first),
         .dual(pe_68_dual),
-        .fmt_a(pe_68_fmt_a),
-        .fmt_b(pe_68_fmt_b),
-        .code_a(pe_68_code_a),
-        .code_b(pe_68_code_b),
+        .a0(pe_68_a0),
+        .a1(pe_68_a1),
+        .b0(pe_68_b0),
+        .b1(pe_68_b1),
         .sum(pe_68_sum),
         .nan(pe_68_nan),
         .pinf(pe_68_pinf),
@@ -9161,13 +10175,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_69(
         .clock(pe_69_clock),
-        .en(pe_69_en),
+        .go(pe_69_go),
+        .v(pe_69_v),
         .first(pe_69_first),
         .dual(pe_69_dual),
-        .fmt_a(pe_69_fmt_a),
-        .fmt_b(pe_69_fmt_b),
-        .code_a(pe_69_code_a),
-        .code_b(pe_69_code_b),
+        .a0(pe_69_a0),
+        .a1(pe_69_a1),
+        .b0(pe_69_b0),
+        .b1(pe_69_b1),
         .sum(pe_69_sum),
         .nan(pe_69_nan),
         .pinf(pe_69_pinf),
@@ -9175,13 +10190,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_70(
         .clock(pe_70_clock),
-        .en(pe_70_en),
+        .go(pe_70_go),
+        .v(pe_70_v),
         .first(pe_70_first),
         .dual(pe_70_dual),
-        .fmt_a(pe_70_fmt_a),
-        .fmt_b(pe_70_fmt_b),
-        .code_a(pe_70_code_a),
-        .code_b(pe_70_code_b),
+        .a0(pe_70_a0),
+        .a1(pe_70_a1),
+        .b0(pe_70_b0),
+        .b1(pe_70_b1),
         .sum(pe_70_sum),
         .nan(pe_70_nan),
         .pinf(pe_70_pinf),
@@ -9189,13 +10205,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_71(
         .clock(pe_71_clock),
-        .en(pe_71_en),
+        .go(pe_71_go),
+        .v(pe_71_v),
         .first(pe_71_first),
         .dual(pe_71_dual),
-        .fmt_a(pe_71_fmt_a),
-        .fmt_b(pe_71_fmt_b),
-        .code_a(pe_71_code_a),
-        .code_b(pe_71_code_b),
+        .a0(pe_71_a0),
+        .a1(pe_71_a1),
+        .b0(pe_71_b0),
+        .b1(pe_71_b1),
         .sum(pe_71_sum),
         .nan(pe_71_nan),
         .pinf(pe_71_pinf),
@@ -9203,13 +10220,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_72(
         .clock(pe_72_clock),
-        .en(pe_72_en),
+        .go(pe_72_go),
+        .v(pe_72_v),
         .first(pe_72_first),
         .dual(pe_72_dual),
-        .fmt_a(pe_72_fmt_a),
-        .fmt_b(pe_72_fmt_b),
-        .code_a(pe_72_code_a),
-        .code_b(pe_72_code_b),
+        .a0(pe_72_a0),
+        .a1(pe_72_a1),
+        .b0(pe_72_b0),
+        .b1(pe_72_b1),
         .sum(pe_72_sum),
         .nan(pe_72_nan),
         .pinf(pe_72_pinf),
@@ -9217,13 +10235,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_73(
         .clock(pe_73_clock),
-        .en(pe_73_en),
+        .go(pe_73_go),
+        .v(pe_73_v),
         .first(pe_73_first),
         .dual(pe_73_dual),
-        .fmt_a(pe_73_fmt_a),
-        .fmt_b(pe_73_fmt_b),
-        .code_a(pe_73_code_a),
-        .code_b(pe_73_code_b),
+        .a0(pe_73_a0),
+        .a1(pe_73_a1),
+        .b0(pe_73_b0),
+        .b1(pe_73_b1),
         .sum(pe_73_sum),
         .nan(pe_73_nan),
         .pinf(pe_73_pinf),
@@ -9231,13 +10250,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_74(
         .clock(pe_74_clock),
-        .en(pe_74_en),
+        .go(pe_74_go),
+        .v(pe_74_v),
         .first(pe_74_first),
         .dual(pe_74_dual),
-        .fmt_a(pe_74_fmt_a),
-        .fmt_b(pe_74_fmt_b),
-        .code_a(pe_74_code_a),
-        .code_b(pe_74_code_b),
+        .a0(pe_74_a0),
+        .a1(pe_74_a1),
+        .b0(pe_74_b0),
+        .b1(pe_74_b1),
         .sum(pe_74_sum),
         .nan(pe_74_nan),
         .pinf(pe_74_pinf),
@@ -9245,13 +10265,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_75(
         .clock(pe_75_clock),
-        .en(pe_75_en),
+        .go(pe_75_go),
+        .v(pe_75_v),
         .first(pe_75_first),
         .dual(pe_75_dual),
-        .fmt_a(pe_75_fmt_a),
-        .fmt_b(pe_75_fmt_b),
-        .code_a(pe_75_code_a),
-        .code_b(pe_75_code_b),
+        .a0(pe_75_a0),
+        .a1(pe_75_a1),
+        .b0(pe_75_b0),
+        .b1(pe_75_b1),
         .sum(pe_75_sum),
         .nan(pe_75_nan),
         .pinf(pe_75_pinf),
@@ -9259,13 +10280,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_76(
         .clock(pe_76_clock),
-        .en(pe_76_en),
+        .go(pe_76_go),
+        .v(pe_76_v),
         .first(pe_76_first),
         .dual(pe_76_dual),
-        .fmt_a(pe_76_fmt_a),
-        .fmt_b(pe_76_fmt_b),
-        .code_a(pe_76_code_a),
-        .code_b(pe_76_code_b),
+        .a0(pe_76_a0),
+        .a1(pe_76_a1),
+        .b0(pe_76_b0),
+        .b1(pe_76_b1),
         .sum(pe_76_sum),
         .nan(pe_76_nan),
         .pinf(pe_76_pinf),
@@ -9273,13 +10295,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_77(
         .clock(pe_77_clock),
-        .en(pe_77_en),
+        .go(pe_77_go),
+        .v(pe_77_v),
         .first(pe_77_first),
         .dual(pe_77_dual),
-        .fmt_a(pe_77_fmt_a),
-        .fmt_b(pe_77_fmt_b),
-        .code_a(pe_77_code_a),
-        .code_b(pe_77_code_b),
+        .a0(pe_77_a0),
+        .a1(pe_77_a1),
+        .b0(pe_77_b0),
+        .b1(pe_77_b1),
         .sum(pe_77_sum),
         .nan(pe_77_nan),
         .pinf(pe_77_pinf),
@@ -9287,13 +10310,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_78(
         .clock(pe_78_clock),
-        .en(pe_78_en),
+        .go(pe_78_go),
+        .v(pe_78_v),
         .first(pe_78_first),
         .dual(pe_78_dual),
-        .fmt_a(pe_78_fmt_a),
-        .fmt_b(pe_78_fmt_b),
-        .code_a(pe_78_code_a),
-        .code_b(pe_78_code_b),
+        .a0(pe_78_a0),
+        .a1(pe_78_a1),
+        .b0(pe_78_b0),
+        .b1(pe_78_b1),
         .sum(pe_78_sum),
         .nan(pe_78_nan),
         .pinf(pe_78_pinf),
@@ -9301,13 +10325,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_79(
         .clock(pe_79_clock),
-        .en(pe_79_en),
+        .go(pe_79_go),
+        .v(pe_79_v),
         .first(pe_79_first),
         .dual(pe_79_dual),
-        .fmt_a(pe_79_fmt_a),
-        .fmt_b(pe_79_fmt_b),
-        .code_a(pe_79_code_a),
-        .code_b(pe_79_code_b),
+        .a0(pe_79_a0),
+        .a1(pe_79_a1),
+        .b0(pe_79_b0),
+        .b1(pe_79_b1),
         .sum(pe_79_sum),
         .nan(pe_79_nan),
         .pinf(pe_79_pinf),
@@ -9315,13 +10340,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_80(
         .clock(pe_80_clock),
-        .en(pe_80_en),
+        .go(pe_80_go),
+        .v(pe_80_v),
         .first(pe_80_first),
         .dual(pe_80_dual),
-        .fmt_a(pe_80_fmt_a),
-        .fmt_b(pe_80_fmt_b),
-        .code_a(pe_80_code_a),
-        .code_b(pe_80_code_b),
+        .a0(pe_80_a0),
+        .a1(pe_80_a1),
+        .b0(pe_80_b0),
+        .b1(pe_80_b1),
         .sum(pe_80_sum),
         .nan(pe_80_nan),
         .pinf(pe_80_pinf),
@@ -9329,13 +10355,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_81(
         .clock(pe_81_clock),
-        .en(pe_81_en),
+        .go(pe_81_go),
+        .v(pe_81_v),
         .first(pe_81_first),
         .dual(pe_81_dual),
-        .fmt_a(pe_81_fmt_a),
-        .fmt_b(pe_81_fmt_b),
-        .code_a(pe_81_code_a),
-        .code_b(pe_81_code_b),
+        .a0(pe_81_a0),
+        .a1(pe_81_a1),
+        .b0(pe_81_b0),
+        .b1(pe_81_b1),
         .sum(pe_81_sum),
         .nan(pe_81_nan),
         .pinf(pe_81_pinf),
@@ -9343,13 +10370,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_82(
         .clock(pe_82_clock),
-        .en(pe_82_en),
+        .go(pe_82_go),
+        .v(pe_82_v),
         .first(pe_82_first),
         .dual(pe_82_dual),
-        .fmt_a(pe_82_fmt_a),
-        .fmt_b(pe_82_fmt_b),
-        .code_a(pe_82_code_a),
-        .code_b(pe_82_code_b),
+        .a0(pe_82_a0),
+        .a1(pe_82_a1),
+        .b0(pe_82_b0),
+        .b1(pe_82_b1),
         .sum(pe_82_sum),
         .nan(pe_82_nan),
         .pinf(pe_82_pinf),
@@ -9357,13 +10385,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_83(
         .clock(pe_83_clock),
-        .en(pe_83_en),
+        .go(pe_83_go),
+        .v(pe_83_v),
         .first(pe_83_first),
         .dual(pe_83_dual),
-        .fmt_a(pe_83_fmt_a),
-        .fmt_b(pe_83_fmt_b),
-        .code_a(pe_83_code_a),
-        .code_b(pe_83_code_b),
+        .a0(pe_83_a0),
+        .a1(pe_83_a1),
+        .b0(pe_83_b0),
+        .b1(pe_83_b1),
         .sum(pe_83_sum),
         .nan(pe_83_nan),
         .pinf(pe_83_pinf),
@@ -9371,13 +10400,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_84(
         .clock(pe_84_clock),
-        .en(pe_84_en),
+        .go(pe_84_go),
+        .v(pe_84_v),
         .first(pe_84_first),
         .dual(pe_84_dual),
-        .fmt_a(pe_84_fmt_a),
-        .fmt_b(pe_84_fmt_b),
-        .code_a(pe_84_code_a),
-        .code_b(pe_84_code_b),
+        .a0(pe_84_a0),
+        .a1(pe_84_a1),
+        .b0(pe_84_b0),
+        .b1(pe_84_b1),
         .sum(pe_84_sum),
         .nan(pe_84_nan),
         .pinf(pe_84_pinf),
@@ -9385,13 +10415,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_85(
         .clock(pe_85_clock),
-        .en(pe_85_en),
+        .go(pe_85_go),
+        .v(pe_85_v),
         .first(pe_85_first),
         .dual(pe_85_dual),
-        .fmt_a(pe_85_fmt_a),
-        .fmt_b(pe_85_fmt_b),
-        .code_a(pe_85_code_a),
-        .code_b(pe_85_code_b),
+        .a0(pe_85_a0),
+        .a1(pe_85_a1),
+        .b0(pe_85_b0),
+        .b1(pe_85_b1),
         .sum(pe_85_sum),
         .nan(pe_85_nan),
         .pinf(pe_85_pinf),
@@ -9399,13 +10430,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_86(
         .clock(pe_86_clock),
-        .en(pe_86_en),
+        .go(pe_86_go),
+        .v(pe_86_v),
         .first(pe_86_first),
         .dual(pe_86_dual),
-        .fmt_a(pe_86_fmt_a),
-        .fmt_b(pe_86_fmt_b),
-        .code_a(pe_86_code_a),
-        .code_b(pe_86_code_b),
+        .a0(pe_86_a0),
+        .a1(pe_86_a1),
+        .b0(pe_86_b0),
+        .b1(pe_86_b1),
         .sum(pe_86_sum),
         .nan(pe_86_nan),
         .pinf(pe_86_pinf),
@@ -9413,13 +10445,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_87(
         .clock(pe_87_clock),
-        .en(pe_87_en),
+        .go(pe_87_go),
+        .v(pe_87_v),
         .first(pe_87_first),
         .dual(pe_87_dual),
-        .fmt_a(pe_87_fmt_a),
-        .fmt_b(pe_87_fmt_b),
-        .code_a(pe_87_code_a),
-        .code_b(pe_87_code_b),
+        .a0(pe_87_a0),
+        .a1(pe_87_a1),
+        .b0(pe_87_b0),
+        .b1(pe_87_b1),
         .sum(pe_87_sum),
         .nan(pe_87_nan),
         .pinf(pe_87_pinf),
@@ -9427,13 +10460,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_88(
         .clock(pe_88_clock),
-        .en(pe_88_en),
+        .go(pe_88_go),
+        .v(pe_88_v),
         .first(pe_88_first),
         .dual(pe_88_dual),
-        .fmt_a(pe_88_fmt_a),
-        .fmt_b(pe_88_fmt_b),
-        .code_a(pe_88_code_a),
-        .code_b(pe_88_code_b),
+        .a0(pe_88_a0),
+        .a1(pe_88_a1),
+        .b0(pe_88_b0),
+        .b1(pe_88_b1),
         .sum(pe_88_sum),
         .nan(pe_88_nan),
         .pinf(pe_88_pinf),
@@ -9441,13 +10475,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_89(
         .clock(pe_89_clock),
-        .en(pe_89_en),
+        .go(pe_89_go),
+        .v(pe_89_v),
         .first(pe_89_first),
         .dual(pe_89_dual),
-        .fmt_a(pe_89_fmt_a),
-        .fmt_b(pe_89_fmt_b),
-        .code_a(pe_89_code_a),
-        .code_b(pe_89_code_b),
+        .a0(pe_89_a0),
+        .a1(pe_89_a1),
+        .b0(pe_89_b0),
+        .b1(pe_89_b1),
         .sum(pe_89_sum),
         .nan(pe_89_nan),
         .pinf(pe_89_pinf),
@@ -9455,13 +10490,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_90(
         .clock(pe_90_clock),
-        .en(pe_90_en),
+        .go(pe_90_go),
+        .v(pe_90_v),
         .first(pe_90_first),
         .dual(pe_90_dual),
-        .fmt_a(pe_90_fmt_a),
-        .fmt_b(pe_90_fmt_b),
-        .code_a(pe_90_code_a),
-        .code_b(pe_90_code_b),
+        .a0(pe_90_a0),
+        .a1(pe_90_a1),
+        .b0(pe_90_b0),
+        .b1(pe_90_b1),
         .sum(pe_90_sum),
         .nan(pe_90_nan),
         .pinf(pe_90_pinf),
@@ -9469,13 +10505,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_91(
         .clock(pe_91_clock),
-        .en(pe_91_en),
+        .go(pe_91_go),
+        .v(pe_91_v),
         .first(pe_91_first),
         .dual(pe_91_dual),
-        .fmt_a(pe_91_fmt_a),
-        .fmt_b(pe_91_fmt_b),
-        .code_a(pe_91_code_a),
-        .code_b(pe_91_code_b),
+        .a0(pe_91_a0),
+        .a1(pe_91_a1),
+        .b0(pe_91_b0),
+        .b1(pe_91_b1),
         .sum(pe_91_sum),
         .nan(pe_91_nan),
         .pinf(pe_91_pinf),
@@ -9483,13 +10520,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_92(
         .clock(pe_92_clock),
-        .en(pe_92_en),
+        .go(pe_92_go),
+        .v(pe_92_v),
         .first(pe_92_first),
         .dual(pe_92_dual),
-        .fmt_a(pe_92_fmt_a),
-        .fmt_b(pe_92_fmt_b),
-        .code_a(pe_92_code_a),
-        .code_b(pe_92_code_b),
+        .a0(pe_92_a0),
+        .a1(pe_92_a1),
+        .b0(pe_92_b0),
+        .b1(pe_92_b1),
         .sum(pe_92_sum),
         .nan(pe_92_nan),
         .pinf(pe_92_pinf),
@@ -9497,13 +10535,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_93(
         .clock(pe_93_clock),
-        .en(pe_93_en),
+        .go(pe_93_go),
+        .v(pe_93_v),
         .first(pe_93_first),
         .dual(pe_93_dual),
-        .fmt_a(pe_93_fmt_a),
-        .fmt_b(pe_93_fmt_b),
-        .code_a(pe_93_code_a),
-        .code_b(pe_93_code_b),
+        .a0(pe_93_a0),
+        .a1(pe_93_a1),
+        .b0(pe_93_b0),
+        .b1(pe_93_b1),
         .sum(pe_93_sum),
         .nan(pe_93_nan),
         .pinf(pe_93_pinf),
@@ -9511,13 +10550,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_94(
         .clock(pe_94_clock),
-        .en(pe_94_en),
+        .go(pe_94_go),
+        .v(pe_94_v),
         .first(pe_94_first),
         .dual(pe_94_dual),
-        .fmt_a(pe_94_fmt_a),
-        .fmt_b(pe_94_fmt_b),
-        .code_a(pe_94_code_a),
-        .code_b(pe_94_code_b),
+        .a0(pe_94_a0),
+        .a1(pe_94_a1),
+        .b0(pe_94_b0),
+        .b1(pe_94_b1),
         .sum(pe_94_sum),
         .nan(pe_94_nan),
         .pinf(pe_94_pinf),
@@ -9525,13 +10565,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_95(
         .clock(pe_95_clock),
-        .en(pe_95_en),
+        .go(pe_95_go),
+        .v(pe_95_v),
         .first(pe_95_first),
         .dual(pe_95_dual),
-        .fmt_a(pe_95_fmt_a),
-        .fmt_b(pe_95_fmt_b),
-        .code_a(pe_95_code_a),
-        .code_b(pe_95_code_b),
+        .a0(pe_95_a0),
+        .a1(pe_95_a1),
+        .b0(pe_95_b0),
+        .b1(pe_95_b1),
         .sum(pe_95_sum),
         .nan(pe_95_nan),
         .pinf(pe_95_pinf),
@@ -9539,13 +10580,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_96(
         .clock(pe_96_clock),
-        .en(pe_96_en),
+        .go(pe_96_go),
+        .v(pe_96_v),
         .first(pe_96_first),
         .dual(pe_96_dual),
-        .fmt_a(pe_96_fmt_a),
-        .fmt_b(pe_96_fmt_b),
-        .code_a(pe_96_code_a),
-        .code_b(pe_96_code_b),
+        .a0(pe_96_a0),
+        .a1(pe_96_a1),
+        .b0(pe_96_b0),
+        .b1(pe_96_b1),
         .sum(pe_96_sum),
         .nan(pe_96_nan),
         .pinf(pe_96_pinf),
@@ -9553,13 +10595,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_97(
         .clock(pe_97_clock),
-        .en(pe_97_en),
+        .go(pe_97_go),
+        .v(pe_97_v),
         .first(pe_97_first),
         .dual(pe_97_dual),
-        .fmt_a(pe_97_fmt_a),
-        .fmt_b(pe_97_fmt_b),
-        .code_a(pe_97_code_a),
-        .code_b(pe_97_code_b),
+        .a0(pe_97_a0),
+        .a1(pe_97_a1),
+        .b0(pe_97_b0),
+        .b1(pe_97_b1),
         .sum(pe_97_sum),
         .nan(pe_97_nan),
         .pinf(pe_97_pinf),
@@ -9567,13 +10610,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_98(
         .clock(pe_98_clock),
-        .en(pe_98_en),
+        .go(pe_98_go),
+        .v(pe_98_v),
         .first(pe_98_first),
         .dual(pe_98_dual),
-        .fmt_a(pe_98_fmt_a),
-        .fmt_b(pe_98_fmt_b),
-        .code_a(pe_98_code_a),
-        .code_b(pe_98_code_b),
+        .a0(pe_98_a0),
+        .a1(pe_98_a1),
+        .b0(pe_98_b0),
+        .b1(pe_98_b1),
         .sum(pe_98_sum),
         .nan(pe_98_nan),
         .pinf(pe_98_pinf),
@@ -9581,13 +10625,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_99(
         .clock(pe_99_clock),
-        .en(pe_99_en),
+        .go(pe_99_go),
+        .v(pe_99_v),
         .first(pe_99_first),
         .dual(pe_99_dual),
-        .fmt_a(pe_99_fmt_a),
-        .fmt_b(pe_99_fmt_b),
-        .code_a(pe_99_code_a),
-        .code_b(pe_99_code_b),
+        .a0(pe_99_a0),
+        .a1(pe_99_a1),
+        .b0(pe_99_b0),
+        .b1(pe_99_b1),
         .sum(pe_99_sum),
         .nan(pe_99_nan),
         .pinf(pe_99_pinf),
@@ -9595,13 +10640,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_100(
         .clock(pe_100_clock),
-        .en(pe_100_en),
+        .go(pe_100_go),
+        .v(pe_100_v),
         .first(pe_100_first),
         .dual(pe_100_dual),
-        .fmt_a(pe_100_fmt_a),
-        .fmt_b(pe_100_fmt_b),
-        .code_a(pe_100_code_a),
-        .code_b(pe_100_code_b),
+        .a0(pe_100_a0),
+        .a1(pe_100_a1),
+        .b0(pe_100_b0),
+        .b1(pe_100_b1),
         .sum(pe_100_sum),
         .nan(pe_100_nan),
         .pinf(pe_100_pinf),
@@ -9609,13 +10655,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_101(
         .clock(pe_101_clock),
-        .en(pe_101_en),
+        .go(pe_101_go),
+        .v(pe_101_v),
         .first(pe_101_first),
         .dual(pe_101_dual),
-        .fmt_a(pe_101_fmt_a),
-        .fmt_b(pe_101_fmt_b),
-        .code_a(pe_101_code_a),
-        .code_b(pe_101_code_b),
+        .a0(pe_101_a0),
+        .a1(pe_101_a1),
+        .b0(pe_101_b0),
+        .b1(pe_101_b1),
         .sum(pe_101_sum),
         .nan(pe_101_nan),
         .pinf(pe_101_pinf),
@@ -9623,13 +10670,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_102(
         .clock(pe_102_clock),
-        .en(pe_102_en),
+        .go(pe_102_go),
+        .v(pe_102_v),
         .first(pe_102_first),
         .dual(pe_102_dual),
-        .fmt_a(pe_102_fmt_a),
-        .fmt_b(pe_102_fmt_b),
-        .code_a(pe_102_code_a),
-        .code_b(pe_102_code_b),
+        .a0(pe_102_a0),
+        .a1(pe_102_a1),
+        .b0(pe_102_b0),
+        .b1(pe_102_b1),
         .sum(pe_102_sum),
         .nan(pe_102_nan),
         .pinf(pe_102_pinf),
@@ -9637,13 +10685,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_103(
         .clock(pe_103_clock),
-        .en(pe_103_en),
+        .go(pe_103_go),
+        .v(pe_103_v),
         .first(pe_103_first),
         .dual(pe_103_dual),
-        .fmt_a(pe_103_fmt_a),
-        .fmt_b(pe_103_fmt_b),
-        .code_a(pe_103_code_a),
-        .code_b(pe_103_code_b),
+        .a0(pe_103_a0),
+        .a1(pe_103_a1),
+        .b0(pe_103_b0),
+        .b1(pe_103_b1),
         .sum(pe_103_sum),
         .nan(pe_103_nan),
         .pinf(pe_103_pinf),
@@ -9651,13 +10700,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_104(
         .clock(pe_104_clock),
-        .en(pe_104_en),
+        .go(pe_104_go),
+        .v(pe_104_v),
         .first(pe_104_first),
         .dual(pe_104_dual),
-        .fmt_a(pe_104_fmt_a),
-        .fmt_b(pe_104_fmt_b),
-        .code_a(pe_104_code_a),
-        .code_b(pe_104_code_b),
+        .a0(pe_104_a0),
+        .a1(pe_104_a1),
+        .b0(pe_104_b0),
+        .b1(pe_104_b1),
         .sum(pe_104_sum),
         .nan(pe_104_nan),
         .pinf(pe_104_pinf),
@@ -9665,13 +10715,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_105(
         .clock(pe_105_clock),
-        .en(pe_105_en),
+        .go(pe_105_go),
+        .v(pe_105_v),
         .first(pe_105_first),
         .dual(pe_105_dual),
-        .fmt_a(pe_105_fmt_a),
-        .fmt_b(pe_105_fmt_b),
-        .code_a(pe_105_code_a),
-        .code_b(pe_105_code_b),
+        .a0(pe_105_a0),
+        .a1(pe_105_a1),
+        .b0(pe_105_b0),
+        .b1(pe_105_b1),
         .sum(pe_105_sum),
         .nan(pe_105_nan),
         .pinf(pe_105_pinf),
@@ -9679,13 +10730,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_106(
         .clock(pe_106_clock),
-        .en(pe_106_en),
+        .go(pe_106_go),
+        .v(pe_106_v),
         .first(pe_106_first),
         .dual(pe_106_dual),
-        .fmt_a(pe_106_fmt_a),
-        .fmt_b(pe_106_fmt_b),
-        .code_a(pe_106_code_a),
-        .code_b(pe_106_code_b),
+        .a0(pe_106_a0),
+        .a1(pe_106_a1),
+        .b0(pe_106_b0),
+        .b1(pe_106_b1),
         .sum(pe_106_sum),
         .nan(pe_106_nan),
         .pinf(pe_106_pinf),
@@ -9693,13 +10745,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_107(
         .clock(pe_107_clock),
-        .en(pe_107_en),
+        .go(pe_107_go),
+        .v(pe_107_v),
         .first(pe_107_first),
         .dual(pe_107_dual),
-        .fmt_a(pe_107_fmt_a),
-        .fmt_b(pe_107_fmt_b),
-        .code_a(pe_107_code_a),
-        .code_b(pe_107_code_b),
+        .a0(pe_107_a0),
+        .a1(pe_107_a1),
+        .b0(pe_107_b0),
+        .b1(pe_107_b1),
         .sum(pe_107_sum),
         .nan(pe_107_nan),
         .pinf(pe_107_pinf),
@@ -9707,13 +10760,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_108(
         .clock(pe_108_clock),
-        .en(pe_108_en),
+        .go(pe_108_go),
+        .v(pe_108_v),
         .first(pe_108_first),
         .dual(pe_108_dual),
-        .fmt_a(pe_108_fmt_a),
-        .fmt_b(pe_108_fmt_b),
-        .code_a(pe_108_code_a),
-        .code_b(pe_108_code_b),
+        .a0(pe_108_a0),
+        .a1(pe_108_a1),
+        .b0(pe_108_b0),
+        .b1(pe_108_b1),
         .sum(pe_108_sum),
         .nan(pe_108_nan),
         .pinf(pe_108_pinf),
@@ -9721,13 +10775,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_109(
         .clock(pe_109_clock),
-        .en(pe_109_en),
+        .go(pe_109_go),
+        .v(pe_109_v),
         .first(pe_109_first),
         .dual(pe_109_dual),
-        .fmt_a(pe_109_fmt_a),
-        .fmt_b(pe_109_fmt_b),
-        .code_a(pe_109_code_a),
-        .code_b(pe_109_code_b),
+        .a0(pe_109_a0),
+        .a1(pe_109_a1),
+        .b0(pe_109_b0),
+        .b1(pe_109_b1),
         .sum(pe_109_sum),
         .nan(pe_109_nan),
         .pinf(pe_109_pinf),
@@ -9735,13 +10790,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_110(
         .clock(pe_110_clock),
-        .en(pe_110_en),
+        .go(pe_110_go),
+        .v(pe_110_v),
         .first(pe_110_first),
         .dual(pe_110_dual),
-        .fmt_a(pe_110_fmt_a),
-        .fmt_b(pe_110_fmt_b),
-        .code_a(pe_110_code_a),
-        .code_b(pe_110_code_b),
+        .a0(pe_110_a0),
+        .a1(pe_110_a1),
+        .b0(pe_110_b0),
+        .b1(pe_110_b1),
         .sum(pe_110_sum),
         .nan(pe_110_nan),
         .pinf(pe_110_pinf),
@@ -9749,13 +10805,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_111(
         .clock(pe_111_clock),
-        .en(pe_111_en),
+        .go(pe_111_go),
+        .v(pe_111_v),
         .first(pe_111_first),
         .dual(pe_111_dual),
-        .fmt_a(pe_111_fmt_a),
-        .fmt_b(pe_111_fmt_b),
-        .code_a(pe_111_code_a),
-        .code_b(pe_111_code_b),
+        .a0(pe_111_a0),
+        .a1(pe_111_a1),
+        .b0(pe_111_b0),
+        .b1(pe_111_b1),
         .sum(pe_111_sum),
         .nan(pe_111_nan),
         .pinf(pe_111_pinf),
@@ -9763,13 +10820,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_112(
         .clock(pe_112_clock),
-        .en(pe_112_en),
+        .go(pe_112_go),
+        .v(pe_112_v),
         .first(pe_112_first),
         .dual(pe_112_dual),
-        .fmt_a(pe_112_fmt_a),
-        .fmt_b(pe_112_fmt_b),
-        .code_a(pe_112_code_a),
-        .code_b(pe_112_code_b),
+        .a0(pe_112_a0),
+        .a1(pe_112_a1),
+        .b0(pe_112_b0),
+        .b1(pe_112_b1),
         .sum(pe_112_sum),
         .nan(pe_112_nan),
         .pinf(pe_112_pinf),
@@ -9777,13 +10835,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_113(
         .clock(pe_113_clock),
-        .en(pe_113_en),
+        .go(pe_113_go),
+        .v(pe_113_v),
         .first(pe_113_first),
         .dual(pe_113_dual),
-        .fmt_a(pe_113_fmt_a),
-        .fmt_b(pe_113_fmt_b),
-        .code_a(pe_113_code_a),
-        .code_b(pe_113_code_b),
+        .a0(pe_113_a0),
+        .a1(pe_113_a1),
+        .b0(pe_113_b0),
+        .b1(pe_113_b1),
         .sum(pe_113_sum),
         .nan(pe_113_nan),
         .pinf(pe_113_pinf),
@@ -9791,13 +10850,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_114(
         .clock(pe_114_clock),
-        .en(pe_114_en),
+        .go(pe_114_go),
+        .v(pe_114_v),
         .first(pe_114_first),
         .dual(pe_114_dual),
-        .fmt_a(pe_114_fmt_a),
-        .fmt_b(pe_114_fmt_b),
-        .code_a(pe_114_code_a),
-        .code_b(pe_114_code_b),
+        .a0(pe_114_a0),
+        .a1(pe_114_a1),
+        .b0(pe_114_b0),
+        .b1(pe_114_b1),
         .sum(pe_114_sum),
         .nan(pe_114_nan),
         .pinf(pe_114_pinf),
@@ -9805,13 +10865,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_115(
         .clock(pe_115_clock),
-        .en(pe_115_en),
+        .go(pe_115_go),
+        .v(pe_115_v),
         .first(pe_115_first),
         .dual(pe_115_dual),
-        .fmt_a(pe_115_fmt_a),
-        .fmt_b(pe_115_fmt_b),
-        .code_a(pe_115_code_a),
-        .code_b(pe_115_code_b),
+        .a0(pe_115_a0),
+        .a1(pe_115_a1),
+        .b0(pe_115_b0),
+        .b1(pe_115_b1),
         .sum(pe_115_sum),
         .nan(pe_115_nan),
         .pinf(pe_115_pinf),
@@ -9819,13 +10880,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_116(
         .clock(pe_116_clock),
-        .en(pe_116_en),
+        .go(pe_116_go),
+        .v(pe_116_v),
         .first(pe_116_first),
         .dual(pe_116_dual),
-        .fmt_a(pe_116_fmt_a),
-        .fmt_b(pe_116_fmt_b),
-        .code_a(pe_116_code_a),
-        .code_b(pe_116_code_b),
+        .a0(pe_116_a0),
+        .a1(pe_116_a1),
+        .b0(pe_116_b0),
+        .b1(pe_116_b1),
         .sum(pe_116_sum),
         .nan(pe_116_nan),
         .pinf(pe_116_pinf),
@@ -9833,13 +10895,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_117(
         .clock(pe_117_clock),
-        .en(pe_117_en),
+        .go(pe_117_go),
+        .v(pe_117_v),
         .first(pe_117_first),
         .dual(pe_117_dual),
-        .fmt_a(pe_117_fmt_a),
-        .fmt_b(pe_117_fmt_b),
-        .code_a(pe_117_code_a),
-        .code_b(pe_117_code_b),
+        .a0(pe_117_a0),
+        .a1(pe_117_a1),
+        .b0(pe_117_b0),
+        .b1(pe_117_b1),
         .sum(pe_117_sum),
         .nan(pe_117_nan),
         .pinf(pe_117_pinf),
@@ -9847,13 +10910,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_118(
         .clock(pe_118_clock),
-        .en(pe_118_en),
+        .go(pe_118_go),
+        .v(pe_118_v),
         .first(pe_118_first),
         .dual(pe_118_dual),
-        .fmt_a(pe_118_fmt_a),
-        .fmt_b(pe_118_fmt_b),
-        .code_a(pe_118_code_a),
-        .code_b(pe_118_code_b),
+        .a0(pe_118_a0),
+        .a1(pe_118_a1),
+        .b0(pe_118_b0),
+        .b1(pe_118_b1),
         .sum(pe_118_sum),
         .nan(pe_118_nan),
         .pinf(pe_118_pinf),
@@ -9861,13 +10925,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_119(
         .clock(pe_119_clock),
-        .en(pe_119_en),
+        .go(pe_119_go),
+        .v(pe_119_v),
         .first(pe_119_first),
         .dual(pe_119_dual),
-        .fmt_a(pe_119_fmt_a),
-        .fmt_b(pe_119_fmt_b),
-        .code_a(pe_119_code_a),
-        .code_b(pe_119_code_b),
+        .a0(pe_119_a0),
+        .a1(pe_119_a1),
+        .b0(pe_119_b0),
+        .b1(pe_119_b1),
         .sum(pe_119_sum),
         .nan(pe_119_nan),
         .pinf(pe_119_pinf),
@@ -9875,13 +10940,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_120(
         .clock(pe_120_clock),
-        .en(pe_120_en),
+        .go(pe_120_go),
+        .v(pe_120_v),
         .first(pe_120_first),
         .dual(pe_120_dual),
-        .fmt_a(pe_120_fmt_a),
-        .fmt_b(pe_120_fmt_b),
-        .code_a(pe_120_code_a),
-        .code_b(pe_120_code_b),
+        .a0(pe_120_a0),
+        .a1(pe_120_a1),
+        .b0(pe_120_b0),
+        .b1(pe_120_b1),
         .sum(pe_120_sum),
         .nan(pe_120_nan),
         .pinf(pe_120_pinf),
@@ -9889,13 +10955,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_121(
         .clock(pe_121_clock),
-        .en(pe_121_en),
+        .go(pe_121_go),
+        .v(pe_121_v),
         .first(pe_121_first),
         .dual(pe_121_dual),
-        .fmt_a(pe_121_fmt_a),
-        .fmt_b(pe_121_fmt_b),
-        .code_a(pe_121_code_a),
-        .code_b(pe_121_code_b),
+        .a0(pe_121_a0),
+        .a1(pe_121_a1),
+        .b0(pe_121_b0),
+        .b1(pe_121_b1),
         .sum(pe_121_sum),
         .nan(pe_121_nan),
         .pinf(pe_121_pinf),
@@ -9903,13 +10970,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_122(
         .clock(pe_122_clock),
-        .en(pe_122_en),
+        .go(pe_122_go),
+        .v(pe_122_v),
         .first(pe_122_first),
         .dual(pe_122_dual),
-        .fmt_a(pe_122_fmt_a),
-        .fmt_b(pe_122_fmt_b),
-        .code_a(pe_122_code_a),
-        .code_b(pe_122_code_b),
+        .a0(pe_122_a0),
+        .a1(pe_122_a1),
+        .b0(pe_122_b0),
+        .b1(pe_122_b1),
         .sum(pe_122_sum),
         .nan(pe_122_nan),
         .pinf(pe_122_pinf),
@@ -9917,13 +10985,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_123(
         .clock(pe_123_clock),
-        .en(pe_123_en),
+        .go(pe_123_go),
+        .v(pe_123_v),
         .first(pe_123_first),
         .dual(pe_123_dual),
-        .fmt_a(pe_123_fmt_a),
-        .fmt_b(pe_123_fmt_b),
-        .code_a(pe_123_code_a),
-        .code_b(pe_123_code_b),
+        .a0(pe_123_a0),
+        .a1(pe_123_a1),
+        .b0(pe_123_b0),
+        .b1(pe_123_b1),
         .sum(pe_123_sum),
         .nan(pe_123_nan),
         .pinf(pe_123_pinf),
@@ -9931,13 +11000,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_124(
         .clock(pe_124_clock),
-        .en(pe_124_en),
+        .go(pe_124_go),
+        .v(pe_124_v),
         .first(pe_124_first),
         .dual(pe_124_dual),
-        .fmt_a(pe_124_fmt_a),
-        .fmt_b(pe_124_fmt_b),
-        .code_a(pe_124_code_a),
-        .code_b(pe_124_code_b),
+        .a0(pe_124_a0),
+        .a1(pe_124_a1),
+        .b0(pe_124_b0),
+        .b1(pe_124_b1),
         .sum(pe_124_sum),
         .nan(pe_124_nan),
         .pinf(pe_124_pinf),
@@ -9945,13 +11015,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_125(
         .clock(pe_125_clock),
-        .en(pe_125_en),
+        .go(pe_125_go),
+        .v(pe_125_v),
         .first(pe_125_first),
         .dual(pe_125_dual),
-        .fmt_a(pe_125_fmt_a),
-        .fmt_b(pe_125_fmt_b),
-        .code_a(pe_125_code_a),
-        .code_b(pe_125_code_b),
+        .a0(pe_125_a0),
+        .a1(pe_125_a1),
+        .b0(pe_125_b0),
+        .b1(pe_125_b1),
         .sum(pe_125_sum),
         .nan(pe_125_nan),
         .pinf(pe_125_pinf),
@@ -9959,13 +11030,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_126(
         .clock(pe_126_clock),
-        .en(pe_126_en),
+        .go(pe_126_go),
+        .v(pe_126_v),
         .first(pe_126_first),
         .dual(pe_126_dual),
-        .fmt_a(pe_126_fmt_a),
-        .fmt_b(pe_126_fmt_b),
-        .code_a(pe_126_code_a),
-        .code_b(pe_126_code_b),
+        .a0(pe_126_a0),
+        .a1(pe_126_a1),
+        .b0(pe_126_b0),
+        .b1(pe_126_b1),
         .sum(pe_126_sum),
         .nan(pe_126_nan),
         .pinf(pe_126_pinf),
@@ -9973,13 +11045,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_127(
         .clock(pe_127_clock),
-        .en(pe_127_en),
+        .go(pe_127_go),
+        .v(pe_127_v),
         .first(pe_127_first),
         .dual(pe_127_dual),
-        .fmt_a(pe_127_fmt_a),
-        .fmt_b(pe_127_fmt_b),
-        .code_a(pe_127_code_a),
-        .code_b(pe_127_code_b),
+        .a0(pe_127_a0),
+        .a1(pe_127_a1),
+        .b0(pe_127_b0),
+        .b1(pe_127_b1),
         .sum(pe_127_sum),
         .nan(pe_127_nan),
         .pinf(pe_127_pinf),
@@ -9987,13 +11060,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_128(
         .clock(pe_128_clock),
-        .en(pe_128_en),
+        .go(pe_128_go),
+        .v(pe_128_v),
         .first(pe_128_first),
         .dual(pe_128_dual),
-        .fmt_a(pe_128_fmt_a),
-        .fmt_b(pe_128_fmt_b),
-        .code_a(pe_128_code_a),
-        .code_b(pe_128_code_b),
+        .a0(pe_128_a0),
+        .a1(pe_128_a1),
+        .b0(pe_128_b0),
+        .b1(pe_128_b1),
         .sum(pe_128_sum),
         .nan(pe_128_nan),
         .pinf(pe_128_pinf),
@@ -10001,13 +11075,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_129(
         .clock(pe_129_clock),
-        .en(pe_129_en),
+        .go(pe_129_go),
+        .v(pe_129_v),
         .first(pe_129_first),
         .dual(pe_129_dual),
-        .fmt_a(pe_129_fmt_a),
-        .fmt_b(pe_129_fmt_b),
-        .code_a(pe_129_code_a),
-        .code_b(pe_129_code_b),
+        .a0(pe_129_a0),
+        .a1(pe_129_a1),
+        .b0(pe_129_b0),
+        .b1(pe_129_b1),
         .sum(pe_129_sum),
         .nan(pe_129_nan),
         .pinf(pe_129_pinf),
@@ -10015,13 +11090,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_130(
         .clock(pe_130_clock),
-        .en(pe_130_en),
+        .go(pe_130_go),
+        .v(pe_130_v),
         .first(pe_130_first),
         .dual(pe_130_dual),
-        .fmt_a(pe_130_fmt_a),
-        .fmt_b(pe_130_fmt_b),
-        .code_a(pe_130_code_a),
-        .code_b(pe_130_code_b),
+        .a0(pe_130_a0),
+        .a1(pe_130_a1),
+        .b0(pe_130_b0),
+        .b1(pe_130_b1),
         .sum(pe_130_sum),
         .nan(pe_130_nan),
         .pinf(pe_130_pinf),
@@ -10029,13 +11105,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_131(
         .clock(pe_131_clock),
-        .en(pe_131_en),
+        .go(pe_131_go),
+        .v(pe_131_v),
         .first(pe_131_first),
         .dual(pe_131_dual),
-        .fmt_a(pe_131_fmt_a),
-        .fmt_b(pe_131_fmt_b),
-        .code_a(pe_131_code_a),
-        .code_b(pe_131_code_b),
+        .a0(pe_131_a0),
+        .a1(pe_131_a1),
+        .b0(pe_131_b0),
+        .b1(pe_131_b1),
         .sum(pe_131_sum),
         .nan(pe_131_nan),
         .pinf(pe_131_pinf),
@@ -10043,13 +11120,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_132(
         .clock(pe_132_clock),
-        .en(pe_132_en),
+        .go(pe_132_go),
+        .v(pe_132_v),
         .first(pe_132_first),
         .dual(pe_132_dual),
-        .fmt_a(pe_132_fmt_a),
-        .fmt_b(pe_132_fmt_b),
-        .code_a(pe_132_code_a),
-        .code_b(pe_132_code_b),
+        .a0(pe_132_a0),
+        .a1(pe_132_a1),
+        .b0(pe_132_b0),
+        .b1(pe_132_b1),
         .sum(pe_132_sum),
         .nan(pe_132_nan),
         .pinf(pe_132_pinf),
@@ -10057,13 +11135,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_133(
         .clock(pe_133_clock),
-        .en(pe_133_en),
+        .go(pe_133_go),
+        .v(pe_133_v),
         .first(pe_133_first),
         .dual(pe_133_dual),
-        .fmt_a(pe_133_fmt_a),
-        .fmt_b(pe_133_fmt_b),
-        .code_a(pe_133_code_a),
-        .code_b(pe_133_code_b),
+        .a0(pe_133_a0),
+        .a1(pe_133_a1),
+        .b0(pe_133_b0),
+        .b1(pe_133_b1),
         .sum(pe_133_sum),
         .nan(pe_133_nan),
         .pinf(pe_133_pinf),
@@ -10071,13 +11150,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_134(
         .clock(pe_134_clock),
-        .en(pe_134_en),
+        .go(pe_134_go),
+        .v(pe_134_v),
         .first(pe_134_first),
         .dual(pe_134_dual),
-        .fmt_a(pe_134_fmt_a),
-        .fmt_b(pe_134_fmt_b),
-        .code_a(pe_134_code_a),
-        .code_b(pe_134_code_b),
+        .a0(pe_134_a0),
+        .a1(pe_134_a1),
+        .b0(pe_134_b0),
+        .b1(pe_134_b1),
         .sum(pe_134_sum),
         .nan(pe_134_nan),
         .pinf(pe_134_pinf),
@@ -10085,13 +11165,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_135(
         .clock(pe_135_clock),
-        .en(pe_135_en),
+        .go(pe_135_go),
+        .v(pe_135_v),
         .first(pe_135_first),
         .dual(pe_135_dual),
-        .fmt_a(pe_135_fmt_a),
-        .fmt_b(pe_135_fmt_b),
-        .code_a(pe_135_code_a),
-        .code_b(pe_135_code_b),
+        .a0(pe_135_a0),
+        .a1(pe_135_a1),
+        .b0(pe_135_b0),
+        .b1(pe_135_b1),
         .sum(pe_135_sum),
         .nan(pe_135_nan),
         .pinf(pe_135_pinf),
@@ -10099,13 +11180,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_136(
         .clock(pe_136_clock),
-        .en(pe_136_en),
+        .go(pe_136_go),
+        .v(pe_136_v),
         .first(pe_136_first),
         .dual(pe_136_dual),
-        .fmt_a(pe_136_fmt_a),
-        .fmt_b(pe_136_fmt_b),
-        .code_a(pe_136_code_a),
-        .code_b(pe_136_code_b),
+        .a0(pe_136_a0),
+        .a1(pe_136_a1),
+        .b0(pe_136_b0),
+        .b1(pe_136_b1),
         .sum(pe_136_sum),
         .nan(pe_136_nan),
         .pinf(pe_136_pinf),
@@ -10113,13 +11195,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_137(
         .clock(pe_137_clock),
-        .en(pe_137_en),
+        .go(pe_137_go),
+        .v(pe_137_v),
         .first(pe_137_first),
         .dual(pe_137_dual),
-        .fmt_a(pe_137_fmt_a),
-        .fmt_b(pe_137_fmt_b),
-        .code_a(pe_137_code_a),
-        .code_b(pe_137_code_b),
+        .a0(pe_137_a0),
+        .a1(pe_137_a1),
+        .b0(pe_137_b0),
+        .b1(pe_137_b1),
         .sum(pe_137_sum),
         .nan(pe_137_nan),
         .pinf(pe_137_pinf),
@@ -10127,13 +11210,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_138(
         .clock(pe_138_clock),
-        .en(pe_138_en),
+        .go(pe_138_go),
+        .v(pe_138_v),
         .first(pe_138_first),
         .dual(pe_138_dual),
-        .fmt_a(pe_138_fmt_a),
-        .fmt_b(pe_138_fmt_b),
-        .code_a(pe_138_code_a),
-        .code_b(pe_138_code_b),
+        .a0(pe_138_a0),
+        .a1(pe_138_a1),
+        .b0(pe_138_b0),
+        .b1(pe_138_b1),
         .sum(pe_138_sum),
         .nan(pe_138_nan),
         .pinf(pe_138_pinf),
@@ -10141,13 +11225,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_139(
         .clock(pe_139_clock),
-        .en(pe_139_en),
+        .go(pe_139_go),
+        .v(pe_139_v),
         .first(pe_139_first),
         .dual(pe_139_dual),
-        .fmt_a(pe_139_fmt_a),
-        .fmt_b(pe_139_fmt_b),
-        .code_a(pe_139_code_a),
-        .code_b(pe_139_code_b),
+        .a0(pe_139_a0),
+        .a1(pe_139_a1),
+        .b0(pe_139_b0),
+        .b1(pe_139_b1),
         .sum(pe_139_sum),
         .nan(pe_139_nan),
         .pinf(pe_139_pinf),
@@ -10155,13 +11240,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_140(
         .clock(pe_140_clock),
-        .en(pe_140_en),
+        .go(pe_140_go),
+        .v(pe_140_v),
         .first(pe_140_first),
         .dual(pe_140_dual),
-        .fmt_a(pe_140_fmt_a),
-        .fmt_b(pe_140_fmt_b),
-        .code_a(pe_140_code_a),
-        .code_b(pe_140_code_b),
+        .a0(pe_140_a0),
+        .a1(pe_140_a1),
+        .b0(pe_140_b0),
+        .b1(pe_140_b1),
         .sum(pe_140_sum),
         .nan(pe_140_nan),
         .pinf(pe_140_pinf),
@@ -10169,13 +11255,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_141(
         .clock(pe_141_clock),
-        .en(pe_141_en),
+        .go(pe_141_go),
+        .v(pe_141_v),
         .first(pe_141_first),
         .dual(pe_141_dual),
-        .fmt_a(pe_141_fmt_a),
-        .fmt_b(pe_141_fmt_b),
-        .code_a(pe_141_code_a),
-        .code_b(pe_141_code_b),
+        .a0(pe_141_a0),
+        .a1(pe_141_a1),
+        .b0(pe_141_b0),
+        .b1(pe_141_b1),
         .sum(pe_141_sum),
         .nan(pe_141_nan),
         .pinf(pe_141_pinf),
@@ -10183,13 +11270,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_142(
         .clock(pe_142_clock),
-        .en(pe_142_en),
+        .go(pe_142_go),
+        .v(pe_142_v),
         .first(pe_142_first),
         .dual(pe_142_dual),
-        .fmt_a(pe_142_fmt_a),
-        .fmt_b(pe_142_fmt_b),
-        .code_a(pe_142_code_a),
-        .code_b(pe_142_code_b),
+        .a0(pe_142_a0),
+        .a1(pe_142_a1),
+        .b0(pe_142_b0),
+        .b1(pe_142_b1),
         .sum(pe_142_sum),
         .nan(pe_142_nan),
         .pinf(pe_142_pinf),
@@ -10197,13 +11285,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_143(
         .clock(pe_143_clock),
-        .en(pe_143_en),
+        .go(pe_143_go),
+        .v(pe_143_v),
         .first(pe_143_first),
         .dual(pe_143_dual),
-        .fmt_a(pe_143_fmt_a),
-        .fmt_b(pe_143_fmt_b),
-        .code_a(pe_143_code_a),
-        .code_b(pe_143_code_b),
+        .a0(pe_143_a0),
+        .a1(pe_143_a1),
+        .b0(pe_143_b0),
+        .b1(pe_143_b1),
         .sum(pe_143_sum),
         .nan(pe_143_nan),
         .pinf(pe_143_pinf),
@@ -10211,13 +11300,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_144(
         .clock(pe_144_clock),
-        .en(pe_144_en),
+        .go(pe_144_go),
+        .v(pe_144_v),
         .first(pe_144_first),
         .dual(pe_144_dual),
-        .fmt_a(pe_144_fmt_a),
-        .fmt_b(pe_144_fmt_b),
-        .code_a(pe_144_code_a),
-        .code_b(pe_144_code_b),
+        .a0(pe_144_a0),
+        .a1(pe_144_a1),
+        .b0(pe_144_b0),
+        .b1(pe_144_b1),
         .sum(pe_144_sum),
         .nan(pe_144_nan),
         .pinf(pe_144_pinf),
@@ -10225,13 +11315,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_145(
         .clock(pe_145_clock),
-        .en(pe_145_en),
+        .go(pe_145_go),
+        .v(pe_145_v),
         .first(pe_145_first),
         .dual(pe_145_dual),
-        .fmt_a(pe_145_fmt_a),
-        .fmt_b(pe_145_fmt_b),
-        .code_a(pe_145_code_a),
-        .code_b(pe_145_code_b),
+        .a0(pe_145_a0),
+        .a1(pe_145_a1),
+        .b0(pe_145_b0),
+        .b1(pe_145_b1),
         .sum(pe_145_sum),
         .nan(pe_145_nan),
         .pinf(pe_145_pinf),
@@ -10239,13 +11330,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_146(
         .clock(pe_146_clock),
-        .en(pe_146_en),
+        .go(pe_146_go),
+        .v(pe_146_v),
         .first(pe_146_first),
         .dual(pe_146_dual),
-        .fmt_a(pe_146_fmt_a),
-        .fmt_b(pe_146_fmt_b),
-        .code_a(pe_146_code_a),
-        .code_b(pe_146_code_b),
+        .a0(pe_146_a0),
+        .a1(pe_146_a1),
+        .b0(pe_146_b0),
+        .b1(pe_146_b1),
         .sum(pe_146_sum),
         .nan(pe_146_nan),
         .pinf(pe_146_pinf),
@@ -10253,13 +11345,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_147(
         .clock(pe_147_clock),
-        .en(pe_147_en),
+        .go(pe_147_go),
+        .v(pe_147_v),
         .first(pe_147_first),
         .dual(pe_147_dual),
-        .fmt_a(pe_147_fmt_a),
-        .fmt_b(pe_147_fmt_b),
-        .code_a(pe_147_code_a),
-        .code_b(pe_147_code_b),
+        .a0(pe_147_a0),
+        .a1(pe_147_a1),
+        .b0(pe_147_b0),
+        .b1(pe_147_b1),
         .sum(pe_147_sum),
         .nan(pe_147_nan),
         .pinf(pe_147_pinf),
@@ -10267,13 +11360,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_148(
         .clock(pe_148_clock),
-        .en(pe_148_en),
+        .go(pe_148_go),
+        .v(pe_148_v),
         .first(pe_148_first),
         .dual(pe_148_dual),
-        .fmt_a(pe_148_fmt_a),
-        .fmt_b(pe_148_fmt_b),
-        .code_a(pe_148_code_a),
-        .code_b(pe_148_code_b),
+        .a0(pe_148_a0),
+        .a1(pe_148_a1),
+        .b0(pe_148_b0),
+        .b1(pe_148_b1),
         .sum(pe_148_sum),
         .nan(pe_148_nan),
         .pinf(pe_148_pinf),
@@ -10281,13 +11375,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_149(
         .clock(pe_149_clock),
-        .en(pe_149_en),
+        .go(pe_149_go),
+        .v(pe_149_v),
         .first(pe_149_first),
         .dual(pe_149_dual),
-        .fmt_a(pe_149_fmt_a),
-        .fmt_b(pe_149_fmt_b),
-        .code_a(pe_149_code_a),
-        .code_b(pe_149_code_b),
+        .a0(pe_149_a0),
+        .a1(pe_149_a1),
+        .b0(pe_149_b0),
+        .b1(pe_149_b1),
         .sum(pe_149_sum),
         .nan(pe_149_nan),
         .pinf(pe_149_pinf),
@@ -10295,13 +11390,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_150(
         .clock(pe_150_clock),
-        .en(pe_150_en),
+        .go(pe_150_go),
+        .v(pe_150_v),
         .first(pe_150_first),
         .dual(pe_150_dual),
-        .fmt_a(pe_150_fmt_a),
-        .fmt_b(pe_150_fmt_b),
-        .code_a(pe_150_code_a),
-        .code_b(pe_150_code_b),
+        .a0(pe_150_a0),
+        .a1(pe_150_a1),
+        .b0(pe_150_b0),
+        .b1(pe_150_b1),
         .sum(pe_150_sum),
         .nan(pe_150_nan),
         .pinf(pe_150_pinf),
@@ -10309,13 +11405,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_151(
         .clock(pe_151_clock),
-        .en(pe_151_en),
+        .go(pe_151_go),
+        .v(pe_151_v),
         .first(pe_151_first),
         .dual(pe_151_dual),
-        .fmt_a(pe_151_fmt_a),
-        .fmt_b(pe_151_fmt_b),
-        .code_a(pe_151_code_a),
-        .code_b(pe_151_code_b),
+        .a0(pe_151_a0),
+        .a1(pe_151_a1),
+        .b0(pe_151_b0),
+        .b1(pe_151_b1),
         .sum(pe_151_sum),
         .nan(pe_151_nan),
         .pinf(pe_151_pinf),
@@ -10323,13 +11420,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_152(
         .clock(pe_152_clock),
-        .en(pe_152_en),
+        .go(pe_152_go),
+        .v(pe_152_v),
         .first(pe_152_first),
         .dual(pe_152_dual),
-        .fmt_a(pe_152_fmt_a),
-        .fmt_b(pe_152_fmt_b),
-        .code_a(pe_152_code_a),
-        .code_b(pe_152_code_b),
+        .a0(pe_152_a0),
+        .a1(pe_152_a1),
+        .b0(pe_152_b0),
+        .b1(pe_152_b1),
         .sum(pe_152_sum),
         .nan(pe_152_nan),
         .pinf(pe_152_pinf),
@@ -10337,13 +11435,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_153(
         .clock(pe_153_clock),
-        .en(pe_153_en),
+        .go(pe_153_go),
+        .v(pe_153_v),
         .first(pe_153_first),
         .dual(pe_153_dual),
-        .fmt_a(pe_153_fmt_a),
-        .fmt_b(pe_153_fmt_b),
-        .code_a(pe_153_code_a),
-        .code_b(pe_153_code_b),
+        .a0(pe_153_a0),
+        .a1(pe_153_a1),
+        .b0(pe_153_b0),
+        .b1(pe_153_b1),
         .sum(pe_153_sum),
         .nan(pe_153_nan),
         .pinf(pe_153_pinf),
@@ -10351,13 +11450,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_154(
         .clock(pe_154_clock),
-        .en(pe_154_en),
+        .go(pe_154_go),
+        .v(pe_154_v),
         .first(pe_154_first),
         .dual(pe_154_dual),
-        .fmt_a(pe_154_fmt_a),
-        .fmt_b(pe_154_fmt_b),
-        .code_a(pe_154_code_a),
-        .code_b(pe_154_code_b),
+        .a0(pe_154_a0),
+        .a1(pe_154_a1),
+        .b0(pe_154_b0),
+        .b1(pe_154_b1),
         .sum(pe_154_sum),
         .nan(pe_154_nan),
         .pinf(pe_154_pinf),
@@ -10365,13 +11465,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_155(
         .clock(pe_155_clock),
-        .en(pe_155_en),
+        .go(pe_155_go),
+        .v(pe_155_v),
         .first(pe_155_first),
         .dual(pe_155_dual),
-        .fmt_a(pe_155_fmt_a),
-        .fmt_b(pe_155_fmt_b),
-        .code_a(pe_155_code_a),
-        .code_b(pe_155_code_b),
+        .a0(pe_155_a0),
+        .a1(pe_155_a1),
+        .b0(pe_155_b0),
+        .b1(pe_155_b1),
         .sum(pe_155_sum),
         .nan(pe_155_nan),
         .pinf(pe_155_pinf),
@@ -10379,13 +11480,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_156(
         .clock(pe_156_clock),
-        .en(pe_156_en),
+        .go(pe_156_go),
+        .v(pe_156_v),
         .first(pe_156_first),
         .dual(pe_156_dual),
-        .fmt_a(pe_156_fmt_a),
-        .fmt_b(pe_156_fmt_b),
-        .code_a(pe_156_code_a),
-        .code_b(pe_156_code_b),
+        .a0(pe_156_a0),
+        .a1(pe_156_a1),
+        .b0(pe_156_b0),
+        .b1(pe_156_b1),
         .sum(pe_156_sum),
         .nan(pe_156_nan),
         .pinf(pe_156_pinf),
@@ -10393,13 +11495,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_157(
         .clock(pe_157_clock),
-        .en(pe_157_en),
+        .go(pe_157_go),
+        .v(pe_157_v),
         .first(pe_157_first),
         .dual(pe_157_dual),
-        .fmt_a(pe_157_fmt_a),
-        .fmt_b(pe_157_fmt_b),
-        .code_a(pe_157_code_a),
-        .code_b(pe_157_code_b),
+        .a0(pe_157_a0),
+        .a1(pe_157_a1),
+        .b0(pe_157_b0),
+        .b1(pe_157_b1),
         .sum(pe_157_sum),
         .nan(pe_157_nan),
         .pinf(pe_157_pinf),
@@ -10407,13 +11510,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_158(
         .clock(pe_158_clock),
-        .en(pe_158_en),
+        .go(pe_158_go),
+        .v(pe_158_v),
         .first(pe_158_first),
         .dual(pe_158_dual),
-        .fmt_a(pe_158_fmt_a),
-        .fmt_b(pe_158_fmt_b),
-        .code_a(pe_158_code_a),
-        .code_b(pe_158_code_b),
+        .a0(pe_158_a0),
+        .a1(pe_158_a1),
+        .b0(pe_158_b0),
+        .b1(pe_158_b1),
         .sum(pe_158_sum),
         .nan(pe_158_nan),
         .pinf(pe_158_pinf),
@@ -10421,13 +11525,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_159(
         .clock(pe_159_clock),
-        .en(pe_159_en),
+        .go(pe_159_go),
+        .v(pe_159_v),
         .first(pe_159_first),
         .dual(pe_159_dual),
-        .fmt_a(pe_159_fmt_a),
-        .fmt_b(pe_159_fmt_b),
-        .code_a(pe_159_code_a),
-        .code_b(pe_159_code_b),
+        .a0(pe_159_a0),
+        .a1(pe_159_a1),
+        .b0(pe_159_b0),
+        .b1(pe_159_b1),
         .sum(pe_159_sum),
         .nan(pe_159_nan),
         .pinf(pe_159_pinf),
@@ -10435,13 +11540,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_160(
         .clock(pe_160_clock),
-        .en(pe_160_en),
+        .go(pe_160_go),
+        .v(pe_160_v),
         .first(pe_160_first),
         .dual(pe_160_dual),
-        .fmt_a(pe_160_fmt_a),
-        .fmt_b(pe_160_fmt_b),
-        .code_a(pe_160_code_a),
-        .code_b(pe_160_code_b),
+        .a0(pe_160_a0),
+        .a1(pe_160_a1),
+        .b0(pe_160_b0),
+        .b1(pe_160_b1),
         .sum(pe_160_sum),
         .nan(pe_160_nan),
         .pinf(pe_160_pinf),
@@ -10449,13 +11555,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_161(
         .clock(pe_161_clock),
-        .en(pe_161_en),
+        .go(pe_161_go),
+        .v(pe_161_v),
         .first(pe_161_first),
         .dual(pe_161_dual),
-        .fmt_a(pe_161_fmt_a),
-        .fmt_b(pe_161_fmt_b),
-        .code_a(pe_161_code_a),
-        .code_b(pe_161_code_b),
+        .a0(pe_161_a0),
+        .a1(pe_161_a1),
+        .b0(pe_161_b0),
+        .b1(pe_161_b1),
         .sum(pe_161_sum),
         .nan(pe_161_nan),
         .pinf(pe_161_pinf),
@@ -10463,13 +11570,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_162(
         .clock(pe_162_clock),
-        .en(pe_162_en),
+        .go(pe_162_go),
+        .v(pe_162_v),
         .first(pe_162_first),
         .dual(pe_162_dual),
-        .fmt_a(pe_162_fmt_a),
-        .fmt_b(pe_162_fmt_b),
-        .code_a(pe_162_code_a),
-        .code_b(pe_162_code_b),
+        .a0(pe_162_a0),
+        .a1(pe_162_a1),
+        .b0(pe_162_b0),
+        .b1(pe_162_b1),
         .sum(pe_162_sum),
         .nan(pe_162_nan),
         .pinf(pe_162_pinf),
@@ -10477,13 +11585,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_163(
         .clock(pe_163_clock),
-        .en(pe_163_en),
+        .go(pe_163_go),
+        .v(pe_163_v),
         .first(pe_163_first),
         .dual(pe_163_dual),
-        .fmt_a(pe_163_fmt_a),
-        .fmt_b(pe_163_fmt_b),
-        .code_a(pe_163_code_a),
-        .code_b(pe_163_code_b),
+        .a0(pe_163_a0),
+        .a1(pe_163_a1),
+        .b0(pe_163_b0),
+        .b1(pe_163_b1),
         .sum(pe_163_sum),
         .nan(pe_163_nan),
         .pinf(pe_163_pinf),
@@ -10491,13 +11600,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_164(
         .clock(pe_164_clock),
-        .en(pe_164_en),
+        .go(pe_164_go),
+        .v(pe_164_v),
         .first(pe_164_first),
         .dual(pe_164_dual),
-        .fmt_a(pe_164_fmt_a),
-        .fmt_b(pe_164_fmt_b),
-        .code_a(pe_164_code_a),
-        .code_b(pe_164_code_b),
+        .a0(pe_164_a0),
+        .a1(pe_164_a1),
+        .b0(pe_164_b0),
+        .b1(pe_164_b1),
         .sum(pe_164_sum),
         .nan(pe_164_nan),
         .pinf(pe_164_pinf),
@@ -10505,13 +11615,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_165(
         .clock(pe_165_clock),
-        .en(pe_165_en),
+        .go(pe_165_go),
+        .v(pe_165_v),
         .first(pe_165_first),
         .dual(pe_165_dual),
-        .fmt_a(pe_165_fmt_a),
-        .fmt_b(pe_165_fmt_b),
-        .code_a(pe_165_code_a),
-        .code_b(pe_165_code_b),
+        .a0(pe_165_a0),
+        .a1(pe_165_a1),
+        .b0(pe_165_b0),
+        .b1(pe_165_b1),
         .sum(pe_165_sum),
         .nan(pe_165_nan),
         .pinf(pe_165_pinf),
@@ -10519,13 +11630,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_166(
         .clock(pe_166_clock),
-        .en(pe_166_en),
+        .go(pe_166_go),
+        .v(pe_166_v),
         .first(pe_166_first),
         .dual(pe_166_dual),
-        .fmt_a(pe_166_fmt_a),
-        .fmt_b(pe_166_fmt_b),
-        .code_a(pe_166_code_a),
-        .code_b(pe_166_code_b),
+        .a0(pe_166_a0),
+        .a1(pe_166_a1),
+        .b0(pe_166_b0),
+        .b1(pe_166_b1),
         .sum(pe_166_sum),
         .nan(pe_166_nan),
         .pinf(pe_166_pinf),
@@ -10533,13 +11645,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_167(
         .clock(pe_167_clock),
-        .en(pe_167_en),
+        .go(pe_167_go),
+        .v(pe_167_v),
         .first(pe_167_first),
         .dual(pe_167_dual),
-        .fmt_a(pe_167_fmt_a),
-        .fmt_b(pe_167_fmt_b),
-        .code_a(pe_167_code_a),
-        .code_b(pe_167_code_b),
+        .a0(pe_167_a0),
+        .a1(pe_167_a1),
+        .b0(pe_167_b0),
+        .b1(pe_167_b1),
         .sum(pe_167_sum),
         .nan(pe_167_nan),
         .pinf(pe_167_pinf),
@@ -10547,13 +11660,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_168(
         .clock(pe_168_clock),
-        .en(pe_168_en),
+        .go(pe_168_go),
+        .v(pe_168_v),
         .first(pe_168_first),
         .dual(pe_168_dual),
-        .fmt_a(pe_168_fmt_a),
-        .fmt_b(pe_168_fmt_b),
-        .code_a(pe_168_code_a),
-        .code_b(pe_168_code_b),
+        .a0(pe_168_a0),
+        .a1(pe_168_a1),
+        .b0(pe_168_b0),
+        .b1(pe_168_b1),
         .sum(pe_168_sum),
         .nan(pe_168_nan),
         .pinf(pe_168_pinf),
@@ -10561,13 +11675,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_169(
         .clock(pe_169_clock),
-        .en(pe_169_en),
+        .go(pe_169_go),
+        .v(pe_169_v),
         .first(pe_169_first),
         .dual(pe_169_dual),
-        .fmt_a(pe_169_fmt_a),
-        .fmt_b(pe_169_fmt_b),
-        .code_a(pe_169_code_a),
-        .code_b(pe_169_code_b),
+        .a0(pe_169_a0),
+        .a1(pe_169_a1),
+        .b0(pe_169_b0),
+        .b1(pe_169_b1),
         .sum(pe_169_sum),
         .nan(pe_169_nan),
         .pinf(pe_169_pinf),
@@ -10575,13 +11690,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_170(
         .clock(pe_170_clock),
-        .en(pe_170_en),
+        .go(pe_170_go),
+        .v(pe_170_v),
         .first(pe_170_first),
         .dual(pe_170_dual),
-        .fmt_a(pe_170_fmt_a),
-        .fmt_b(pe_170_fmt_b),
-        .code_a(pe_170_code_a),
-        .code_b(pe_170_code_b),
+        .a0(pe_170_a0),
+        .a1(pe_170_a1),
+        .b0(pe_170_b0),
+        .b1(pe_170_b1),
         .sum(pe_170_sum),
         .nan(pe_170_nan),
         .pinf(pe_170_pinf),
@@ -10589,13 +11705,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_171(
         .clock(pe_171_clock),
-        .en(pe_171_en),
+        .go(pe_171_go),
+        .v(pe_171_v),
         .first(pe_171_first),
         .dual(pe_171_dual),
-        .fmt_a(pe_171_fmt_a),
-        .fmt_b(pe_171_fmt_b),
-        .code_a(pe_171_code_a),
-        .code_b(pe_171_code_b),
+        .a0(pe_171_a0),
+        .a1(pe_171_a1),
+        .b0(pe_171_b0),
+        .b1(pe_171_b1),
         .sum(pe_171_sum),
         .nan(pe_171_nan),
         .pinf(pe_171_pinf),
@@ -10603,13 +11720,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_172(
         .clock(pe_172_clock),
-        .en(pe_172_en),
+        .go(pe_172_go),
+        .v(pe_172_v),
         .first(pe_172_first),
         .dual(pe_172_dual),
-        .fmt_a(pe_172_fmt_a),
-        .fmt_b(pe_172_fmt_b),
-        .code_a(pe_172_code_a),
-        .code_b(pe_172_code_b),
+        .a0(pe_172_a0),
+        .a1(pe_172_a1),
+        .b0(pe_172_b0),
+        .b1(pe_172_b1),
         .sum(pe_172_sum),
         .nan(pe_172_nan),
         .pinf(pe_172_pinf),
@@ -10617,13 +11735,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_173(
         .clock(pe_173_clock),
-        .en(pe_173_en),
+        .go(pe_173_go),
+        .v(pe_173_v),
         .first(pe_173_first),
         .dual(pe_173_dual),
-        .fmt_a(pe_173_fmt_a),
-        .fmt_b(pe_173_fmt_b),
-        .code_a(pe_173_code_a),
-        .code_b(pe_173_code_b),
+        .a0(pe_173_a0),
+        .a1(pe_173_a1),
+        .b0(pe_173_b0),
+        .b1(pe_173_b1),
         .sum(pe_173_sum),
         .nan(pe_173_nan),
         .pinf(pe_173_pinf),
@@ -10631,13 +11750,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_174(
         .clock(pe_174_clock),
-        .en(pe_174_en),
+        .go(pe_174_go),
+        .v(pe_174_v),
         .first(pe_174_first),
         .dual(pe_174_dual),
-        .fmt_a(pe_174_fmt_a),
-        .fmt_b(pe_174_fmt_b),
-        .code_a(pe_174_code_a),
-        .code_b(pe_174_code_b),
+        .a0(pe_174_a0),
+        .a1(pe_174_a1),
+        .b0(pe_174_b0),
+        .b1(pe_174_b1),
         .sum(pe_174_sum),
         .nan(pe_174_nan),
         .pinf(pe_174_pinf),
@@ -10645,13 +11765,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_175(
         .clock(pe_175_clock),
-        .en(pe_175_en),
+        .go(pe_175_go),
+        .v(pe_175_v),
         .first(pe_175_first),
         .dual(pe_175_dual),
-        .fmt_a(pe_175_fmt_a),
-        .fmt_b(pe_175_fmt_b),
-        .code_a(pe_175_code_a),
-        .code_b(pe_175_code_b),
+        .a0(pe_175_a0),
+        .a1(pe_175_a1),
+        .b0(pe_175_b0),
+        .b1(pe_175_b1),
         .sum(pe_175_sum),
         .nan(pe_175_nan),
         .pinf(pe_175_pinf),
@@ -10659,13 +11780,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_176(
         .clock(pe_176_clock),
-        .en(pe_176_en),
+        .go(pe_176_go),
+        .v(pe_176_v),
         .first(pe_176_first),
         .dual(pe_176_dual),
-        .fmt_a(pe_176_fmt_a),
-        .fmt_b(pe_176_fmt_b),
-        .code_a(pe_176_code_a),
-        .code_b(pe_176_code_b),
+        .a0(pe_176_a0),
+        .a1(pe_176_a1),
+        .b0(pe_176_b0),
+        .b1(pe_176_b1),
         .sum(pe_176_sum),
         .nan(pe_176_nan),
         .pinf(pe_176_pinf),
@@ -10673,13 +11795,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_177(
         .clock(pe_177_clock),
-        .en(pe_177_en),
+        .go(pe_177_go),
+        .v(pe_177_v),
         .first(pe_177_first),
         .dual(pe_177_dual),
-        .fmt_a(pe_177_fmt_a),
-        .fmt_b(pe_177_fmt_b),
-        .code_a(pe_177_code_a),
-        .code_b(pe_177_code_b),
+        .a0(pe_177_a0),
+        .a1(pe_177_a1),
+        .b0(pe_177_b0),
+        .b1(pe_177_b1),
         .sum(pe_177_sum),
         .nan(pe_177_nan),
         .pinf(pe_177_pinf),
@@ -10687,13 +11810,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_178(
         .clock(pe_178_clock),
-        .en(pe_178_en),
+        .go(pe_178_go),
+        .v(pe_178_v),
         .first(pe_178_first),
         .dual(pe_178_dual),
-        .fmt_a(pe_178_fmt_a),
-        .fmt_b(pe_178_fmt_b),
-        .code_a(pe_178_code_a),
-        .code_b(pe_178_code_b),
+        .a0(pe_178_a0),
+        .a1(pe_178_a1),
+        .b0(pe_178_b0),
+        .b1(pe_178_b1),
         .sum(pe_178_sum),
         .nan(pe_178_nan),
         .pinf(pe_178_pinf),
@@ -10701,13 +11825,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_179(
         .clock(pe_179_clock),
-        .en(pe_179_en),
+        .go(pe_179_go),
+        .v(pe_179_v),
         .first(pe_179_first),
         .dual(pe_179_dual),
-        .fmt_a(pe_179_fmt_a),
-        .fmt_b(pe_179_fmt_b),
-        .code_a(pe_179_code_a),
-        .code_b(pe_179_code_b),
+        .a0(pe_179_a0),
+        .a1(pe_179_a1),
+        .b0(pe_179_b0),
+        .b1(pe_179_b1),
         .sum(pe_179_sum),
         .nan(pe_179_nan),
         .pinf(pe_179_pinf),
@@ -10715,13 +11840,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_180(
         .clock(pe_180_clock),
-        .en(pe_180_en),
+        .go(pe_180_go),
+        .v(pe_180_v),
         .first(pe_180_first),
         .dual(pe_180_dual),
-        .fmt_a(pe_180_fmt_a),
-        .fmt_b(pe_180_fmt_b),
-        .code_a(pe_180_code_a),
-        .code_b(pe_180_code_b),
+        .a0(pe_180_a0),
+        .a1(pe_180_a1),
+        .b0(pe_180_b0),
+        .b1(pe_180_b1),
         .sum(pe_180_sum),
         .nan(pe_180_nan),
         .pinf(pe_180_pinf),
@@ -10729,13 +11855,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_181(
         .clock(pe_181_clock),
-        .en(pe_181_en),
+        .go(pe_181_go),
+        .v(pe_181_v),
         .first(pe_181_first),
         .dual(pe_181_dual),
-        .fmt_a(pe_181_fmt_a),
-        .fmt_b(pe_181_fmt_b),
-        .code_a(pe_181_code_a),
-        .code_b(pe_181_code_b),
+        .a0(pe_181_a0),
+        .a1(pe_181_a1),
+        .b0(pe_181_b0),
+        .b1(pe_181_b1),
         .sum(pe_181_sum),
         .nan(pe_181_nan),
         .pinf(pe_181_pinf),
@@ -10743,13 +11870,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_182(
         .clock(pe_182_clock),
-        .en(pe_182_en),
+        .go(pe_182_go),
+        .v(pe_182_v),
         .first(pe_182_first),
         .dual(pe_182_dual),
-        .fmt_a(pe_182_fmt_a),
-        .fmt_b(pe_182_fmt_b),
-        .code_a(pe_182_code_a),
-        .code_b(pe_182_code_b),
+        .a0(pe_182_a0),
+        .a1(pe_182_a1),
+        .b0(pe_182_b0),
+        .b1(pe_182_b1),
         .sum(pe_182_sum),
         .nan(pe_182_nan),
         .pinf(pe_182_pinf),
@@ -10757,13 +11885,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_183(
         .clock(pe_183_clock),
-        .en(pe_183_en),
+        .go(pe_183_go),
+        .v(pe_183_v),
         .first(pe_183_first),
         .dual(pe_183_dual),
-        .fmt_a(pe_183_fmt_a),
-        .fmt_b(pe_183_fmt_b),
-        .code_a(pe_183_code_a),
-        .code_b(pe_183_code_b),
+        .a0(pe_183_a0),
+        .a1(pe_183_a1),
+        .b0(pe_183_b0),
+        .b1(pe_183_b1),
         .sum(pe_183_sum),
         .nan(pe_183_nan),
         .pinf(pe_183_pinf),
@@ -10771,13 +11900,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_184(
         .clock(pe_184_clock),
-        .en(pe_184_en),
+        .go(pe_184_go),
+        .v(pe_184_v),
         .first(pe_184_first),
         .dual(pe_184_dual),
-        .fmt_a(pe_184_fmt_a),
-        .fmt_b(pe_184_fmt_b),
-        .code_a(pe_184_code_a),
-        .code_b(pe_184_code_b),
+        .a0(pe_184_a0),
+        .a1(pe_184_a1),
+        .b0(pe_184_b0),
+        .b1(pe_184_b1),
         .sum(pe_184_sum),
         .nan(pe_184_nan),
         .pinf(pe_184_pinf),
@@ -10785,13 +11915,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_185(
         .clock(pe_185_clock),
-        .en(pe_185_en),
+        .go(pe_185_go),
+        .v(pe_185_v),
         .first(pe_185_first),
         .dual(pe_185_dual),
-        .fmt_a(pe_185_fmt_a),
-        .fmt_b(pe_185_fmt_b),
-        .code_a(pe_185_code_a),
-        .code_b(pe_185_code_b),
+        .a0(pe_185_a0),
+        .a1(pe_185_a1),
+        .b0(pe_185_b0),
+        .b1(pe_185_b1),
         .sum(pe_185_sum),
         .nan(pe_185_nan),
         .pinf(pe_185_pinf),
@@ -10799,13 +11930,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_186(
         .clock(pe_186_clock),
-        .en(pe_186_en),
+        .go(pe_186_go),
+        .v(pe_186_v),
         .first(pe_186_first),
         .dual(pe_186_dual),
-        .fmt_a(pe_186_fmt_a),
-        .fmt_b(pe_186_fmt_b),
-        .code_a(pe_186_code_a),
-        .code_b(pe_186_code_b),
+        .a0(pe_186_a0),
+        .a1(pe_186_a1),
+        .b0(pe_186_b0),
+        .b1(pe_186_b1),
         .sum(pe_186_sum),
         .nan(pe_186_nan),
         .pinf(pe_186_pinf),
@@ -10813,13 +11945,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_187(
         .clock(pe_187_clock),
-        .en(pe_187_en),
+        .go(pe_187_go),
+        .v(pe_187_v),
         .first(pe_187_first),
         .dual(pe_187_dual),
-        .fmt_a(pe_187_fmt_a),
-        .fmt_b(pe_187_fmt_b),
-        .code_a(pe_187_code_a),
-        .code_b(pe_187_code_b),
+        .a0(pe_187_a0),
+        .a1(pe_187_a1),
+        .b0(pe_187_b0),
+        .b1(pe_187_b1),
         .sum(pe_187_sum),
         .nan(pe_187_nan),
         .pinf(pe_187_pinf),
@@ -10827,13 +11960,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_188(
         .clock(pe_188_clock),
-        .en(pe_188_en),
+        .go(pe_188_go),
+        .v(pe_188_v),
         .first(pe_188_first),
         .dual(pe_188_dual),
-        .fmt_a(pe_188_fmt_a),
-        .fmt_b(pe_188_fmt_b),
-        .code_a(pe_188_code_a),
-        .code_b(pe_188_code_b),
+        .a0(pe_188_a0),
+        .a1(pe_188_a1),
+        .b0(pe_188_b0),
+        .b1(pe_188_b1),
         .sum(pe_188_sum),
         .nan(pe_188_nan),
         .pinf(pe_188_pinf),
@@ -10841,13 +11975,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_189(
         .clock(pe_189_clock),
-        .en(pe_189_en),
+        .go(pe_189_go),
+        .v(pe_189_v),
         .first(pe_189_first),
         .dual(pe_189_dual),
-        .fmt_a(pe_189_fmt_a),
-        .fmt_b(pe_189_fmt_b),
-        .code_a(pe_189_code_a),
-        .code_b(pe_189_code_b),
+        .a0(pe_189_a0),
+        .a1(pe_189_a1),
+        .b0(pe_189_b0),
+        .b1(pe_189_b1),
         .sum(pe_189_sum),
         .nan(pe_189_nan),
         .pinf(pe_189_pinf),
@@ -10855,13 +11990,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_190(
         .clock(pe_190_clock),
-        .en(pe_190_en),
+        .go(pe_190_go),
+        .v(pe_190_v),
         .first(pe_190_first),
         .dual(pe_190_dual),
-        .fmt_a(pe_190_fmt_a),
-        .fmt_b(pe_190_fmt_b),
-        .code_a(pe_190_code_a),
-        .code_b(pe_190_code_b),
+        .a0(pe_190_a0),
+        .a1(pe_190_a1),
+        .b0(pe_190_b0),
+        .b1(pe_190_b1),
         .sum(pe_190_sum),
         .nan(pe_190_nan),
         .pinf(pe_190_pinf),
@@ -10869,13 +12005,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_191(
         .clock(pe_191_clock),
-        .en(pe_191_en),
+        .go(pe_191_go),
+        .v(pe_191_v),
         .first(pe_191_first),
         .dual(pe_191_dual),
-        .fmt_a(pe_191_fmt_a),
-        .fmt_b(pe_191_fmt_b),
-        .code_a(pe_191_code_a),
-        .code_b(pe_191_code_b),
+        .a0(pe_191_a0),
+        .a1(pe_191_a1),
+        .b0(pe_191_b0),
+        .b1(pe_191_b1),
         .sum(pe_191_sum),
         .nan(pe_191_nan),
         .pinf(pe_191_pinf),
@@ -10883,13 +12020,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_192(
         .clock(pe_192_clock),
-        .en(pe_192_en),
+        .go(pe_192_go),
+        .v(pe_192_v),
         .first(pe_192_first),
         .dual(pe_192_dual),
-        .fmt_a(pe_192_fmt_a),
-        .fmt_b(pe_192_fmt_b),
-        .code_a(pe_192_code_a),
-        .code_b(pe_192_code_b),
+        .a0(pe_192_a0),
+        .a1(pe_192_a1),
+        .b0(pe_192_b0),
+        .b1(pe_192_b1),
         .sum(pe_192_sum),
         .nan(pe_192_nan),
         .pinf(pe_192_pinf),
@@ -10897,13 +12035,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_193(
         .clock(pe_193_clock),
-        .en(pe_193_en),
+        .go(pe_193_go),
+        .v(pe_193_v),
         .first(pe_193_first),
         .dual(pe_193_dual),
-        .fmt_a(pe_193_fmt_a),
-        .fmt_b(pe_193_fmt_b),
-        .code_a(pe_193_code_a),
-        .code_b(pe_193_code_b),
+        .a0(pe_193_a0),
+        .a1(pe_193_a1),
+        .b0(pe_193_b0),
+        .b1(pe_193_b1),
         .sum(pe_193_sum),
         .nan(pe_193_nan),
         .pinf(pe_193_pinf),
@@ -10911,13 +12050,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_194(
         .clock(pe_194_clock),
-        .en(pe_194_en),
+        .go(pe_194_go),
+        .v(pe_194_v),
         .first(pe_194_first),
         .dual(pe_194_dual),
-        .fmt_a(pe_194_fmt_a),
-        .fmt_b(pe_194_fmt_b),
-        .code_a(pe_194_code_a),
-        .code_b(pe_194_code_b),
+        .a0(pe_194_a0),
+        .a1(pe_194_a1),
+        .b0(pe_194_b0),
+        .b1(pe_194_b1),
         .sum(pe_194_sum),
         .nan(pe_194_nan),
         .pinf(pe_194_pinf),
@@ -10925,13 +12065,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_195(
         .clock(pe_195_clock),
-        .en(pe_195_en),
+        .go(pe_195_go),
+        .v(pe_195_v),
         .first(pe_195_first),
         .dual(pe_195_dual),
-        .fmt_a(pe_195_fmt_a),
-        .fmt_b(pe_195_fmt_b),
-        .code_a(pe_195_code_a),
-        .code_b(pe_195_code_b),
+        .a0(pe_195_a0),
+        .a1(pe_195_a1),
+        .b0(pe_195_b0),
+        .b1(pe_195_b1),
         .sum(pe_195_sum),
         .nan(pe_195_nan),
         .pinf(pe_195_pinf),
@@ -10939,13 +12080,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_196(
         .clock(pe_196_clock),
-        .en(pe_196_en),
+        .go(pe_196_go),
+        .v(pe_196_v),
         .first(pe_196_first),
         .dual(pe_196_dual),
-        .fmt_a(pe_196_fmt_a),
-        .fmt_b(pe_196_fmt_b),
-        .code_a(pe_196_code_a),
-        .code_b(pe_196_code_b),
+        .a0(pe_196_a0),
+        .a1(pe_196_a1),
+        .b0(pe_196_b0),
+        .b1(pe_196_b1),
         .sum(pe_196_sum),
         .nan(pe_196_nan),
         .pinf(pe_196_pinf),
@@ -10953,13 +12095,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_197(
         .clock(pe_197_clock),
-        .en(pe_197_en),
+        .go(pe_197_go),
+        .v(pe_197_v),
         .first(pe_197_first),
         .dual(pe_197_dual),
-        .fmt_a(pe_197_fmt_a),
-        .fmt_b(pe_197_fmt_b),
-        .code_a(pe_197_code_a),
-        .code_b(pe_197_code_b),
+        .a0(pe_197_a0),
+        .a1(pe_197_a1),
+        .b0(pe_197_b0),
+        .b1(pe_197_b1),
         .sum(pe_197_sum),
         .nan(pe_197_nan),
         .pinf(pe_197_pinf),
@@ -10967,13 +12110,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_198(
         .clock(pe_198_clock),
-        .en(pe_198_en),
+        .go(pe_198_go),
+        .v(pe_198_v),
         .first(pe_198_first),
         .dual(pe_198_dual),
-        .fmt_a(pe_198_fmt_a),
-        .fmt_b(pe_198_fmt_b),
-        .code_a(pe_198_code_a),
-        .code_b(pe_198_code_b),
+        .a0(pe_198_a0),
+        .a1(pe_198_a1),
+        .b0(pe_198_b0),
+        .b1(pe_198_b1),
         .sum(pe_198_sum),
         .nan(pe_198_nan),
         .pinf(pe_198_pinf),
@@ -10981,13 +12125,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_199(
         .clock(pe_199_clock),
-        .en(pe_199_en),
+        .go(pe_199_go),
+        .v(pe_199_v),
         .first(pe_199_first),
         .dual(pe_199_dual),
-        .fmt_a(pe_199_fmt_a),
-        .fmt_b(pe_199_fmt_b),
-        .code_a(pe_199_code_a),
-        .code_b(pe_199_code_b),
+        .a0(pe_199_a0),
+        .a1(pe_199_a1),
+        .b0(pe_199_b0),
+        .b1(pe_199_b1),
         .sum(pe_199_sum),
         .nan(pe_199_nan),
         .pinf(pe_199_pinf),
@@ -10995,13 +12140,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_200(
         .clock(pe_200_clock),
-        .en(pe_200_en),
+        .go(pe_200_go),
+        .v(pe_200_v),
         .first(pe_200_first),
         .dual(pe_200_dual),
-        .fmt_a(pe_200_fmt_a),
-        .fmt_b(pe_200_fmt_b),
-        .code_a(pe_200_code_a),
-        .code_b(pe_200_code_b),
+        .a0(pe_200_a0),
+        .a1(pe_200_a1),
+        .b0(pe_200_b0),
+        .b1(pe_200_b1),
         .sum(pe_200_sum),
         .nan(pe_200_nan),
         .pinf(pe_200_pinf),
@@ -11009,13 +12155,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_201(
         .clock(pe_201_clock),
-        .en(pe_201_en),
+        .go(pe_201_go),
+        .v(pe_201_v),
         .first(pe_201_first),
         .dual(pe_201_dual),
-        .fmt_a(pe_201_fmt_a),
-        .fmt_b(pe_201_fmt_b),
-        .code_a(pe_201_code_a),
-        .code_b(pe_201_code_b),
+        .a0(pe_201_a0),
+        .a1(pe_201_a1),
+        .b0(pe_201_b0),
+        .b1(pe_201_b1),
         .sum(pe_201_sum),
         .nan(pe_201_nan),
         .pinf(pe_201_pinf),
@@ -11023,13 +12170,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_202(
         .clock(pe_202_clock),
-        .en(pe_202_en),
+        .go(pe_202_go),
+        .v(pe_202_v),
         .first(pe_202_first),
         .dual(pe_202_dual),
-        .fmt_a(pe_202_fmt_a),
-        .fmt_b(pe_202_fmt_b),
-        .code_a(pe_202_code_a),
-        .code_b(pe_202_code_b),
+        .a0(pe_202_a0),
+        .a1(pe_202_a1),
+        .b0(pe_202_b0),
+        .b1(pe_202_b1),
         .sum(pe_202_sum),
         .nan(pe_202_nan),
         .pinf(pe_202_pinf),
@@ -11037,13 +12185,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_203(
         .clock(pe_203_clock),
-        .en(pe_203_en),
+        .go(pe_203_go),
+        .v(pe_203_v),
         .first(pe_203_first),
         .dual(pe_203_dual),
-        .fmt_a(pe_203_fmt_a),
-        .fmt_b(pe_203_fmt_b),
-        .code_a(pe_203_code_a),
-        .code_b(pe_203_code_b),
+        .a0(pe_203_a0),
+        .a1(pe_203_a1),
+        .b0(pe_203_b0),
+        .b1(pe_203_b1),
         .sum(pe_203_sum),
         .nan(pe_203_nan),
         .pinf(pe_203_pinf),
@@ -11051,13 +12200,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_204(
         .clock(pe_204_clock),
-        .en(pe_204_en),
+        .go(pe_204_go),
+        .v(pe_204_v),
         .first(pe_204_first),
         .dual(pe_204_dual),
-        .fmt_a(pe_204_fmt_a),
-        .fmt_b(pe_204_fmt_b),
-        .code_a(pe_204_code_a),
-        .code_b(pe_204_code_b),
+        .a0(pe_204_a0),
+        .a1(pe_204_a1),
+        .b0(pe_204_b0),
+        .b1(pe_204_b1),
         .sum(pe_204_sum),
         .nan(pe_204_nan),
         .pinf(pe_204_pinf),
@@ -11065,13 +12215,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_205(
         .clock(pe_205_clock),
-        .en(pe_205_en),
+        .go(pe_205_go),
+        .v(pe_205_v),
         .first(pe_205_first),
         .dual(pe_205_dual),
-        .fmt_a(pe_205_fmt_a),
-        .fmt_b(pe_205_fmt_b),
-        .code_a(pe_205_code_a),
-        .code_b(pe_205_code_b),
+        .a0(pe_205_a0),
+        .a1(pe_205_a1),
+        .b0(pe_205_b0),
+        .b1(pe_205_b1),
         .sum(pe_205_sum),
         .nan(pe_205_nan),
         .pinf(pe_205_pinf),
@@ -11079,13 +12230,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_206(
         .clock(pe_206_clock),
-        .en(pe_206_en),
+        .go(pe_206_go),
+        .v(pe_206_v),
         .first(pe_206_first),
         .dual(pe_206_dual),
-        .fmt_a(pe_206_fmt_a),
-        .fmt_b(pe_206_fmt_b),
-        .code_a(pe_206_code_a),
-        .code_b(pe_206_code_b),
+        .a0(pe_206_a0),
+        .a1(pe_206_a1),
+        .b0(pe_206_b0),
+        .b1(pe_206_b1),
         .sum(pe_206_sum),
         .nan(pe_206_nan),
         .pinf(pe_206_pinf),
@@ -11093,13 +12245,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_207(
         .clock(pe_207_clock),
-        .en(pe_207_en),
+        .go(pe_207_go),
+        .v(pe_207_v),
         .first(pe_207_first),
         .dual(pe_207_dual),
-        .fmt_a(pe_207_fmt_a),
-        .fmt_b(pe_207_fmt_b),
-        .code_a(pe_207_code_a),
-        .code_b(pe_207_code_b),
+        .a0(pe_207_a0),
+        .a1(pe_207_a1),
+        .b0(pe_207_b0),
+        .b1(pe_207_b1),
         .sum(pe_207_sum),
         .nan(pe_207_nan),
         .pinf(pe_207_pinf),
@@ -11107,13 +12260,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_208(
         .clock(pe_208_clock),
-        .en(pe_208_en),
+        .go(pe_208_go),
+        .v(pe_208_v),
         .first(pe_208_first),
         .dual(pe_208_dual),
-        .fmt_a(pe_208_fmt_a),
-        .fmt_b(pe_208_fmt_b),
-        .code_a(pe_208_code_a),
-        .code_b(pe_208_code_b),
+        .a0(pe_208_a0),
+        .a1(pe_208_a1),
+        .b0(pe_208_b0),
+        .b1(pe_208_b1),
         .sum(pe_208_sum),
         .nan(pe_208_nan),
         .pinf(pe_208_pinf),
@@ -11121,13 +12275,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_209(
         .clock(pe_209_clock),
-        .en(pe_209_en),
+        .go(pe_209_go),
+        .v(pe_209_v),
         .first(pe_209_first),
         .dual(pe_209_dual),
-        .fmt_a(pe_209_fmt_a),
-        .fmt_b(pe_209_fmt_b),
-        .code_a(pe_209_code_a),
-        .code_b(pe_209_code_b),
+        .a0(pe_209_a0),
+        .a1(pe_209_a1),
+        .b0(pe_209_b0),
+        .b1(pe_209_b1),
         .sum(pe_209_sum),
         .nan(pe_209_nan),
         .pinf(pe_209_pinf),
@@ -11135,13 +12290,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_210(
         .clock(pe_210_clock),
-        .en(pe_210_en),
+        .go(pe_210_go),
+        .v(pe_210_v),
         .first(pe_210_first),
         .dual(pe_210_dual),
-        .fmt_a(pe_210_fmt_a),
-        .fmt_b(pe_210_fmt_b),
-        .code_a(pe_210_code_a),
-        .code_b(pe_210_code_b),
+        .a0(pe_210_a0),
+        .a1(pe_210_a1),
+        .b0(pe_210_b0),
+        .b1(pe_210_b1),
         .sum(pe_210_sum),
         .nan(pe_210_nan),
         .pinf(pe_210_pinf),
@@ -11149,13 +12305,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_211(
         .clock(pe_211_clock),
-        .en(pe_211_en),
+        .go(pe_211_go),
+        .v(pe_211_v),
         .first(pe_211_first),
         .dual(pe_211_dual),
-        .fmt_a(pe_211_fmt_a),
-        .fmt_b(pe_211_fmt_b),
-        .code_a(pe_211_code_a),
-        .code_b(pe_211_code_b),
+        .a0(pe_211_a0),
+        .a1(pe_211_a1),
+        .b0(pe_211_b0),
+        .b1(pe_211_b1),
         .sum(pe_211_sum),
         .nan(pe_211_nan),
         .pinf(pe_211_pinf),
@@ -11163,13 +12320,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_212(
         .clock(pe_212_clock),
-        .en(pe_212_en),
+        .go(pe_212_go),
+        .v(pe_212_v),
         .first(pe_212_first),
         .dual(pe_212_dual),
-        .fmt_a(pe_212_fmt_a),
-        .fmt_b(pe_212_fmt_b),
-        .code_a(pe_212_code_a),
-        .code_b(pe_212_code_b),
+        .a0(pe_212_a0),
+        .a1(pe_212_a1),
+        .b0(pe_212_b0),
+        .b1(pe_212_b1),
         .sum(pe_212_sum),
         .nan(pe_212_nan),
         .pinf(pe_212_pinf),
@@ -11177,13 +12335,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_213(
         .clock(pe_213_clock),
-        .en(pe_213_en),
+        .go(pe_213_go),
+        .v(pe_213_v),
         .first(pe_213_first),
         .dual(pe_213_dual),
-        .fmt_a(pe_213_fmt_a),
-        .fmt_b(pe_213_fmt_b),
-        .code_a(pe_213_code_a),
-        .code_b(pe_213_code_b),
+        .a0(pe_213_a0),
+        .a1(pe_213_a1),
+        .b0(pe_213_b0),
+        .b1(pe_213_b1),
         .sum(pe_213_sum),
         .nan(pe_213_nan),
         .pinf(pe_213_pinf),
@@ -11191,13 +12350,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_214(
         .clock(pe_214_clock),
-        .en(pe_214_en),
+        .go(pe_214_go),
+        .v(pe_214_v),
         .first(pe_214_first),
         .dual(pe_214_dual),
-        .fmt_a(pe_214_fmt_a),
-        .fmt_b(pe_214_fmt_b),
-        .code_a(pe_214_code_a),
-        .code_b(pe_214_code_b),
+        .a0(pe_214_a0),
+        .a1(pe_214_a1),
+        .b0(pe_214_b0),
+        .b1(pe_214_b1),
         .sum(pe_214_sum),
         .nan(pe_214_nan),
         .pinf(pe_214_pinf),
@@ -11205,13 +12365,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_215(
         .clock(pe_215_clock),
-        .en(pe_215_en),
+        .go(pe_215_go),
+        .v(pe_215_v),
         .first(pe_215_first),
         .dual(pe_215_dual),
-        .fmt_a(pe_215_fmt_a),
-        .fmt_b(pe_215_fmt_b),
-        .code_a(pe_215_code_a),
-        .code_b(pe_215_code_b),
+        .a0(pe_215_a0),
+        .a1(pe_215_a1),
+        .b0(pe_215_b0),
+        .b1(pe_215_b1),
         .sum(pe_215_sum),
         .nan(pe_215_nan),
         .pinf(pe_215_pinf),
@@ -11219,13 +12380,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_216(
         .clock(pe_216_clock),
-        .en(pe_216_en),
+        .go(pe_216_go),
+        .v(pe_216_v),
         .first(pe_216_first),
         .dual(pe_216_dual),
-        .fmt_a(pe_216_fmt_a),
-        .fmt_b(pe_216_fmt_b),
-        .code_a(pe_216_code_a),
-        .code_b(pe_216_code_b),
+        .a0(pe_216_a0),
+        .a1(pe_216_a1),
+        .b0(pe_216_b0),
+        .b1(pe_216_b1),
         .sum(pe_216_sum),
         .nan(pe_216_nan),
         .pinf(pe_216_pinf),
@@ -11233,13 +12395,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_217(
         .clock(pe_217_clock),
-        .en(pe_217_en),
+        .go(pe_217_go),
+        .v(pe_217_v),
         .first(pe_217_first),
         .dual(pe_217_dual),
-        .fmt_a(pe_217_fmt_a),
-        .fmt_b(pe_217_fmt_b),
-        .code_a(pe_217_code_a),
-        .code_b(pe_217_code_b),
+        .a0(pe_217_a0),
+        .a1(pe_217_a1),
+        .b0(pe_217_b0),
+        .b1(pe_217_b1),
         .sum(pe_217_sum),
         .nan(pe_217_nan),
         .pinf(pe_217_pinf),
@@ -11247,13 +12410,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_218(
         .clock(pe_218_clock),
-        .en(pe_218_en),
+        .go(pe_218_go),
+        .v(pe_218_v),
         .first(pe_218_first),
         .dual(pe_218_dual),
-        .fmt_a(pe_218_fmt_a),
-        .fmt_b(pe_218_fmt_b),
-        .code_a(pe_218_code_a),
-        .code_b(pe_218_code_b),
+        .a0(pe_218_a0),
+        .a1(pe_218_a1),
+        .b0(pe_218_b0),
+        .b1(pe_218_b1),
         .sum(pe_218_sum),
         .nan(pe_218_nan),
         .pinf(pe_218_pinf),
@@ -11261,13 +12425,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_219(
         .clock(pe_219_clock),
-        .en(pe_219_en),
+        .go(pe_219_go),
+        .v(pe_219_v),
         .first(pe_219_first),
         .dual(pe_219_dual),
-        .fmt_a(pe_219_fmt_a),
-        .fmt_b(pe_219_fmt_b),
-        .code_a(pe_219_code_a),
-        .code_b(pe_219_code_b),
+        .a0(pe_219_a0),
+        .a1(pe_219_a1),
+        .b0(pe_219_b0),
+        .b1(pe_219_b1),
         .sum(pe_219_sum),
         .nan(pe_219_nan),
         .pinf(pe_219_pinf),
@@ -11275,13 +12440,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_220(
         .clock(pe_220_clock),
-        .en(pe_220_en),
+        .go(pe_220_go),
+        .v(pe_220_v),
         .first(pe_220_first),
         .dual(pe_220_dual),
-        .fmt_a(pe_220_fmt_a),
-        .fmt_b(pe_220_fmt_b),
-        .code_a(pe_220_code_a),
-        .code_b(pe_220_code_b),
+        .a0(pe_220_a0),
+        .a1(pe_220_a1),
+        .b0(pe_220_b0),
+        .b1(pe_220_b1),
         .sum(pe_220_sum),
         .nan(pe_220_nan),
         .pinf(pe_220_pinf),
@@ -11289,13 +12455,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_221(
         .clock(pe_221_clock),
-        .en(pe_221_en),
+        .go(pe_221_go),
+        .v(pe_221_v),
         .first(pe_221_first),
         .dual(pe_221_dual),
-        .fmt_a(pe_221_fmt_a),
-        .fmt_b(pe_221_fmt_b),
-        .code_a(pe_221_code_a),
-        .code_b(pe_221_code_b),
+        .a0(pe_221_a0),
+        .a1(pe_221_a1),
+        .b0(pe_221_b0),
+        .b1(pe_221_b1),
         .sum(pe_221_sum),
         .nan(pe_221_nan),
         .pinf(pe_221_pinf),
@@ -11303,13 +12470,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_222(
         .clock(pe_222_clock),
-        .en(pe_222_en),
+        .go(pe_222_go),
+        .v(pe_222_v),
         .first(pe_222_first),
         .dual(pe_222_dual),
-        .fmt_a(pe_222_fmt_a),
-        .fmt_b(pe_222_fmt_b),
-        .code_a(pe_222_code_a),
-        .code_b(pe_222_code_b),
+        .a0(pe_222_a0),
+        .a1(pe_222_a1),
+        .b0(pe_222_b0),
+        .b1(pe_222_b1),
         .sum(pe_222_sum),
         .nan(pe_222_nan),
         .pinf(pe_222_pinf),
@@ -11317,13 +12485,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_223(
         .clock(pe_223_clock),
-        .en(pe_223_en),
+        .go(pe_223_go),
+        .v(pe_223_v),
         .first(pe_223_first),
         .dual(pe_223_dual),
-        .fmt_a(pe_223_fmt_a),
-        .fmt_b(pe_223_fmt_b),
-        .code_a(pe_223_code_a),
-        .code_b(pe_223_code_b),
+        .a0(pe_223_a0),
+        .a1(pe_223_a1),
+        .b0(pe_223_b0),
+        .b1(pe_223_b1),
         .sum(pe_223_sum),
         .nan(pe_223_nan),
         .pinf(pe_223_pinf),
@@ -11331,13 +12500,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_224(
         .clock(pe_224_clock),
-        .en(pe_224_en),
+        .go(pe_224_go),
+        .v(pe_224_v),
         .first(pe_224_first),
         .dual(pe_224_dual),
-        .fmt_a(pe_224_fmt_a),
-        .fmt_b(pe_224_fmt_b),
-        .code_a(pe_224_code_a),
-        .code_b(pe_224_code_b),
+        .a0(pe_224_a0),
+        .a1(pe_224_a1),
+        .b0(pe_224_b0),
+        .b1(pe_224_b1),
         .sum(pe_224_sum),
         .nan(pe_224_nan),
         .pinf(pe_224_pinf),
@@ -11345,13 +12515,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_225(
         .clock(pe_225_clock),
-        .en(pe_225_en),
+        .go(pe_225_go),
+        .v(pe_225_v),
         .first(pe_225_first),
         .dual(pe_225_dual),
-        .fmt_a(pe_225_fmt_a),
-        .fmt_b(pe_225_fmt_b),
-        .code_a(pe_225_code_a),
-        .code_b(pe_225_code_b),
+        .a0(pe_225_a0),
+        .a1(pe_225_a1),
+        .b0(pe_225_b0),
+        .b1(pe_225_b1),
         .sum(pe_225_sum),
         .nan(pe_225_nan),
         .pinf(pe_225_pinf),
@@ -11359,13 +12530,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_226(
         .clock(pe_226_clock),
-        .en(pe_226_en),
+        .go(pe_226_go),
+        .v(pe_226_v),
         .first(pe_226_first),
         .dual(pe_226_dual),
-        .fmt_a(pe_226_fmt_a),
-        .fmt_b(pe_226_fmt_b),
-        .code_a(pe_226_code_a),
-        .code_b(pe_226_code_b),
+        .a0(pe_226_a0),
+        .a1(pe_226_a1),
+        .b0(pe_226_b0),
+        .b1(pe_226_b1),
         .sum(pe_226_sum),
         .nan(pe_226_nan),
         .pinf(pe_226_pinf),
@@ -11373,13 +12545,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_227(
         .clock(pe_227_clock),
-        .en(pe_227_en),
+        .go(pe_227_go),
+        .v(pe_227_v),
         .first(pe_227_first),
         .dual(pe_227_dual),
-        .fmt_a(pe_227_fmt_a),
-        .fmt_b(pe_227_fmt_b),
-        .code_a(pe_227_code_a),
-        .code_b(pe_227_code_b),
+        .a0(pe_227_a0),
+        .a1(pe_227_a1),
+        .b0(pe_227_b0),
+        .b1(pe_227_b1),
         .sum(pe_227_sum),
         .nan(pe_227_nan),
         .pinf(pe_227_pinf),
@@ -11387,13 +12560,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_228(
         .clock(pe_228_clock),
-        .en(pe_228_en),
+        .go(pe_228_go),
+        .v(pe_228_v),
         .first(pe_228_first),
         .dual(pe_228_dual),
-        .fmt_a(pe_228_fmt_a),
-        .fmt_b(pe_228_fmt_b),
-        .code_a(pe_228_code_a),
-        .code_b(pe_228_code_b),
+        .a0(pe_228_a0),
+        .a1(pe_228_a1),
+        .b0(pe_228_b0),
+        .b1(pe_228_b1),
         .sum(pe_228_sum),
         .nan(pe_228_nan),
         .pinf(pe_228_pinf),
@@ -11401,13 +12575,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_229(
         .clock(pe_229_clock),
-        .en(pe_229_en),
+        .go(pe_229_go),
+        .v(pe_229_v),
         .first(pe_229_first),
         .dual(pe_229_dual),
-        .fmt_a(pe_229_fmt_a),
-        .fmt_b(pe_229_fmt_b),
-        .code_a(pe_229_code_a),
-        .code_b(pe_229_code_b),
+        .a0(pe_229_a0),
+        .a1(pe_229_a1),
+        .b0(pe_229_b0),
+        .b1(pe_229_b1),
         .sum(pe_229_sum),
         .nan(pe_229_nan),
         .pinf(pe_229_pinf),
@@ -11415,13 +12590,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_230(
         .clock(pe_230_clock),
-        .en(pe_230_en),
+        .go(pe_230_go),
+        .v(pe_230_v),
         .first(pe_230_first),
         .dual(pe_230_dual),
-        .fmt_a(pe_230_fmt_a),
-        .fmt_b(pe_230_fmt_b),
-        .code_a(pe_230_code_a),
-        .code_b(pe_230_code_b),
+        .a0(pe_230_a0),
+        .a1(pe_230_a1),
+        .b0(pe_230_b0),
+        .b1(pe_230_b1),
         .sum(pe_230_sum),
         .nan(pe_230_nan),
         .pinf(pe_230_pinf),
@@ -11429,13 +12605,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_231(
         .clock(pe_231_clock),
-        .en(pe_231_en),
+        .go(pe_231_go),
+        .v(pe_231_v),
         .first(pe_231_first),
         .dual(pe_231_dual),
-        .fmt_a(pe_231_fmt_a),
-        .fmt_b(pe_231_fmt_b),
-        .code_a(pe_231_code_a),
-        .code_b(pe_231_code_b),
+        .a0(pe_231_a0),
+        .a1(pe_231_a1),
+        .b0(pe_231_b0),
+        .b1(pe_231_b1),
         .sum(pe_231_sum),
         .nan(pe_231_nan),
         .pinf(pe_231_pinf),
@@ -11443,13 +12620,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_232(
         .clock(pe_232_clock),
-        .en(pe_232_en),
+        .go(pe_232_go),
+        .v(pe_232_v),
         .first(pe_232_first),
         .dual(pe_232_dual),
-        .fmt_a(pe_232_fmt_a),
-        .fmt_b(pe_232_fmt_b),
-        .code_a(pe_232_code_a),
-        .code_b(pe_232_code_b),
+        .a0(pe_232_a0),
+        .a1(pe_232_a1),
+        .b0(pe_232_b0),
+        .b1(pe_232_b1),
         .sum(pe_232_sum),
         .nan(pe_232_nan),
         .pinf(pe_232_pinf),
@@ -11457,13 +12635,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_233(
         .clock(pe_233_clock),
-        .en(pe_233_en),
+        .go(pe_233_go),
+        .v(pe_233_v),
         .first(pe_233_first),
         .dual(pe_233_dual),
-        .fmt_a(pe_233_fmt_a),
-        .fmt_b(pe_233_fmt_b),
-        .code_a(pe_233_code_a),
-        .code_b(pe_233_code_b),
+        .a0(pe_233_a0),
+        .a1(pe_233_a1),
+        .b0(pe_233_b0),
+        .b1(pe_233_b1),
         .sum(pe_233_sum),
         .nan(pe_233_nan),
         .pinf(pe_233_pinf),
@@ -11471,13 +12650,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_234(
         .clock(pe_234_clock),
-        .en(pe_234_en),
+        .go(pe_234_go),
+        .v(pe_234_v),
         .first(pe_234_first),
         .dual(pe_234_dual),
-        .fmt_a(pe_234_fmt_a),
-        .fmt_b(pe_234_fmt_b),
-        .code_a(pe_234_code_a),
-        .code_b(pe_234_code_b),
+        .a0(pe_234_a0),
+        .a1(pe_234_a1),
+        .b0(pe_234_b0),
+        .b1(pe_234_b1),
         .sum(pe_234_sum),
         .nan(pe_234_nan),
         .pinf(pe_234_pinf),
@@ -11485,13 +12665,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_235(
         .clock(pe_235_clock),
-        .en(pe_235_en),
+        .go(pe_235_go),
+        .v(pe_235_v),
         .first(pe_235_first),
         .dual(pe_235_dual),
-        .fmt_a(pe_235_fmt_a),
-        .fmt_b(pe_235_fmt_b),
-        .code_a(pe_235_code_a),
-        .code_b(pe_235_code_b),
+        .a0(pe_235_a0),
+        .a1(pe_235_a1),
+        .b0(pe_235_b0),
+        .b1(pe_235_b1),
         .sum(pe_235_sum),
         .nan(pe_235_nan),
         .pinf(pe_235_pinf),
@@ -11499,13 +12680,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_236(
         .clock(pe_236_clock),
-        .en(pe_236_en),
+        .go(pe_236_go),
+        .v(pe_236_v),
         .first(pe_236_first),
         .dual(pe_236_dual),
-        .fmt_a(pe_236_fmt_a),
-        .fmt_b(pe_236_fmt_b),
-        .code_a(pe_236_code_a),
-        .code_b(pe_236_code_b),
+        .a0(pe_236_a0),
+        .a1(pe_236_a1),
+        .b0(pe_236_b0),
+        .b1(pe_236_b1),
         .sum(pe_236_sum),
         .nan(pe_236_nan),
         .pinf(pe_236_pinf),
@@ -11513,13 +12695,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_237(
         .clock(pe_237_clock),
-        .en(pe_237_en),
+        .go(pe_237_go),
+        .v(pe_237_v),
         .first(pe_237_first),
         .dual(pe_237_dual),
-        .fmt_a(pe_237_fmt_a),
-        .fmt_b(pe_237_fmt_b),
-        .code_a(pe_237_code_a),
-        .code_b(pe_237_code_b),
+        .a0(pe_237_a0),
+        .a1(pe_237_a1),
+        .b0(pe_237_b0),
+        .b1(pe_237_b1),
         .sum(pe_237_sum),
         .nan(pe_237_nan),
         .pinf(pe_237_pinf),
@@ -11527,13 +12710,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_238(
         .clock(pe_238_clock),
-        .en(pe_238_en),
+        .go(pe_238_go),
+        .v(pe_238_v),
         .first(pe_238_first),
         .dual(pe_238_dual),
-        .fmt_a(pe_238_fmt_a),
-        .fmt_b(pe_238_fmt_b),
-        .code_a(pe_238_code_a),
-        .code_b(pe_238_code_b),
+        .a0(pe_238_a0),
+        .a1(pe_238_a1),
+        .b0(pe_238_b0),
+        .b1(pe_238_b1),
         .sum(pe_238_sum),
         .nan(pe_238_nan),
         .pinf(pe_238_pinf),
@@ -11541,13 +12725,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_239(
         .clock(pe_239_clock),
-        .en(pe_239_en),
+        .go(pe_239_go),
+        .v(pe_239_v),
         .first(pe_239_first),
         .dual(pe_239_dual),
-        .fmt_a(pe_239_fmt_a),
-        .fmt_b(pe_239_fmt_b),
-        .code_a(pe_239_code_a),
-        .code_b(pe_239_code_b),
+        .a0(pe_239_a0),
+        .a1(pe_239_a1),
+        .b0(pe_239_b0),
+        .b1(pe_239_b1),
         .sum(pe_239_sum),
         .nan(pe_239_nan),
         .pinf(pe_239_pinf),
@@ -11555,13 +12740,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_240(
         .clock(pe_240_clock),
-        .en(pe_240_en),
+        .go(pe_240_go),
+        .v(pe_240_v),
         .first(pe_240_first),
         .dual(pe_240_dual),
-        .fmt_a(pe_240_fmt_a),
-        .fmt_b(pe_240_fmt_b),
-        .code_a(pe_240_code_a),
-        .code_b(pe_240_code_b),
+        .a0(pe_240_a0),
+        .a1(pe_240_a1),
+        .b0(pe_240_b0),
+        .b1(pe_240_b1),
         .sum(pe_240_sum),
         .nan(pe_240_nan),
         .pinf(pe_240_pinf),
@@ -11569,13 +12755,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_241(
         .clock(pe_241_clock),
-        .en(pe_241_en),
+        .go(pe_241_go),
+        .v(pe_241_v),
         .first(pe_241_first),
         .dual(pe_241_dual),
-        .fmt_a(pe_241_fmt_a),
-        .fmt_b(pe_241_fmt_b),
-        .code_a(pe_241_code_a),
-        .code_b(pe_241_code_b),
+        .a0(pe_241_a0),
+        .a1(pe_241_a1),
+        .b0(pe_241_b0),
+        .b1(pe_241_b1),
         .sum(pe_241_sum),
         .nan(pe_241_nan),
         .pinf(pe_241_pinf),
@@ -11583,13 +12770,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_242(
         .clock(pe_242_clock),
-        .en(pe_242_en),
+        .go(pe_242_go),
+        .v(pe_242_v),
         .first(pe_242_first),
         .dual(pe_242_dual),
-        .fmt_a(pe_242_fmt_a),
-        .fmt_b(pe_242_fmt_b),
-        .code_a(pe_242_code_a),
-        .code_b(pe_242_code_b),
+        .a0(pe_242_a0),
+        .a1(pe_242_a1),
+        .b0(pe_242_b0),
+        .b1(pe_242_b1),
         .sum(pe_242_sum),
         .nan(pe_242_nan),
         .pinf(pe_242_pinf),
@@ -11597,13 +12785,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_243(
         .clock(pe_243_clock),
-        .en(pe_243_en),
+        .go(pe_243_go),
+        .v(pe_243_v),
         .first(pe_243_first),
         .dual(pe_243_dual),
-        .fmt_a(pe_243_fmt_a),
-        .fmt_b(pe_243_fmt_b),
-        .code_a(pe_243_code_a),
-        .code_b(pe_243_code_b),
+        .a0(pe_243_a0),
+        .a1(pe_243_a1),
+        .b0(pe_243_b0),
+        .b1(pe_243_b1),
         .sum(pe_243_sum),
         .nan(pe_243_nan),
         .pinf(pe_243_pinf),
@@ -11611,13 +12800,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_244(
         .clock(pe_244_clock),
-        .en(pe_244_en),
+        .go(pe_244_go),
+        .v(pe_244_v),
         .first(pe_244_first),
         .dual(pe_244_dual),
-        .fmt_a(pe_244_fmt_a),
-        .fmt_b(pe_244_fmt_b),
-        .code_a(pe_244_code_a),
-        .code_b(pe_244_code_b),
+        .a0(pe_244_a0),
+        .a1(pe_244_a1),
+        .b0(pe_244_b0),
+        .b1(pe_244_b1),
         .sum(pe_244_sum),
         .nan(pe_244_nan),
         .pinf(pe_244_pinf),
@@ -11625,13 +12815,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_245(
         .clock(pe_245_clock),
-        .en(pe_245_en),
+        .go(pe_245_go),
+        .v(pe_245_v),
         .first(pe_245_first),
         .dual(pe_245_dual),
-        .fmt_a(pe_245_fmt_a),
-        .fmt_b(pe_245_fmt_b),
-        .code_a(pe_245_code_a),
-        .code_b(pe_245_code_b),
+        .a0(pe_245_a0),
+        .a1(pe_245_a1),
+        .b0(pe_245_b0),
+        .b1(pe_245_b1),
         .sum(pe_245_sum),
         .nan(pe_245_nan),
         .pinf(pe_245_pinf),
@@ -11639,13 +12830,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_246(
         .clock(pe_246_clock),
-        .en(pe_246_en),
+        .go(pe_246_go),
+        .v(pe_246_v),
         .first(pe_246_first),
         .dual(pe_246_dual),
-        .fmt_a(pe_246_fmt_a),
-        .fmt_b(pe_246_fmt_b),
-        .code_a(pe_246_code_a),
-        .code_b(pe_246_code_b),
+        .a0(pe_246_a0),
+        .a1(pe_246_a1),
+        .b0(pe_246_b0),
+        .b1(pe_246_b1),
         .sum(pe_246_sum),
         .nan(pe_246_nan),
         .pinf(pe_246_pinf),
@@ -11653,13 +12845,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_247(
         .clock(pe_247_clock),
-        .en(pe_247_en),
+        .go(pe_247_go),
+        .v(pe_247_v),
         .first(pe_247_first),
         .dual(pe_247_dual),
-        .fmt_a(pe_247_fmt_a),
-        .fmt_b(pe_247_fmt_b),
-        .code_a(pe_247_code_a),
-        .code_b(pe_247_code_b),
+        .a0(pe_247_a0),
+        .a1(pe_247_a1),
+        .b0(pe_247_b0),
+        .b1(pe_247_b1),
         .sum(pe_247_sum),
         .nan(pe_247_nan),
         .pinf(pe_247_pinf),
@@ -11667,13 +12860,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_248(
         .clock(pe_248_clock),
-        .en(pe_248_en),
+        .go(pe_248_go),
+        .v(pe_248_v),
         .first(pe_248_first),
         .dual(pe_248_dual),
-        .fmt_a(pe_248_fmt_a),
-        .fmt_b(pe_248_fmt_b),
-        .code_a(pe_248_code_a),
-        .code_b(pe_248_code_b),
+        .a0(pe_248_a0),
+        .a1(pe_248_a1),
+        .b0(pe_248_b0),
+        .b1(pe_248_b1),
         .sum(pe_248_sum),
         .nan(pe_248_nan),
         .pinf(pe_248_pinf),
@@ -11681,13 +12875,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_249(
         .clock(pe_249_clock),
-        .en(pe_249_en),
+        .go(pe_249_go),
+        .v(pe_249_v),
         .first(pe_249_first),
         .dual(pe_249_dual),
-        .fmt_a(pe_249_fmt_a),
-        .fmt_b(pe_249_fmt_b),
-        .code_a(pe_249_code_a),
-        .code_b(pe_249_code_b),
+        .a0(pe_249_a0),
+        .a1(pe_249_a1),
+        .b0(pe_249_b0),
+        .b1(pe_249_b1),
         .sum(pe_249_sum),
         .nan(pe_249_nan),
         .pinf(pe_249_pinf),
@@ -11695,13 +12890,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_250(
         .clock(pe_250_clock),
-        .en(pe_250_en),
+        .go(pe_250_go),
+        .v(pe_250_v),
         .first(pe_250_first),
         .dual(pe_250_dual),
-        .fmt_a(pe_250_fmt_a),
-        .fmt_b(pe_250_fmt_b),
-        .code_a(pe_250_code_a),
-        .code_b(pe_250_code_b),
+        .a0(pe_250_a0),
+        .a1(pe_250_a1),
+        .b0(pe_250_b0),
+        .b1(pe_250_b1),
         .sum(pe_250_sum),
         .nan(pe_250_nan),
         .pinf(pe_250_pinf),
@@ -11709,13 +12905,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_251(
         .clock(pe_251_clock),
-        .en(pe_251_en),
+        .go(pe_251_go),
+        .v(pe_251_v),
         .first(pe_251_first),
         .dual(pe_251_dual),
-        .fmt_a(pe_251_fmt_a),
-        .fmt_b(pe_251_fmt_b),
-        .code_a(pe_251_code_a),
-        .code_b(pe_251_code_b),
+        .a0(pe_251_a0),
+        .a1(pe_251_a1),
+        .b0(pe_251_b0),
+        .b1(pe_251_b1),
         .sum(pe_251_sum),
         .nan(pe_251_nan),
         .pinf(pe_251_pinf),
@@ -11723,13 +12920,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_252(
         .clock(pe_252_clock),
-        .en(pe_252_en),
+        .go(pe_252_go),
+        .v(pe_252_v),
         .first(pe_252_first),
         .dual(pe_252_dual),
-        .fmt_a(pe_252_fmt_a),
-        .fmt_b(pe_252_fmt_b),
-        .code_a(pe_252_code_a),
-        .code_b(pe_252_code_b),
+        .a0(pe_252_a0),
+        .a1(pe_252_a1),
+        .b0(pe_252_b0),
+        .b1(pe_252_b1),
         .sum(pe_252_sum),
         .nan(pe_252_nan),
         .pinf(pe_252_pinf),
@@ -11737,13 +12935,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_253(
         .clock(pe_253_clock),
-        .en(pe_253_en),
+        .go(pe_253_go),
+        .v(pe_253_v),
         .first(pe_253_first),
         .dual(pe_253_dual),
-        .fmt_a(pe_253_fmt_a),
-        .fmt_b(pe_253_fmt_b),
-        .code_a(pe_253_code_a),
-        .code_b(pe_253_code_b),
+        .a0(pe_253_a0),
+        .a1(pe_253_a1),
+        .b0(pe_253_b0),
+        .b1(pe_253_b1),
         .sum(pe_253_sum),
         .nan(pe_253_nan),
         .pinf(pe_253_pinf),
@@ -11751,13 +12950,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_254(
         .clock(pe_254_clock),
-        .en(pe_254_en),
+        .go(pe_254_go),
+        .v(pe_254_v),
         .first(pe_254_first),
         .dual(pe_254_dual),
-        .fmt_a(pe_254_fmt_a),
-        .fmt_b(pe_254_fmt_b),
-        .code_a(pe_254_code_a),
-        .code_b(pe_254_code_b),
+        .a0(pe_254_a0),
+        .a1(pe_254_a1),
+        .b0(pe_254_b0),
+        .b1(pe_254_b1),
         .sum(pe_254_sum),
         .nan(pe_254_nan),
         .pinf(pe_254_pinf),
@@ -11765,19 +12965,21 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_255(
         .clock(pe_255_clock),
-        .en(pe_255_en),
+        .go(pe_255_go),
+        .v(pe_255_v),
         .first(pe_255_first),
         .dual(pe_255_dual),
-        .fmt_a(pe_255_fmt_a),
-        .fmt_b(pe_255_fmt_b),
-        .code_a(pe_255_code_a),
-        .code_b(pe_255_code_b),
+        .a0(pe_255_a0),
+        .a1(pe_255_a1),
+        .b0(pe_255_b0),
+        .b1(pe_255_b1),
         .sum(pe_255_sum),
         .nan(pe_255_nan),
         .pinf(pe_255_pinf),
         .ninf(pe_255_ninf)
     );
     ttu_mxacc mxacc_0(
+        .clock(mxacc_0_clock),
         .sum(mxacc_0_sum),
         .nan(mxacc_0_nan),
         .pinf(mxacc_0_pinf),
@@ -11788,6 +12990,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_0_res)
     );
     ttu_mxacc mxacc_1(
+        .clock(mxacc_1_clock),
         .sum(mxacc_1_sum),
         .nan(mxacc_1_nan),
         .pinf(mxacc_1_pinf),
@@ -11798,6 +13001,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_1_res)
     );
     ttu_mxacc mxacc_2(
+        .clock(mxacc_2_clock),
         .sum(mxacc_2_sum),
         .nan(mxacc_2_nan),
         .pinf(mxacc_2_pinf),
@@ -11808,6 +13012,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_2_res)
     );
     ttu_mxacc mxacc_3(
+        .clock(mxacc_3_clock),
         .sum(mxacc_3_sum),
         .nan(mxacc_3_nan),
         .pinf(mxacc_3_pinf),
@@ -11818,6 +13023,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_3_res)
     );
     ttu_mxacc mxacc_4(
+        .clock(mxacc_4_clock),
         .sum(mxacc_4_sum),
         .nan(mxacc_4_nan),
         .pinf(mxacc_4_pinf),
@@ -11828,6 +13034,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_4_res)
     );
     ttu_mxacc mxacc_5(
+        .clock(mxacc_5_clock),
         .sum(mxacc_5_sum),
         .nan(mxacc_5_nan),
         .pinf(mxacc_5_pinf),
@@ -11838,6 +13045,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_5_res)
     );
     ttu_mxacc mxacc_6(
+        .clock(mxacc_6_clock),
         .sum(mxacc_6_sum),
         .nan(mxacc_6_nan),
         .pinf(mxacc_6_pinf),
@@ -11848,6 +13056,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_6_res)
     );
     ttu_mxacc mxacc_7(
+        .clock(mxacc_7_clock),
         .sum(mxacc_7_sum),
         .nan(mxacc_7_nan),
         .pinf(mxacc_7_pinf),
@@ -11858,6 +13067,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_7_res)
     );
     ttu_mxacc mxacc_8(
+        .clock(mxacc_8_clock),
         .sum(mxacc_8_sum),
         .nan(mxacc_8_nan),
         .pinf(mxacc_8_pinf),
@@ -11868,6 +13078,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_8_res)
     );
     ttu_mxacc mxacc_9(
+        .clock(mxacc_9_clock),
         .sum(mxacc_9_sum),
         .nan(mxacc_9_nan),
         .pinf(mxacc_9_pinf),
@@ -11878,6 +13089,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_9_res)
     );
     ttu_mxacc mxacc_10(
+        .clock(mxacc_10_clock),
         .sum(mxacc_10_sum),
         .nan(mxacc_10_nan),
         .pinf(mxacc_10_pinf),
@@ -11888,6 +13100,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_10_res)
     );
     ttu_mxacc mxacc_11(
+        .clock(mxacc_11_clock),
         .sum(mxacc_11_sum),
         .nan(mxacc_11_nan),
         .pinf(mxacc_11_pinf),
@@ -11898,6 +13111,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_11_res)
     );
     ttu_mxacc mxacc_12(
+        .clock(mxacc_12_clock),
         .sum(mxacc_12_sum),
         .nan(mxacc_12_nan),
         .pinf(mxacc_12_pinf),
@@ -11908,6 +13122,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_12_res)
     );
     ttu_mxacc mxacc_13(
+        .clock(mxacc_13_clock),
         .sum(mxacc_13_sum),
         .nan(mxacc_13_nan),
         .pinf(mxacc_13_pinf),
@@ -11918,6 +13133,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_13_res)
     );
     ttu_mxacc mxacc_14(
+        .clock(mxacc_14_clock),
         .sum(mxacc_14_sum),
         .nan(mxacc_14_nan),
         .pinf(mxacc_14_pinf),
@@ -11928,6 +13144,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_14_res)
     );
     ttu_mxacc mxacc_15(
+        .clock(mxacc_15_clock),
         .sum(mxacc_15_sum),
         .nan(mxacc_15_nan),
         .pinf(mxacc_15_pinf),
@@ -12096,6 +13313,251 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .d(bsc_q_15_d),
         .q(bsc_q_15_q),
         .clock(bsc_q_15_clock)
+    );
+    ttu_dff_w8 asc_c_0(
+        .d(asc_c_0_d),
+        .q(asc_c_0_q),
+        .clock(asc_c_0_clock)
+    );
+    ttu_dff_w8 asc_c_1(
+        .d(asc_c_1_d),
+        .q(asc_c_1_q),
+        .clock(asc_c_1_clock)
+    );
+    ttu_dff_w8 asc_c_2(
+        .d(asc_c_2_d),
+        .q(asc_c_2_q),
+        .clock(asc_c_2_clock)
+    );
+    ttu_dff_w8 asc_c_3(
+        .d(asc_c_3_d),
+        .q(asc_c_3_q),
+        .clock(asc_c_3_clock)
+    );
+    ttu_dff_w8 asc_c_4(
+        .d(asc_c_4_d),
+        .q(asc_c_4_q),
+        .clock(asc_c_4_clock)
+    );
+    ttu_dff_w8 asc_c_5(
+        .d(asc_c_5_d),
+        .q(asc_c_5_q),
+        .clock(asc_c_5_clock)
+    );
+    ttu_dff_w8 asc_c_6(
+        .d(asc_c_6_d),
+        .q(asc_c_6_q),
+        .clock(asc_c_6_clock)
+    );
+    ttu_dff_w8 asc_c_7(
+        .d(asc_c_7_d),
+        .q(asc_c_7_q),
+        .clock(asc_c_7_clock)
+    );
+    ttu_dff_w8 asc_c_8(
+        .d(asc_c_8_d),
+        .q(asc_c_8_q),
+        .clock(asc_c_8_clock)
+    );
+    ttu_dff_w8 asc_c_9(
+        .d(asc_c_9_d),
+        .q(asc_c_9_q),
+        .clock(asc_c_9_clock)
+    );
+    ttu_dff_w8 asc_c_10(
+        .d(asc_c_10_d),
+        .q(asc_c_10_q),
+        .clock(asc_c_10_clock)
+    );
+    ttu_dff_w8 asc_c_11(
+        .d(asc_c_11_d),
+        .q(asc_c_11_q),
+        .clock(asc_c_11_clock)
+    );
+    ttu_dff_w8 asc_c_12(
+        .d(asc_c_12_d),
+        .q(asc_c_12_q),
+        .clock(asc_c_12_clock)
+    );
+    ttu_dff_w8 asc_c_13(
+        .d(asc_c_13_d),
+        .q(asc_c_13_q),
+        .clock(asc_c_13_clock)
+    );
+    ttu_dff_w8 asc_c_14(
+        .d(asc_c_14_d),
+        .q(asc_c_14_q),
+        .clock(asc_c_14_clock)
+    );
+    ttu_dff_w8 asc_c_15(
+        .d(asc_c_15_d),
+        .q(asc_c_15_q),
+        .clock(asc_c_15_clock)
+    );
+    ttu_dff_w8 bsc_c_0(
+        .d(bsc_c_0_d),
+        .q(bsc_c_0_q),
+        .clock(bsc_c_0_clock)
+    );
+    ttu_dff_w8 bsc_c_1(
+        .d(bsc_c_1_d),
+        .q(bsc_c_1_q),
+        .clock(bsc_c_1_clock)
+    );
+    ttu_dff_w8 bsc_c_2(
+        .d(bsc_c_2_d),
+        .q(bsc_c_2_q),
+        .clock(bsc_c_2_clock)
+    );
+    ttu_dff_w8 bsc_c_3(
+        .d(bsc_c_3_d),
+        .q(bsc_c_3_q),
+        .clock(bsc_c_3_clock)
+    );
+    ttu_dff_w8 bsc_c_4(
+        .d(bsc_c_4_d),
+        .q(bsc_c_4_q),
+        .clock(bsc_c_4_clock)
+    );
+    ttu_dff_w8 bsc_c_5(
+        .d(bsc_c_5_d),
+        .q(bsc_c_5_q),
+        .clock(bsc_c_5_clock)
+    );
+    ttu_dff_w8 bsc_c_6(
+        .d(bsc_c_6_d),
+        .q(bsc_c_6_q),
+        .clock(bsc_c_6_clock)
+    );
+    ttu_dff_w8 bsc_c_7(
+        .d(bsc_c_7_d),
+        .q(bsc_c_7_q),
+        .clock(bsc_c_7_clock)
+    );
+    ttu_dff_w8 bsc_c_8(
+        .d(bsc_c_8_d),
+        .q(bsc_c_8_q),
+        .clock(bsc_c_8_clock)
+    );
+    ttu_dff_w8 bsc_c_9(
+        .d(bsc_c_9_d),
+        .q(bsc_c_9_q),
+        .clock(bsc_c_9_clock)
+    );
+    ttu_dff_w8 bsc_c_10(
+        .d(bsc_c_10_d),
+        .q(bsc_c_10_q),
+        .clock(bsc_c_10_clock)
+    );
+    ttu_dff_w8 bsc_c_11(
+        .d(bsc_c_11_d),
+        .q(bsc_c_11_q),
+        .clock(bsc_c_11_clock)
+    );
+    ttu_dff_w8 bsc_c_12(
+        .d(bsc_c_12_d),
+        .q(bsc_c_12_q),
+        .clock(bsc_c_12_clock)
+    );
+    ttu_dff_w8 bsc_c_13(
+        .d(bsc_c_13_d),
+        .q(bsc_c_13_q),
+        .clock(bsc_c_13_clock)
+    );
+    ttu_dff_w8 bsc_c_14(
+        .d(bsc_c_14_d),
+        .q(bsc_c_14_q),
+        .clock(bsc_c_14_clock)
+    );
+    ttu_dff_w8 bsc_c_15(
+        .d(bsc_c_15_d),
+        .q(bsc_c_15_q),
+        .clock(bsc_c_15_clock)
+    );
+    ttu_dff_w1 tg_v_0(
+        .d(tg_v_0_d),
+        .q(tg_v_0_q),
+        .clock(tg_v_0_clock)
+    );
+    ttu_dff_w1 tg_v_1(
+        .d(tg_v_1_d),
+        .q(tg_v_1_q),
+        .clock(tg_v_1_clock)
+    );
+    ttu_dff_w1 tg_v_2(
+        .d(tg_v_2_d),
+        .q(tg_v_2_q),
+        .clock(tg_v_2_clock)
+    );
+    ttu_dff_w1 tg_v_3(
+        .d(tg_v_3_d),
+        .q(tg_v_3_q),
+        .clock(tg_v_3_clock)
+    );
+    ttu_dff_w1 tg_last_0(
+        .d(tg_last_0_d),
+        .q(tg_last_0_q),
+        .clock(tg_last_0_clock)
+    );
+    ttu_dff_w1 tg_last_1(
+        .d(tg_last_1_d),
+        .q(tg_last_1_q),
+        .clock(tg_last_1_clock)
+    );
+    ttu_dff_w1 tg_last_2(
+        .d(tg_last_2_d),
+        .q(tg_last_2_q),
+        .clock(tg_last_2_clock)
+    );
+    ttu_dff_w1 tg_last_3(
+        .d(tg_last_3_d),
+        .q(tg_last_3_q),
+        .clock(tg_last_3_clock)
+    );
+    ttu_dff_w1 tg_bfirst_0(
+        .d(tg_bfirst_0_d),
+        .q(tg_bfirst_0_q),
+        .clock(tg_bfirst_0_clock)
+    );
+    ttu_dff_w1 tg_bfirst_1(
+        .d(tg_bfirst_1_d),
+        .q(tg_bfirst_1_q),
+        .clock(tg_bfirst_1_clock)
+    );
+    ttu_dff_w1 tg_bfirst_2(
+        .d(tg_bfirst_2_d),
+        .q(tg_bfirst_2_q),
+        .clock(tg_bfirst_2_clock)
+    );
+    ttu_dff_w1 tg_bfirst_3(
+        .d(tg_bfirst_3_d),
+        .q(tg_bfirst_3_q),
+        .clock(tg_bfirst_3_clock)
+    );
+    ttu_dff_w1 tg_blast_0(
+        .d(tg_blast_0_d),
+        .q(tg_blast_0_q),
+        .clock(tg_blast_0_clock)
+    );
+    ttu_dff_w1 tg_blast_1(
+        .d(tg_blast_1_d),
+        .q(tg_blast_1_q),
+        .clock(tg_blast_1_clock)
+    );
+    ttu_dff_w1 tg_blast_2(
+        .d(tg_blast_2_d),
+        .q(tg_blast_2_q),
+        .clock(tg_blast_2_clock)
+    );
+    ttu_dff_w1 tg_blast_3(
+        .d(tg_blast_3_d),
+        .q(tg_blast_3_q),
+        .clock(tg_blast_3_clock)
+    );
+    ttu_dff_w1 tg_first0(
+        .d(tg_first0_d),
+        .q(tg_first0_q),
+        .clock(tg_first0_clock)
     );
     ttu_dff_w70 sh_sum_0(
         .d(sh_sum_0_d),
@@ -18657,6 +20119,101 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .q(acc_255_q),
         .clock(acc_255_clock)
     );
+    ttu_dff_w1 wb_v_0(
+        .d(wb_v_0_d),
+        .q(wb_v_0_q),
+        .clock(wb_v_0_clock)
+    );
+    ttu_dff_w1 wb_v_1(
+        .d(wb_v_1_d),
+        .q(wb_v_1_q),
+        .clock(wb_v_1_clock)
+    );
+    ttu_dff_w1 wb_v_2(
+        .d(wb_v_2_d),
+        .q(wb_v_2_q),
+        .clock(wb_v_2_clock)
+    );
+    ttu_dff_w1 wb_v_3(
+        .d(wb_v_3_d),
+        .q(wb_v_3_q),
+        .clock(wb_v_3_clock)
+    );
+    ttu_dff_w1 wb_v_4(
+        .d(wb_v_4_d),
+        .q(wb_v_4_q),
+        .clock(wb_v_4_clock)
+    );
+    ttu_dff_w1 wb_v_5(
+        .d(wb_v_5_d),
+        .q(wb_v_5_q),
+        .clock(wb_v_5_clock)
+    );
+    ttu_dff_w8 wb_row_0(
+        .d(wb_row_0_d),
+        .q(wb_row_0_q),
+        .clock(wb_row_0_clock)
+    );
+    ttu_dff_w8 wb_row_1(
+        .d(wb_row_1_d),
+        .q(wb_row_1_q),
+        .clock(wb_row_1_clock)
+    );
+    ttu_dff_w8 wb_row_2(
+        .d(wb_row_2_d),
+        .q(wb_row_2_q),
+        .clock(wb_row_2_clock)
+    );
+    ttu_dff_w8 wb_row_3(
+        .d(wb_row_3_d),
+        .q(wb_row_3_q),
+        .clock(wb_row_3_clock)
+    );
+    ttu_dff_w8 wb_row_4(
+        .d(wb_row_4_d),
+        .q(wb_row_4_q),
+        .clock(wb_row_4_clock)
+    );
+    ttu_dff_w8 wb_row_5(
+        .d(wb_row_5_d),
+        .q(wb_row_5_q),
+        .clock(wb_row_5_clock)
+    );
+    ttu_dff_w1 wb_fin_0(
+        .d(wb_fin_0_d),
+        .q(wb_fin_0_q),
+        .clock(wb_fin_0_clock)
+    );
+    ttu_dff_w1 wb_fin_1(
+        .d(wb_fin_1_d),
+        .q(wb_fin_1_q),
+        .clock(wb_fin_1_clock)
+    );
+    ttu_dff_w1 wb_fin_2(
+        .d(wb_fin_2_d),
+        .q(wb_fin_2_q),
+        .clock(wb_fin_2_clock)
+    );
+    ttu_dff_w1 wb_fin_3(
+        .d(wb_fin_3_d),
+        .q(wb_fin_3_q),
+        .clock(wb_fin_3_clock)
+    );
+    ttu_dff_w1 wb_fin_4(
+        .d(wb_fin_4_d),
+        .q(wb_fin_4_q),
+        .clock(wb_fin_4_clock)
+    );
+    ttu_dff_w1 wb_fin_5(
+        .d(wb_fin_5_d),
+        .q(wb_fin_5_q),
+        .clock(wb_fin_5_clock)
+    );
+    ttu_dff_w8 inflight(
+        .d(inflight_d),
+        .q(inflight_q),
+        .clock(inflight_clock)
+    );
     ttu_dff_w32 out_0(
         .d(out_0_d),
         .q(out_0_q),
@@ -20010,6 +21567,8 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
 
     // Update code
     always @(*) begin
+        tg_first0_clock = clock;
+        inflight_clock = clock;
         beat_cnt_clock = clock;
         blk_cnt_clock = clock;
         blk_done_clock = clock;
@@ -20024,6 +21583,8 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         macs_q_clock = clock;
         starved_q_clock = clock;
         stalled_q_clock = clock;
+        tg_first0_d = tg_first0_q;
+        inflight_d = inflight_q;
         beat_cnt_d = beat_cnt_q;
         blk_cnt_d = blk_cnt_q;
         blk_done_d = blk_done_q;
@@ -20040,130 +21601,194 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         stalled_q_d = stalled_q_q;
         asc_q_0_clock = clock;
         asc_q_0_d = asc_q_0_q;
+        asc_c_0_clock = clock;
+        asc_c_0_d = asc_c_0_q;
         sh_asc_0_clock = clock;
         sh_asc_0_d = sh_asc_0_q;
         asc_q_1_clock = clock;
         asc_q_1_d = asc_q_1_q;
+        asc_c_1_clock = clock;
+        asc_c_1_d = asc_c_1_q;
         sh_asc_1_clock = clock;
         sh_asc_1_d = sh_asc_1_q;
         asc_q_2_clock = clock;
         asc_q_2_d = asc_q_2_q;
+        asc_c_2_clock = clock;
+        asc_c_2_d = asc_c_2_q;
         sh_asc_2_clock = clock;
         sh_asc_2_d = sh_asc_2_q;
         asc_q_3_clock = clock;
         asc_q_3_d = asc_q_3_q;
+        asc_c_3_clock = clock;
+        asc_c_3_d = asc_c_3_q;
         sh_asc_3_clock = clock;
         sh_asc_3_d = sh_asc_3_q;
         asc_q_4_clock = clock;
         asc_q_4_d = asc_q_4_q;
+        asc_c_4_clock = clock;
+        asc_c_4_d = asc_c_4_q;
         sh_asc_4_clock = clock;
         sh_asc_4_d = sh_asc_4_q;
         asc_q_5_clock = clock;
         asc_q_5_d = asc_q_5_q;
+        asc_c_5_clock = clock;
+        asc_c_5_d = asc_c_5_q;
         sh_asc_5_clock = clock;
         sh_asc_5_d = sh_asc_5_q;
         asc_q_6_clock = clock;
         asc_q_6_d = asc_q_6_q;
+        asc_c_6_clock = clock;
+        asc_c_6_d = asc_c_6_q;
         sh_asc_6_clock = clock;
         sh_asc_6_d = sh_asc_6_q;
         asc_q_7_clock = clock;
         asc_q_7_d = asc_q_7_q;
+        asc_c_7_clock = clock;
+        asc_c_7_d = asc_c_7_q;
         sh_asc_7_clock = clock;
         sh_asc_7_d = sh_asc_7_q;
         asc_q_8_clock = clock;
         asc_q_8_d = asc_q_8_q;
+        asc_c_8_clock = clock;
+        asc_c_8_d = asc_c_8_q;
         sh_asc_8_clock = clock;
         sh_asc_8_d = sh_asc_8_q;
         asc_q_9_clock = clock;
         asc_q_9_d = asc_q_9_q;
+        asc_c_9_clock = clock;
+        asc_c_9_d = asc_c_9_q;
         sh_asc_9_clock = clock;
         sh_asc_9_d = sh_asc_9_q;
         asc_q_10_clock = clock;
         asc_q_10_d = asc_q_10_q;
+        asc_c_10_clock = clock;
+        asc_c_10_d = asc_c_10_q;
         sh_asc_10_clock = clock;
         sh_asc_10_d = sh_asc_10_q;
         asc_q_11_clock = clock;
         asc_q_11_d = asc_q_11_q;
+        asc_c_11_clock = clock;
+        asc_c_11_d = asc_c_11_q;
         sh_asc_11_clock = clock;
         sh_asc_11_d = sh_asc_11_q;
         asc_q_12_clock = clock;
         asc_q_12_d = asc_q_12_q;
+        asc_c_12_clock = clock;
+        asc_c_12_d = asc_c_12_q;
         sh_asc_12_clock = clock;
         sh_asc_12_d = sh_asc_12_q;
         asc_q_13_clock = clock;
         asc_q_13_d = asc_q_13_q;
+        asc_c_13_clock = clock;
+        asc_c_13_d = asc_c_13_q;
         sh_asc_13_clock = clock;
         sh_asc_13_d = sh_asc_13_q;
         asc_q_14_clock = clock;
         asc_q_14_d = asc_q_14_q;
+        asc_c_14_clock = clock;
+        asc_c_14_d = asc_c_14_q;
         sh_asc_14_clock = clock;
         sh_asc_14_d = sh_asc_14_q;
         asc_q_15_clock = clock;
         asc_q_15_d = asc_q_15_q;
+        asc_c_15_clock = clock;
+        asc_c_15_d = asc_c_15_q;
         sh_asc_15_clock = clock;
         sh_asc_15_d = sh_asc_15_q;
         bsc_q_0_clock = clock;
         bsc_q_0_d = bsc_q_0_q;
+        bsc_c_0_clock = clock;
+        bsc_c_0_d = bsc_c_0_q;
         sh_bsc_0_clock = clock;
         sh_bsc_0_d = sh_bsc_0_q;
         bsc_q_1_clock = clock;
         bsc_q_1_d = bsc_q_1_q;
+        bsc_c_1_clock = clock;
+        bsc_c_1_d = bsc_c_1_q;
         sh_bsc_1_clock = clock;
         sh_bsc_1_d = sh_bsc_1_q;
         bsc_q_2_clock = clock;
         bsc_q_2_d = bsc_q_2_q;
+        bsc_c_2_clock = clock;
+        bsc_c_2_d = bsc_c_2_q;
         sh_bsc_2_clock = clock;
         sh_bsc_2_d = sh_bsc_2_q;
         bsc_q_3_clock = clock;
         bsc_q_3_d = bsc_q_3_q;
+        bsc_c_3_clock = clock;
+        bsc_c_3_d = bsc_c_3_q;
         sh_bsc_3_clock = clock;
         sh_bsc_3_d = sh_bsc_3_q;
         bsc_q_4_clock = clock;
         bsc_q_4_d = bsc_q_4_q;
+        bsc_c_4_clock = clock;
+        bsc_c_4_d = bsc_c_4_q;
         sh_bsc_4_clock = clock;
         sh_bsc_4_d = sh_bsc_4_q;
         bsc_q_5_clock = clock;
         bsc_q_5_d = bsc_q_5_q;
+        bsc_c_5_clock = clock;
+        bsc_c_5_d = bsc_c_5_q;
         sh_bsc_5_clock = clock;
         sh_bsc_5_d = sh_bsc_5_q;
         bsc_q_6_clock = clock;
         bsc_q_6_d = bsc_q_6_q;
+        bsc_c_6_clock = clock;
+        bsc_c_6_d = bsc_c_6_q;
         sh_bsc_6_clock = clock;
         sh_bsc_6_d = sh_bsc_6_q;
         bsc_q_7_clock = clock;
         bsc_q_7_d = bsc_q_7_q;
+        bsc_c_7_clock = clock;
+        bsc_c_7_d = bsc_c_7_q;
         sh_bsc_7_clock = clock;
         sh_bsc_7_d = sh_bsc_7_q;
         bsc_q_8_clock = clock;
         bsc_q_8_d = bsc_q_8_q;
+        bsc_c_8_clock = clock;
+        bsc_c_8_d = bsc_c_8_q;
         sh_bsc_8_clock = clock;
         sh_bsc_8_d = sh_bsc_8_q;
         bsc_q_9_clock = clock;
         bsc_q_9_d = bsc_q_9_q;
+        bsc_c_9_clock = clock;
+        bsc_c_9_d = bsc_c_9_q;
         sh_bsc_9_clock = clock;
         sh_bsc_9_d = sh_bsc_9_q;
         bsc_q_10_clock = clock;
         bsc_q_10_d = bsc_q_10_q;
+        bsc_c_10_clock = clock;
+        bsc_c_10_d = bsc_c_10_q;
         sh_bsc_10_clock = clock;
         sh_bsc_10_d = sh_bsc_10_q;
         bsc_q_11_clock = clock;
         bsc_q_11_d = bsc_q_11_q;
+        bsc_c_11_clock = clock;
+        bsc_c_11_d = bsc_c_11_q;
         sh_bsc_11_clock = clock;
         sh_bsc_11_d = sh_bsc_11_q;
         bsc_q_12_clock = clock;
         bsc_q_12_d = bsc_q_12_q;
+        bsc_c_12_clock = clock;
+        bsc_c_12_d = bsc_c_12_q;
         sh_bsc_12_clock = clock;
         sh_bsc_12_d = sh_bsc_12_q;
         bsc_q_13_clock = clock;
         bsc_q_13_d = bsc_q_13_q;
+        bsc_c_13_clock = clock;
+        bsc_c_13_d = bsc_c_13_q;
         sh_bsc_13_clock = clock;
         sh_bsc_13_d = sh_bsc_13_q;
         bsc_q_14_clock = clock;
         bsc_q_14_d = bsc_q_14_q;
+        bsc_c_14_clock = clock;
+        bsc_c_14_d = bsc_c_14_q;
         sh_bsc_14_clock = clock;
         sh_bsc_14_d = sh_bsc_14_q;
         bsc_q_15_clock = clock;
         bsc_q_15_d = bsc_q_15_q;
+        bsc_c_15_clock = clock;
+        bsc_c_15_d = bsc_c_15_q;
         sh_bsc_15_clock = clock;
         sh_bsc_15_d = sh_bsc_15_q;
         sh_sum_0_clock = clock;
@@ -23238,6 +24863,74 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         acc_255_d = acc_255_q;
         out_255_clock = clock;
         out_255_d = out_255_q;
+        tg_v_0_clock = clock;
+        tg_v_0_d = tg_v_0_q;
+        tg_last_0_clock = clock;
+        tg_last_0_d = tg_last_0_q;
+        tg_bfirst_0_clock = clock;
+        tg_bfirst_0_d = tg_bfirst_0_q;
+        tg_blast_0_clock = clock;
+        tg_blast_0_d = tg_blast_0_q;
+        tg_v_1_clock = clock;
+        tg_v_1_d = tg_v_1_q;
+        tg_last_1_clock = clock;
+        tg_last_1_d = tg_last_1_q;
+        tg_bfirst_1_clock = clock;
+        tg_bfirst_1_d = tg_bfirst_1_q;
+        tg_blast_1_clock = clock;
+        tg_blast_1_d = tg_blast_1_q;
+        tg_v_2_clock = clock;
+        tg_v_2_d = tg_v_2_q;
+        tg_last_2_clock = clock;
+        tg_last_2_d = tg_last_2_q;
+        tg_bfirst_2_clock = clock;
+        tg_bfirst_2_d = tg_bfirst_2_q;
+        tg_blast_2_clock = clock;
+        tg_blast_2_d = tg_blast_2_q;
+        tg_v_3_clock = clock;
+        tg_v_3_d = tg_v_3_q;
+        tg_last_3_clock = clock;
+        tg_last_3_d = tg_last_3_q;
+        tg_bfirst_3_clock = clock;
+        tg_bfirst_3_d = tg_bfirst_3_q;
+        tg_blast_3_clock = clock;
+        tg_blast_3_d = tg_blast_3_q;
+        wb_v_0_clock = clock;
+        wb_v_0_d = wb_v_0_q;
+        wb_row_0_clock = clock;
+        wb_row_0_d = wb_row_0_q;
+        wb_fin_0_clock = clock;
+        wb_fin_0_d = wb_fin_0_q;
+        wb_v_1_clock = clock;
+        wb_v_1_d = wb_v_1_q;
+        wb_row_1_clock = clock;
+        wb_row_1_d = wb_row_1_q;
+        wb_fin_1_clock = clock;
+        wb_fin_1_d = wb_fin_1_q;
+        wb_v_2_clock = clock;
+        wb_v_2_d = wb_v_2_q;
+        wb_row_2_clock = clock;
+        wb_row_2_d = wb_row_2_q;
+        wb_fin_2_clock = clock;
+        wb_fin_2_d = wb_fin_2_q;
+        wb_v_3_clock = clock;
+        wb_v_3_d = wb_v_3_q;
+        wb_row_3_clock = clock;
+        wb_row_3_d = wb_row_3_q;
+        wb_fin_3_clock = clock;
+        wb_fin_3_d = wb_fin_3_q;
+        wb_v_4_clock = clock;
+        wb_v_4_d = wb_v_4_q;
+        wb_row_4_clock = clock;
+        wb_row_4_d = wb_row_4_q;
+        wb_fin_4_clock = clock;
+        wb_fin_4_d = wb_fin_4_q;
+        wb_v_5_clock = clock;
+        wb_v_5_d = wb_v_5_q;
+        wb_row_5_clock = clock;
+        wb_row_5_d = wb_row_5_q;
+        wb_fin_5_clock = clock;
+        wb_fin_5_d = wb_fin_5_q;
         dual = (fmt_a == f_e2m1) & (fmt_b == f_e2m1);
         last_beat = beat_cnt_q == bpb1;
         if (dual) begin
@@ -23247,2061 +24940,2448 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         res_xfer = res_ready & |out_left_q;
         copy_now = acc_final_q & (~|out_left_q | ((out_left_q == one8) & res_xfer));
         need_c0 = dr_first_q & use_c0;
-        step = |drain_left_q & (~acc_final_q | copy_now) & (~need_c0 | c0_valid);
+        step = |drain_left_q & (inflight_q < rows_c) & (~need_c0 | c0_valid);
+        if (dr_first_q & (drain_left_q == rows_c)) begin
+            step = |drain_left_q & ~|inflight_q & (~acc_final_q | copy_now) & (~need_c0 | c0_valid);
+        end
         capture = blk_done_q & (~|drain_left_q | ((drain_left_q == one8) & step));
-        can_accept = ~blk_done_q | capture;
-        advance = a_valid & b_valid & can_accept;
-        a_ready = b_valid & can_accept;
-        b_ready = a_valid & can_accept;
+        go = ~blk_done_q | capture;
+        advance = a_valid & b_valid & go;
+        a_ready = b_valid & go;
+        b_ready = a_valid & go;
         c0_ready = step & need_c0;
+        edge_a_0_clock = clock;
+        edge_a_0_go = go;
+        edge_a_0_code = a_codes_0;
+        edge_a_0_fmt = fmt_a;
+        edge_a_1_clock = clock;
+        edge_a_1_go = go;
+        edge_a_1_code = a_codes_1;
+        edge_a_1_fmt = fmt_a;
+        edge_a_2_clock = clock;
+        edge_a_2_go = go;
+        edge_a_2_code = a_codes_2;
+        edge_a_2_fmt = fmt_a;
+        edge_a_3_clock = clock;
+        edge_a_3_go = go;
+        edge_a_3_code = a_codes_3;
+        edge_a_3_fmt = fmt_a;
+        edge_a_4_clock = clock;
+        edge_a_4_go = go;
+        edge_a_4_code = a_codes_4;
+        edge_a_4_fmt = fmt_a;
+        edge_a_5_clock = clock;
+        edge_a_5_go = go;
+        edge_a_5_code = a_codes_5;
+        edge_a_5_fmt = fmt_a;
+        edge_a_6_clock = clock;
+        edge_a_6_go = go;
+        edge_a_6_code = a_codes_6;
+        edge_a_6_fmt = fmt_a;
+        edge_a_7_clock = clock;
+        edge_a_7_go = go;
+        edge_a_7_code = a_codes_7;
+        edge_a_7_fmt = fmt_a;
+        edge_a_8_clock = clock;
+        edge_a_8_go = go;
+        edge_a_8_code = a_codes_8;
+        edge_a_8_fmt = fmt_a;
+        edge_a_9_clock = clock;
+        edge_a_9_go = go;
+        edge_a_9_code = a_codes_9;
+        edge_a_9_fmt = fmt_a;
+        edge_a_10_clock = clock;
+        edge_a_10_go = go;
+        edge_a_10_code = a_codes_10;
+        edge_a_10_fmt = fmt_a;
+        edge_a_11_clock = clock;
+        edge_a_11_go = go;
+        edge_a_11_code = a_codes_11;
+        edge_a_11_fmt = fmt_a;
+        edge_a_12_clock = clock;
+        edge_a_12_go = go;
+        edge_a_12_code = a_codes_12;
+        edge_a_12_fmt = fmt_a;
+        edge_a_13_clock = clock;
+        edge_a_13_go = go;
+        edge_a_13_code = a_codes_13;
+        edge_a_13_fmt = fmt_a;
+        edge_a_14_clock = clock;
+        edge_a_14_go = go;
+        edge_a_14_code = a_codes_14;
+        edge_a_14_fmt = fmt_a;
+        edge_a_15_clock = clock;
+        edge_a_15_go = go;
+        edge_a_15_code = a_codes_15;
+        edge_a_15_fmt = fmt_a;
+        edge_b_0_clock = clock;
+        edge_b_0_go = go;
+        edge_b_0_code = b_codes_0;
+        edge_b_0_fmt = fmt_b;
+        edge_b_1_clock = clock;
+        edge_b_1_go = go;
+        edge_b_1_code = b_codes_1;
+        edge_b_1_fmt = fmt_b;
+        edge_b_2_clock = clock;
+        edge_b_2_go = go;
+        edge_b_2_code = b_codes_2;
+        edge_b_2_fmt = fmt_b;
+        edge_b_3_clock = clock;
+        edge_b_3_go = go;
+        edge_b_3_code = b_codes_3;
+        edge_b_3_fmt = fmt_b;
+        edge_b_4_clock = clock;
+        edge_b_4_go = go;
+        edge_b_4_code = b_codes_4;
+        edge_b_4_fmt = fmt_b;
+        edge_b_5_clock = clock;
+        edge_b_5_go = go;
+        edge_b_5_code = b_codes_5;
+        edge_b_5_fmt = fmt_b;
+        edge_b_6_clock = clock;
+        edge_b_6_go = go;
+        edge_b_6_code = b_codes_6;
+        edge_b_6_fmt = fmt_b;
+        edge_b_7_clock = clock;
+        edge_b_7_go = go;
+        edge_b_7_code = b_codes_7;
+        edge_b_7_fmt = fmt_b;
+        edge_b_8_clock = clock;
+        edge_b_8_go = go;
+        edge_b_8_code = b_codes_8;
+        edge_b_8_fmt = fmt_b;
+        edge_b_9_clock = clock;
+        edge_b_9_go = go;
+        edge_b_9_code = b_codes_9;
+        edge_b_9_fmt = fmt_b;
+        edge_b_10_clock = clock;
+        edge_b_10_go = go;
+        edge_b_10_code = b_codes_10;
+        edge_b_10_fmt = fmt_b;
+        edge_b_11_clock = clock;
+        edge_b_11_go = go;
+        edge_b_11_code = b_codes_11;
+        edge_b_11_fmt = fmt_b;
+        edge_b_12_clock = clock;
+        edge_b_12_go = go;
+        edge_b_12_code = b_codes_12;
+        edge_b_12_fmt = fmt_b;
+        edge_b_13_clock = clock;
+        edge_b_13_go = go;
+        edge_b_13_code = b_codes_13;
+        edge_b_13_fmt = fmt_b;
+        edge_b_14_clock = clock;
+        edge_b_14_go = go;
+        edge_b_14_code = b_codes_14;
+        edge_b_14_fmt = fmt_b;
+        edge_b_15_clock = clock;
+        edge_b_15_go = go;
+        edge_b_15_code = b_codes_15;
+        edge_b_15_fmt = fmt_b;
         pe_0_clock = clock;
-        pe_0_en = advance;
-        pe_0_first = ~|beat_cnt_q;
+        pe_0_go = go;
+        pe_0_v = tg_v_0_q;
+        pe_0_first = tg_first0_q;
         pe_0_dual = dual;
-        pe_0_fmt_a = fmt_a;
-        pe_0_fmt_b = fmt_b;
-        pe_0_code_a = a_codes_0;
-        pe_0_code_b = b_codes_0;
+        pe_0_a0 = edge_a_0_lane0;
+        pe_0_a1 = edge_a_0_lane1;
+        pe_0_b0 = edge_b_0_lane0;
+        pe_0_b1 = edge_b_0_lane1;
         pe_1_clock = clock;
-        pe_1_en = advance;
-        pe_1_first = ~|beat_cnt_q;
+        pe_1_go = go;
+        pe_1_v = tg_v_0_q;
+        pe_1_first = tg_first0_q;
         pe_1_dual = dual;
-        pe_1_fmt_a = fmt_a;
-        pe_1_fmt_b = fmt_b;
-        pe_1_code_a = a_codes_0;
-        pe_1_code_b = b_codes_1;
+        pe_1_a0 = edge_a_0_lane0;
+        pe_1_a1 = edge_a_0_lane1;
+        pe_1_b0 = edge_b_1_lane0;
+        pe_1_b1 = edge_b_1_lane1;
         pe_2_clock = clock;
-        pe_2_en = advance;
-        pe_2_first = ~|beat_cnt_q;
+        pe_2_go = go;
+        pe_2_v = tg_v_0_q;
+        pe_2_first = tg_first0_q;
         pe_2_dual = dual;
-        pe_2_fmt_a = fmt_a;
-        pe_2_fmt_b = fmt_b;
-        pe_2_code_a = a_codes_0;
-        pe_2_code_b = b_codes_2;
+        pe_2_a0 = edge_a_0_lane0;
+        pe_2_a1 = edge_a_0_lane1;
+        pe_2_b0 = edge_b_2_lane0;
+        pe_2_b1 = edge_b_2_lane1;
         pe_3_clock = clock;
-        pe_3_en = advance;
-        pe_3_first = ~|beat_cnt_q;
+        pe_3_go = go;
+        pe_3_v = tg_v_0_q;
+        pe_3_first = tg_first0_q;
         pe_3_dual = dual;
-        pe_3_fmt_a = fmt_a;
-        pe_3_fmt_b = fmt_b;
-        pe_3_code_a = a_codes_0;
-        pe_3_code_b = b_codes_3;
+        pe_3_a0 = edge_a_0_lane0;
+        pe_3_a1 = edge_a_0_lane1;
+        pe_3_b0 = edge_b_3_lane0;
+        pe_3_b1 = edge_b_3_lane1;
         pe_4_clock = clock;
-        pe_4_en = advance;
-        pe_4_first = ~|beat_cnt_q;
+        pe_4_go = go;
+        pe_4_v = tg_v_0_q;
+        pe_4_first = tg_first0_q;
         pe_4_dual = dual;
-        pe_4_fmt_a = fmt_a;
-        pe_4_fmt_b = fmt_b;
-        pe_4_code_a = a_codes_0;
-        pe_4_code_b = b_codes_4;
+        pe_4_a0 = edge_a_0_lane0;
+        pe_4_a1 = edge_a_0_lane1;
+        pe_4_b0 = edge_b_4_lane0;
+        pe_4_b1 = edge_b_4_lane1;
         pe_5_clock = clock;
-        pe_5_en = advance;
-        pe_5_first = ~|beat_cnt_q;
+        pe_5_go = go;
+        pe_5_v = tg_v_0_q;
+        pe_5_first = tg_first0_q;
         pe_5_dual = dual;
-        pe_5_fmt_a = fmt_a;
-        pe_5_fmt_b = fmt_b;
-        pe_5_code_a = a_codes_0;
-        pe_5_code_b = b_codes_5;
+        pe_5_a0 = edge_a_0_lane0;
+        pe_5_a1 = edge_a_0_lane1;
+        pe_5_b0 = edge_b_5_lane0;
+        pe_5_b1 = edge_b_5_lane1;
         pe_6_clock = clock;
-        pe_6_en = advance;
-        pe_6_first = ~|beat_cnt_q;
+        pe_6_go = go;
+        pe_6_v = tg_v_0_q;
+        pe_6_first = tg_first0_q;
         pe_6_dual = dual;
-        pe_6_fmt_a = fmt_a;
-        pe_6_fmt_b = fmt_b;
-        pe_6_code_a = a_codes_0;
-        pe_6_code_b = b_codes_6;
+        pe_6_a0 = edge_a_0_lane0;
+        pe_6_a1 = edge_a_0_lane1;
+        pe_6_b0 = edge_b_6_lane0;
+        pe_6_b1 = edge_b_6_lane1;
         pe_7_clock = clock;
-        pe_7_en = advance;
-        pe_7_first = ~|beat_cnt_q;
+        pe_7_go = go;
+        pe_7_v = tg_v_0_q;
+        pe_7_first = tg_first0_q;
         pe_7_dual = dual;
-        pe_7_fmt_a = fmt_a;
-        pe_7_fmt_b = fmt_b;
-        pe_7_code_a = a_codes_0;
-        pe_7_code_b = b_codes_7;
+        pe_7_a0 = edge_a_0_lane0;
+        pe_7_a1 = edge_a_0_lane1;
+        pe_7_b0 = edge_b_7_lane0;
+        pe_7_b1 = edge_b_7_lane1;
         pe_8_clock = clock;
-        pe_8_en = advance;
-        pe_8_first = ~|beat_cnt_q;
+        pe_8_go = go;
+        pe_8_v = tg_v_0_q;
+        pe_8_first = tg_first0_q;
         pe_8_dual = dual;
-        pe_8_fmt_a = fmt_a;
-        pe_8_fmt_b = fmt_b;
-        pe_8_code_a = a_codes_0;
-        pe_8_code_b = b_codes_8;
+        pe_8_a0 = edge_a_0_lane0;
+        pe_8_a1 = edge_a_0_lane1;
+        pe_8_b0 = edge_b_8_lane0;
+        pe_8_b1 = edge_b_8_lane1;
         pe_9_clock = clock;
-        pe_9_en = advance;
-        pe_9_first = ~|beat_cnt_q;
+        pe_9_go = go;
+        pe_9_v = tg_v_0_q;
+        pe_9_first = tg_first0_q;
         pe_9_dual = dual;
-        pe_9_fmt_a = fmt_a;
-        pe_9_fmt_b = fmt_b;
-        pe_9_code_a = a_codes_0;
-        pe_9_code_b = b_codes_9;
+        pe_9_a0 = edge_a_0_lane0;
+        pe_9_a1 = edge_a_0_lane1;
+        pe_9_b0 = edge_b_9_lane0;
+        pe_9_b1 = edge_b_9_lane1;
         pe_10_clock = clock;
-        pe_10_en = advance;
-        pe_10_first = ~|beat_cnt_q;
+        pe_10_go = go;
+        pe_10_v = tg_v_0_q;
+        pe_10_first = tg_first0_q;
         pe_10_dual = dual;
-        pe_10_fmt_a = fmt_a;
-        pe_10_fmt_b = fmt_b;
-        pe_10_code_a = a_codes_0;
-        pe_10_code_b = b_codes_10;
+        pe_10_a0 = edge_a_0_lane0;
+        pe_10_a1 = edge_a_0_lane1;
+        pe_10_b0 = edge_b_10_lane0;
+        pe_10_b1 = edge_b_10_lane1;
         pe_11_clock = clock;
-        pe_11_en = advance;
-        pe_11_first = ~|beat_cnt_q;
+        pe_11_go = go;
+        pe_11_v = tg_v_0_q;
+        pe_11_first = tg_first0_q;
         pe_11_dual = dual;
-        pe_11_fmt_a = fmt_a;
-        pe_11_fmt_b = fmt_b;
-        pe_11_code_a = a_codes_0;
-        pe_11_code_b = b_codes_11;
+        pe_11_a0 = edge_a_0_lane0;
+        pe_11_a1 = edge_a_0_lane1;
+        pe_11_b0 = edge_b_11_lane0;
+        pe_11_b1 = edge_b_11_lane1;
         pe_12_clock = clock;
-        pe_12_en = advance;
-        pe_12_first = ~|beat_cnt_q;
+        pe_12_go = go;
+        pe_12_v = tg_v_0_q;
+        pe_12_first = tg_first0_q;
         pe_12_dual = dual;
-        pe_12_fmt_a = fmt_a;
-        pe_12_fmt_b = fmt_b;
-        pe_12_code_a = a_codes_0;
-        pe_12_code_b = b_codes_12;
+        pe_12_a0 = edge_a_0_lane0;
+        pe_12_a1 = edge_a_0_lane1;
+        pe_12_b0 = edge_b_12_lane0;
+        pe_12_b1 = edge_b_12_lane1;
         pe_13_clock = clock;
-        pe_13_en = advance;
-        pe_13_first = ~|beat_cnt_q;
+        pe_13_go = go;
+        pe_13_v = tg_v_0_q;
+        pe_13_first = tg_first0_q;
         pe_13_dual = dual;
-        pe_13_fmt_a = fmt_a;
-        pe_13_fmt_b = fmt_b;
-        pe_13_code_a = a_codes_0;
-        pe_13_code_b = b_codes_13;
+        pe_13_a0 = edge_a_0_lane0;
+        pe_13_a1 = edge_a_0_lane1;
+        pe_13_b0 = edge_b_13_lane0;
+        pe_13_b1 = edge_b_13_lane1;
         pe_14_clock = clock;
-        pe_14_en = advance;
-        pe_14_first = ~|beat_cnt_q;
+        pe_14_go = go;
+        pe_14_v = tg_v_0_q;
+        pe_14_first = tg_first0_q;
         pe_14_dual = dual;
-        pe_14_fmt_a = fmt_a;
-        pe_14_fmt_b = fmt_b;
-        pe_14_code_a = a_codes_0;
-        pe_14_code_b = b_codes_14;
+        pe_14_a0 = edge_a_0_lane0;
+        pe_14_a1 = edge_a_0_lane1;
+        pe_14_b0 = edge_b_14_lane0;
+        pe_14_b1 = edge_b_14_lane1;
         pe_15_clock = clock;
-        pe_15_en = advance;
-        pe_15_first = ~|beat_cnt_q;
+        pe_15_go = go;
+        pe_15_v = tg_v_0_q;
+        pe_15_first = tg_first0_q;
         pe_15_dual = dual;
-        pe_15_fmt_a = fmt_a;
-        pe_15_fmt_b = fmt_b;
-        pe_15_code_a = a_codes_0;
-        pe_15_code_b = b_codes_15;
+        pe_15_a0 = edge_a_0_lane0;
+        pe_15_a1 = edge_a_0_lane1;
+        pe_15_b0 = edge_b_15_lane0;
+        pe_15_b1 = edge_b_15_lane1;
         pe_16_clock = clock;
-        pe_16_en = advance;
-        pe_16_first = ~|beat_cnt_q;
+        pe_16_go = go;
+        pe_16_v = tg_v_0_q;
+        pe_16_first = tg_first0_q;
         pe_16_dual = dual;
-        pe_16_fmt_a = fmt_a;
-        pe_16_fmt_b = fmt_b;
-        pe_16_code_a = a_codes_1;
-        pe_16_code_b = b_codes_0;
+        pe_16_a0 = edge_a_1_lane0;
+        pe_16_a1 = edge_a_1_lane1;
+        pe_16_b0 = edge_b_0_lane0;
+        pe_16_b1 = edge_b_0_lane1;
         pe_17_clock = clock;
-        pe_17_en = advance;
-        pe_17_first = ~|beat_cnt_q;
+        pe_17_go = go;
+        pe_17_v = tg_v_0_q;
+        pe_17_first = tg_first0_q;
         pe_17_dual = dual;
-        pe_17_fmt_a = fmt_a;
-        pe_17_fmt_b = fmt_b;
-        pe_17_code_a = a_codes_1;
-        pe_17_code_b = b_codes_1;
+        pe_17_a0 = edge_a_1_lane0;
+        pe_17_a1 = edge_a_1_lane1;
+        pe_17_b0 = edge_b_1_lane0;
+        pe_17_b1 = edge_b_1_lane1;
         pe_18_clock = clock;
-        pe_18_en = advance;
-        pe_18_first = ~|beat_cnt_q;
+        pe_18_go = go;
+        pe_18_v = tg_v_0_q;
+        pe_18_first = tg_first0_q;
         pe_18_dual = dual;
-        pe_18_fmt_a = fmt_a;
-        pe_18_fmt_b = fmt_b;
-        pe_18_code_a = a_codes_1;
-        pe_18_code_b = b_codes_2;
+        pe_18_a0 = edge_a_1_lane0;
+        pe_18_a1 = edge_a_1_lane1;
+        pe_18_b0 = edge_b_2_lane0;
+        pe_18_b1 = edge_b_2_lane1;
         pe_19_clock = clock;
-        pe_19_en = advance;
-        pe_19_first = ~|beat_cnt_q;
+        pe_19_go = go;
+        pe_19_v = tg_v_0_q;
+        pe_19_first = tg_first0_q;
         pe_19_dual = dual;
-        pe_19_fmt_a = fmt_a;
-        pe_19_fmt_b = fmt_b;
-        pe_19_code_a = a_codes_1;
-        pe_19_code_b = b_codes_3;
+        pe_19_a0 = edge_a_1_lane0;
+        pe_19_a1 = edge_a_1_lane1;
+        pe_19_b0 = edge_b_3_lane0;
+        pe_19_b1 = edge_b_3_lane1;
         pe_20_clock = clock;
-        pe_20_en = advance;
-        pe_20_first = ~|beat_cnt_q;
+        pe_20_go = go;
+        pe_20_v = tg_v_0_q;
+        pe_20_first = tg_first0_q;
         pe_20_dual = dual;
-        pe_20_fmt_a = fmt_a;
-        pe_20_fmt_b = fmt_b;
-        pe_20_code_a = a_codes_1;
-        pe_20_code_b = b_codes_4;
+        pe_20_a0 = edge_a_1_lane0;
+        pe_20_a1 = edge_a_1_lane1;
+        pe_20_b0 = edge_b_4_lane0;
+        pe_20_b1 = edge_b_4_lane1;
         pe_21_clock = clock;
-        pe_21_en = advance;
-        pe_21_first = ~|beat_cnt_q;
+        pe_21_go = go;
+        pe_21_v = tg_v_0_q;
+        pe_21_first = tg_first0_q;
         pe_21_dual = dual;
-        pe_21_fmt_a = fmt_a;
-        pe_21_fmt_b = fmt_b;
-        pe_21_code_a = a_codes_1;
-        pe_21_code_b = b_codes_5;
+        pe_21_a0 = edge_a_1_lane0;
+        pe_21_a1 = edge_a_1_lane1;
+        pe_21_b0 = edge_b_5_lane0;
+        pe_21_b1 = edge_b_5_lane1;
         pe_22_clock = clock;
-        pe_22_en = advance;
-        pe_22_first = ~|beat_cnt_q;
+        pe_22_go = go;
+        pe_22_v = tg_v_0_q;
+        pe_22_first = tg_first0_q;
         pe_22_dual = dual;
-        pe_22_fmt_a = fmt_a;
-        pe_22_fmt_b = fmt_b;
-        pe_22_code_a = a_codes_1;
-        pe_22_code_b = b_codes_6;
+        pe_22_a0 = edge_a_1_lane0;
+        pe_22_a1 = edge_a_1_lane1;
+        pe_22_b0 = edge_b_6_lane0;
+        pe_22_b1 = edge_b_6_lane1;
         pe_23_clock = clock;
-        pe_23_en = advance;
-        pe_23_first = ~|beat_cnt_q;
+        pe_23_go = go;
+        pe_23_v = tg_v_0_q;
+        pe_23_first = tg_first0_q;
         pe_23_dual = dual;
-        pe_23_fmt_a = fmt_a;
-        pe_23_fmt_b = fmt_b;
-        pe_23_code_a = a_codes_1;
-        pe_23_code_b = b_codes_7;
+        pe_23_a0 = edge_a_1_lane0;
+        pe_23_a1 = edge_a_1_lane1;
+        pe_23_b0 = edge_b_7_lane0;
+        pe_23_b1 = edge_b_7_lane1;
         pe_24_clock = clock;
-        pe_24_en = advance;
-        pe_24_first = ~|beat_cnt_q;
+        pe_24_go = go;
+        pe_24_v = tg_v_0_q;
+        pe_24_first = tg_first0_q;
         pe_24_dual = dual;
-        pe_24_fmt_a = fmt_a;
-        pe_24_fmt_b = fmt_b;
-        pe_24_code_a = a_codes_1;
-        pe_24_code_b = b_codes_8;
+        pe_24_a0 = edge_a_1_lane0;
+        pe_24_a1 = edge_a_1_lane1;
+        pe_24_b0 = edge_b_8_lane0;
+        pe_24_b1 = edge_b_8_lane1;
         pe_25_clock = clock;
-        pe_25_en = advance;
-        pe_25_first = ~|beat_cnt_q;
+        pe_25_go = go;
+        pe_25_v = tg_v_0_q;
+        pe_25_first = tg_first0_q;
         pe_25_dual = dual;
-        pe_25_fmt_a = fmt_a;
-        pe_25_fmt_b = fmt_b;
-        pe_25_code_a = a_codes_1;
-        pe_25_code_b = b_codes_9;
+        pe_25_a0 = edge_a_1_lane0;
+        pe_25_a1 = edge_a_1_lane1;
+        pe_25_b0 = edge_b_9_lane0;
+        pe_25_b1 = edge_b_9_lane1;
         pe_26_clock = clock;
-        pe_26_en = advance;
-        pe_26_first = ~|beat_cnt_q;
+        pe_26_go = go;
+        pe_26_v = tg_v_0_q;
+        pe_26_first = tg_first0_q;
         pe_26_dual = dual;
-        pe_26_fmt_a = fmt_a;
-        pe_26_fmt_b = fmt_b;
-        pe_26_code_a = a_codes_1;
-        pe_26_code_b = b_codes_10;
+        pe_26_a0 = edge_a_1_lane0;
+        pe_26_a1 = edge_a_1_lane1;
+        pe_26_b0 = edge_b_10_lane0;
+        pe_26_b1 = edge_b_10_lane1;
         pe_27_clock = clock;
-        pe_27_en = advance;
-        pe_27_first = ~|beat_cnt_q;
+        pe_27_go = go;
+        pe_27_v = tg_v_0_q;
+        pe_27_first = tg_first0_q;
         pe_27_dual = dual;
-        pe_27_fmt_a = fmt_a;
-        pe_27_fmt_b = fmt_b;
-        pe_27_code_a = a_codes_1;
-        pe_27_code_b = b_codes_11;
+        pe_27_a0 = edge_a_1_lane0;
+        pe_27_a1 = edge_a_1_lane1;
+        pe_27_b0 = edge_b_11_lane0;
+        pe_27_b1 = edge_b_11_lane1;
         pe_28_clock = clock;
-        pe_28_en = advance;
-        pe_28_first = ~|beat_cnt_q;
+        pe_28_go = go;
+        pe_28_v = tg_v_0_q;
+        pe_28_first = tg_first0_q;
         pe_28_dual = dual;
-        pe_28_fmt_a = fmt_a;
-        pe_28_fmt_b = fmt_b;
-        pe_28_code_a = a_codes_1;
-        pe_28_code_b = b_codes_12;
+        pe_28_a0 = edge_a_1_lane0;
+        pe_28_a1 = edge_a_1_lane1;
+        pe_28_b0 = edge_b_12_lane0;
+        pe_28_b1 = edge_b_12_lane1;
         pe_29_clock = clock;
-        pe_29_en = advance;
-        pe_29_first = ~|beat_cnt_q;
+        pe_29_go = go;
+        pe_29_v = tg_v_0_q;
+        pe_29_first = tg_first0_q;
         pe_29_dual = dual;
-        pe_29_fmt_a = fmt_a;
-        pe_29_fmt_b = fmt_b;
-        pe_29_code_a = a_codes_1;
-        pe_29_code_b = b_codes_13;
+        pe_29_a0 = edge_a_1_lane0;
+        pe_29_a1 = edge_a_1_lane1;
+        pe_29_b0 = edge_b_13_lane0;
+        pe_29_b1 = edge_b_13_lane1;
         pe_30_clock = clock;
-        pe_30_en = advance;
-        pe_30_first = ~|beat_cnt_q;
+        pe_30_go = go;
+        pe_30_v = tg_v_0_q;
+        pe_30_first = tg_first0_q;
         pe_30_dual = dual;
-        pe_30_fmt_a = fmt_a;
-        pe_30_fmt_b = fmt_b;
-        pe_30_code_a = a_codes_1;
-        pe_30_code_b = b_codes_14;
+        pe_30_a0 = edge_a_1_lane0;
+        pe_30_a1 = edge_a_1_lane1;
+        pe_30_b0 = edge_b_14_lane0;
+        pe_30_b1 = edge_b_14_lane1;
         pe_31_clock = clock;
-        pe_31_en = advance;
-        pe_31_first = ~|beat_cnt_q;
+        pe_31_go = go;
+        pe_31_v = tg_v_0_q;
+        pe_31_first = tg_first0_q;
         pe_31_dual = dual;
-        pe_31_fmt_a = fmt_a;
-        pe_31_fmt_b = fmt_b;
-        pe_31_code_a = a_codes_1;
-        pe_31_code_b = b_codes_15;
+        pe_31_a0 = edge_a_1_lane0;
+        pe_31_a1 = edge_a_1_lane1;
+        pe_31_b0 = edge_b_15_lane0;
+        pe_31_b1 = edge_b_15_lane1;
         pe_32_clock = clock;
-        pe_32_en = advance;
-        pe_32_first = ~|beat_cnt_q;
+        pe_32_go = go;
+        pe_32_v = tg_v_0_q;
+        pe_32_first = tg_first0_q;
         pe_32_dual = dual;
-        pe_32_fmt_a = fmt_a;
-        pe_32_fmt_b = fmt_b;
-        pe_32_code_a = a_codes_2;
-        pe_32_code_b = b_codes_0;
+        pe_32_a0 = edge_a_2_lane0;
+        pe_32_a1 = edge_a_2_lane1;
+        pe_32_b0 = edge_b_0_lane0;
+        pe_32_b1 = edge_b_0_lane1;
         pe_33_clock = clock;
-        pe_33_en = advance;
-        pe_33_first = ~|beat_cnt_q;
+        pe_33_go = go;
+        pe_33_v = tg_v_0_q;
+        pe_33_first = tg_first0_q;
         pe_33_dual = dual;
-        pe_33_fmt_a = fmt_a;
-        pe_33_fmt_b = fmt_b;
-        pe_33_code_a = a_codes_2;
-        pe_33_code_b = b_codes_1;
+        pe_33_a0 = edge_a_2_lane0;
+        pe_33_a1 = edge_a_2_lane1;
+        pe_33_b0 = edge_b_1_lane0;
+        pe_33_b1 = edge_b_1_lane1;
         pe_34_clock = clock;
-        pe_34_en = advance;
-        pe_34_first = ~|beat_cnt_q;
+        pe_34_go = go;
+        pe_34_v = tg_v_0_q;
+        pe_34_first = tg_first0_q;
         pe_34_dual = dual;
-        pe_34_fmt_a = fmt_a;
-        pe_34_fmt_b = fmt_b;
-        pe_34_code_a = a_codes_2;
-        pe_34_code_b = b_codes_2;
+        pe_34_a0 = edge_a_2_lane0;
+        pe_34_a1 = edge_a_2_lane1;
+        pe_34_b0 = edge_b_2_lane0;
+        pe_34_b1 = edge_b_2_lane1;
         pe_35_clock = clock;
-        pe_35_en = advance;
-        pe_35_first = ~|beat_cnt_q;
+        pe_35_go = go;
+        pe_35_v = tg_v_0_q;
+        pe_35_first = tg_first0_q;
         pe_35_dual = dual;
-        pe_35_fmt_a = fmt_a;
-        pe_35_fmt_b = fmt_b;
-        pe_35_code_a = a_codes_2;
-        pe_35_code_b = b_codes_3;
+        pe_35_a0 = edge_a_2_lane0;
+        pe_35_a1 = edge_a_2_lane1;
+        pe_35_b0 = edge_b_3_lane0;
+        pe_35_b1 = edge_b_3_lane1;
         pe_36_clock = clock;
-        pe_36_en = advance;
-        pe_36_first = ~|beat_cnt_q;
+        pe_36_go = go;
+        pe_36_v = tg_v_0_q;
+        pe_36_first = tg_first0_q;
         pe_36_dual = dual;
-        pe_36_fmt_a = fmt_a;
-        pe_36_fmt_b = fmt_b;
-        pe_36_code_a = a_codes_2;
-        pe_36_code_b = b_codes_4;
+        pe_36_a0 = edge_a_2_lane0;
+        pe_36_a1 = edge_a_2_lane1;
+        pe_36_b0 = edge_b_4_lane0;
+        pe_36_b1 = edge_b_4_lane1;
         pe_37_clock = clock;
-        pe_37_en = advance;
-        pe_37_first = ~|beat_cnt_q;
+        pe_37_go = go;
+        pe_37_v = tg_v_0_q;
+        pe_37_first = tg_first0_q;
         pe_37_dual = dual;
-        pe_37_fmt_a = fmt_a;
-        pe_37_fmt_b = fmt_b;
-        pe_37_code_a = a_codes_2;
-        pe_37_code_b = b_codes_5;
+        pe_37_a0 = edge_a_2_lane0;
+        pe_37_a1 = edge_a_2_lane1;
+        pe_37_b0 = edge_b_5_lane0;
+        pe_37_b1 = edge_b_5_lane1;
         pe_38_clock = clock;
-        pe_38_en = advance;
-        pe_38_first = ~|beat_cnt_q;
+        pe_38_go = go;
+        pe_38_v = tg_v_0_q;
+        pe_38_first = tg_first0_q;
         pe_38_dual = dual;
-        pe_38_fmt_a = fmt_a;
-        pe_38_fmt_b = fmt_b;
-        pe_38_code_a = a_codes_2;
-        pe_38_code_b = b_codes_6;
+        pe_38_a0 = edge_a_2_lane0;
+        pe_38_a1 = edge_a_2_lane1;
+        pe_38_b0 = edge_b_6_lane0;
+        pe_38_b1 = edge_b_6_lane1;
         pe_39_clock = clock;
-        pe_39_en = advance;
-        pe_39_first = ~|beat_cnt_q;
+        pe_39_go = go;
+        pe_39_v = tg_v_0_q;
+        pe_39_first = tg_first0_q;
         pe_39_dual = dual;
-        pe_39_fmt_a = fmt_a;
-        pe_39_fmt_b = fmt_b;
-        pe_39_code_a = a_codes_2;
-        pe_39_code_b = b_codes_7;
+        pe_39_a0 = edge_a_2_lane0;
+        pe_39_a1 = edge_a_2_lane1;
+        pe_39_b0 = edge_b_7_lane0;
+        pe_39_b1 = edge_b_7_lane1;
         pe_40_clock = clock;
-        pe_40_en = advance;
-        pe_40_first = ~|beat_cnt_q;
+        pe_40_go = go;
+        pe_40_v = tg_v_0_q;
+        pe_40_first = tg_first0_q;
         pe_40_dual = dual;
-        pe_40_fmt_a = fmt_a;
-        pe_40_fmt_b = fmt_b;
-        pe_40_code_a = a_codes_2;
-        pe_40_code_b = b_codes_8;
+        pe_40_a0 = edge_a_2_lane0;
+        pe_40_a1 = edge_a_2_lane1;
+        pe_40_b0 = edge_b_8_lane0;
+        pe_40_b1 = edge_b_8_lane1;
         pe_41_clock = clock;
-        pe_41_en = advance;
-        pe_41_first = ~|beat_cnt_q;
+        pe_41_go = go;
+        pe_41_v = tg_v_0_q;
+        pe_41_first = tg_first0_q;
         pe_41_dual = dual;
-        pe_41_fmt_a = fmt_a;
-        pe_41_fmt_b = fmt_b;
-        pe_41_code_a = a_codes_2;
-        pe_41_code_b = b_codes_9;
+        pe_41_a0 = edge_a_2_lane0;
+        pe_41_a1 = edge_a_2_lane1;
+        pe_41_b0 = edge_b_9_lane0;
+        pe_41_b1 = edge_b_9_lane1;
         pe_42_clock = clock;
-        pe_42_en = advance;
-        pe_42_first = ~|beat_cnt_q;
+        pe_42_go = go;
+        pe_42_v = tg_v_0_q;
+        pe_42_first = tg_first0_q;
         pe_42_dual = dual;
-        pe_42_fmt_a = fmt_a;
-        pe_42_fmt_b = fmt_b;
-        pe_42_code_a = a_codes_2;
-        pe_42_code_b = b_codes_10;
+        pe_42_a0 = edge_a_2_lane0;
+        pe_42_a1 = edge_a_2_lane1;
+        pe_42_b0 = edge_b_10_lane0;
+        pe_42_b1 = edge_b_10_lane1;
         pe_43_clock = clock;
-        pe_43_en = advance;
-        pe_43_first = ~|beat_cnt_q;
+        pe_43_go = go;
+        pe_43_v = tg_v_0_q;
+        pe_43_first = tg_first0_q;
         pe_43_dual = dual;
-        pe_43_fmt_a = fmt_a;
-        pe_43_fmt_b = fmt_b;
-        pe_43_code_a = a_codes_2;
-        pe_43_code_b = b_codes_11;
+        pe_43_a0 = edge_a_2_lane0;
+        pe_43_a1 = edge_a_2_lane1;
+        pe_43_b0 = edge_b_11_lane0;
+        pe_43_b1 = edge_b_11_lane1;
         pe_44_clock = clock;
-        pe_44_en = advance;
-        pe_44_first = ~|beat_cnt_q;
+        pe_44_go = go;
+        pe_44_v = tg_v_0_q;
+        pe_44_first = tg_first0_q;
         pe_44_dual = dual;
-        pe_44_fmt_a = fmt_a;
-        pe_44_fmt_b = fmt_b;
-        pe_44_code_a = a_codes_2;
-        pe_44_code_b = b_codes_12;
+        pe_44_a0 = edge_a_2_lane0;
+        pe_44_a1 = edge_a_2_lane1;
+        pe_44_b0 = edge_b_12_lane0;
+        pe_44_b1 = edge_b_12_lane1;
         pe_45_clock = clock;
-        pe_45_en = advance;
-        pe_45_first = ~|beat_cnt_q;
+        pe_45_go = go;
+        pe_45_v = tg_v_0_q;
+        pe_45_first = tg_first0_q;
         pe_45_dual = dual;
-        pe_45_fmt_a = fmt_a;
-        pe_45_fmt_b = fmt_b;
-        pe_45_code_a = a_codes_2;
-        pe_45_code_b = b_codes_13;
+        pe_45_a0 = edge_a_2_lane0;
+        pe_45_a1 = edge_a_2_lane1;
+        pe_45_b0 = edge_b_13_lane0;
+        pe_45_b1 = edge_b_13_lane1;
         pe_46_clock = clock;
-        pe_46_en = advance;
-        pe_46_first = ~|beat_cnt_q;
+        pe_46_go = go;
+        pe_46_v = tg_v_0_q;
+        pe_46_first = tg_first0_q;
         pe_46_dual = dual;
-        pe_46_fmt_a = fmt_a;
-        pe_46_fmt_b = fmt_b;
-        pe_46_code_a = a_codes_2;
-        pe_46_code_b = b_codes_14;
+        pe_46_a0 = edge_a_2_lane0;
+        pe_46_a1 = edge_a_2_lane1;
+        pe_46_b0 = edge_b_14_lane0;
+        pe_46_b1 = edge_b_14_lane1;
         pe_47_clock = clock;
-        pe_47_en = advance;
-        pe_47_first = ~|beat_cnt_q;
+        pe_47_go = go;
+        pe_47_v = tg_v_0_q;
+        pe_47_first = tg_first0_q;
         pe_47_dual = dual;
-        pe_47_fmt_a = fmt_a;
-        pe_47_fmt_b = fmt_b;
-        pe_47_code_a = a_codes_2;
-        pe_47_code_b = b_codes_15;
+        pe_47_a0 = edge_a_2_lane0;
+        pe_47_a1 = edge_a_2_lane1;
+        pe_47_b0 = edge_b_15_lane0;
+        pe_47_b1 = edge_b_15_lane1;
         pe_48_clock = clock;
-        pe_48_en = advance;
-        pe_48_first = ~|beat_cnt_q;
+        pe_48_go = go;
+        pe_48_v = tg_v_0_q;
+        pe_48_first = tg_first0_q;
         pe_48_dual = dual;
-        pe_48_fmt_a = fmt_a;
-        pe_48_fmt_b = fmt_b;
-        pe_48_code_a = a_codes_3;
-        pe_48_code_b = b_codes_0;
+        pe_48_a0 = edge_a_3_lane0;
+        pe_48_a1 = edge_a_3_lane1;
+        pe_48_b0 = edge_b_0_lane0;
+        pe_48_b1 = edge_b_0_lane1;
         pe_49_clock = clock;
-        pe_49_en = advance;
-        pe_49_first = ~|beat_cnt_q;
+        pe_49_go = go;
+        pe_49_v = tg_v_0_q;
+        pe_49_first = tg_first0_q;
         pe_49_dual = dual;
-        pe_49_fmt_a = fmt_a;
-        pe_49_fmt_b = fmt_b;
-        pe_49_code_a = a_codes_3;
-        pe_49_code_b = b_codes_1;
+        pe_49_a0 = edge_a_3_lane0;
+        pe_49_a1 = edge_a_3_lane1;
+        pe_49_b0 = edge_b_1_lane0;
+        pe_49_b1 = edge_b_1_lane1;
         pe_50_clock = clock;
-        pe_50_en = advance;
-        pe_50_first = ~|beat_cnt_q;
+        pe_50_go = go;
+        pe_50_v = tg_v_0_q;
+        pe_50_first = tg_first0_q;
         pe_50_dual = dual;
-        pe_50_fmt_a = fmt_a;
-        pe_50_fmt_b = fmt_b;
-        pe_50_code_a = a_codes_3;
-        pe_50_code_b = b_codes_2;
+        pe_50_a0 = edge_a_3_lane0;
+        pe_50_a1 = edge_a_3_lane1;
+        pe_50_b0 = edge_b_2_lane0;
+        pe_50_b1 = edge_b_2_lane1;
         pe_51_clock = clock;
-        pe_51_en = advance;
-        pe_51_first = ~|beat_cnt_q;
+        pe_51_go = go;
+        pe_51_v = tg_v_0_q;
+        pe_51_first = tg_first0_q;
         pe_51_dual = dual;
-        pe_51_fmt_a = fmt_a;
-        pe_51_fmt_b = fmt_b;
-        pe_51_code_a = a_codes_3;
-        pe_51_code_b = b_codes_3;
+        pe_51_a0 = edge_a_3_lane0;
+        pe_51_a1 = edge_a_3_lane1;
+        pe_51_b0 = edge_b_3_lane0;
+        pe_51_b1 = edge_b_3_lane1;
         pe_52_clock = clock;
-        pe_52_en = advance;
-        pe_52_first = ~|beat_cnt_q;
+        pe_52_go = go;
+        pe_52_v = tg_v_0_q;
+        pe_52_first = tg_first0_q;
         pe_52_dual = dual;
-        pe_52_fmt_a = fmt_a;
-        pe_52_fmt_b = fmt_b;
-        pe_52_code_a = a_codes_3;
-        pe_52_code_b = b_codes_4;
+        pe_52_a0 = edge_a_3_lane0;
+        pe_52_a1 = edge_a_3_lane1;
+        pe_52_b0 = edge_b_4_lane0;
+        pe_52_b1 = edge_b_4_lane1;
         pe_53_clock = clock;
-        pe_53_en = advance;
-        pe_53_first = ~|beat_cnt_q;
+        pe_53_go = go;
+        pe_53_v = tg_v_0_q;
+        pe_53_first = tg_first0_q;
         pe_53_dual = dual;
-        pe_53_fmt_a = fmt_a;
-        pe_53_fmt_b = fmt_b;
-        pe_53_code_a = a_codes_3;
-        pe_53_code_b = b_codes_5;
+        pe_53_a0 = edge_a_3_lane0;
+        pe_53_a1 = edge_a_3_lane1;
+        pe_53_b0 = edge_b_5_lane0;
+        pe_53_b1 = edge_b_5_lane1;
         pe_54_clock = clock;
-        pe_54_en = advance;
-        pe_54_first = ~|beat_cnt_q;
+        pe_54_go = go;
+        pe_54_v = tg_v_0_q;
+        pe_54_first = tg_first0_q;
         pe_54_dual = dual;
-        pe_54_fmt_a = fmt_a;
-        pe_54_fmt_b = fmt_b;
-        pe_54_code_a = a_codes_3;
-        pe_54_code_b = b_codes_6;
+        pe_54_a0 = edge_a_3_lane0;
+        pe_54_a1 = edge_a_3_lane1;
+        pe_54_b0 = edge_b_6_lane0;
+        pe_54_b1 = edge_b_6_lane1;
         pe_55_clock = clock;
-        pe_55_en = advance;
-        pe_55_first = ~|beat_cnt_q;
+        pe_55_go = go;
+        pe_55_v = tg_v_0_q;
+        pe_55_first = tg_first0_q;
         pe_55_dual = dual;
-        pe_55_fmt_a = fmt_a;
-        pe_55_fmt_b = fmt_b;
-        pe_55_code_a = a_codes_3;
-        pe_55_code_b = b_codes_7;
+        pe_55_a0 = edge_a_3_lane0;
+        pe_55_a1 = edge_a_3_lane1;
+        pe_55_b0 = edge_b_7_lane0;
+        pe_55_b1 = edge_b_7_lane1;
         pe_56_clock = clock;
-        pe_56_en = advance;
-        pe_56_first = ~|beat_cnt_q;
+        pe_56_go = go;
+        pe_56_v = tg_v_0_q;
+        pe_56_first = tg_first0_q;
         pe_56_dual = dual;
-        pe_56_fmt_a = fmt_a;
-        pe_56_fmt_b = fmt_b;
-        pe_56_code_a = a_codes_3;
-        pe_56_code_b = b_codes_8;
+        pe_56_a0 = edge_a_3_lane0;
+        pe_56_a1 = edge_a_3_lane1;
+        pe_56_b0 = edge_b_8_lane0;
+        pe_56_b1 = edge_b_8_lane1;
         pe_57_clock = clock;
-        pe_57_en = advance;
-        pe_57_first = ~|beat_cnt_q;
+        pe_57_go = go;
+        pe_57_v = tg_v_0_q;
+        pe_57_first = tg_first0_q;
         pe_57_dual = dual;
-        pe_57_fmt_a = fmt_a;
-        pe_57_fmt_b = fmt_b;
-        pe_57_code_a = a_codes_3;
-        pe_57_code_b = b_codes_9;
+        pe_57_a0 = edge_a_3_lane0;
+        pe_57_a1 = edge_a_3_lane1;
+        pe_57_b0 = edge_b_9_lane0;
+        pe_57_b1 = edge_b_9_lane1;
         pe_58_clock = clock;
-        pe_58_en = advance;
-        pe_58_first = ~|beat_cnt_q;
+        pe_58_go = go;
+        pe_58_v = tg_v_0_q;
+        pe_58_first = tg_first0_q;
         pe_58_dual = dual;
-        pe_58_fmt_a = fmt_a;
-        pe_58_fmt_b = fmt_b;
-        pe_58_code_a = a_codes_3;
-        pe_58_code_b = b_codes_10;
+        pe_58_a0 = edge_a_3_lane0;
+        pe_58_a1 = edge_a_3_lane1;
+        pe_58_b0 = edge_b_10_lane0;
+        pe_58_b1 = edge_b_10_lane1;
         pe_59_clock = clock;
-        pe_59_en = advance;
-        pe_59_first = ~|beat_cnt_q;
+        pe_59_go = go;
+        pe_59_v = tg_v_0_q;
+        pe_59_first = tg_first0_q;
         pe_59_dual = dual;
-        pe_59_fmt_a = fmt_a;
-        pe_59_fmt_b = fmt_b;
-        pe_59_code_a = a_codes_3;
-        pe_59_code_b = b_codes_11;
+        pe_59_a0 = edge_a_3_lane0;
+        pe_59_a1 = edge_a_3_lane1;
+        pe_59_b0 = edge_b_11_lane0;
+        pe_59_b1 = edge_b_11_lane1;
         pe_60_clock = clock;
-        pe_60_en = advance;
-        pe_60_first = ~|beat_cnt_q;
+        pe_60_go = go;
+        pe_60_v = tg_v_0_q;
+        pe_60_first = tg_first0_q;
         pe_60_dual = dual;
-        pe_60_fmt_a = fmt_a;
-        pe_60_fmt_b = fmt_b;
-        pe_60_code_a = a_codes_3;
-        pe_60_code_b = b_codes_12;
+        pe_60_a0 = edge_a_3_lane0;
+        pe_60_a1 = edge_a_3_lane1;
+        pe_60_b0 = edge_b_12_lane0;
+        pe_60_b1 = edge_b_12_lane1;
         pe_61_clock = clock;
-        pe_61_en = advance;
-        pe_61_first = ~|beat_cnt_q;
+        pe_61_go = go;
+        pe_61_v = tg_v_0_q;
+        pe_61_first = tg_first0_q;
         pe_61_dual = dual;
-        pe_61_fmt_a = fmt_a;
-        pe_61_fmt_b = fmt_b;
-        pe_61_code_a = a_codes_3;
-        pe_61_code_b = b_codes_13;
+        pe_61_a0 = edge_a_3_lane0;
+        pe_61_a1 = edge_a_3_lane1;
+        pe_61_b0 = edge_b_13_lane0;
+        pe_61_b1 = edge_b_13_lane1;
         pe_62_clock = clock;
-        pe_62_en = advance;
-        pe_62_first = ~|beat_cnt_q;
+        pe_62_go = go;
+        pe_62_v = tg_v_0_q;
+        pe_62_first = tg_first0_q;
         pe_62_dual = dual;
-        pe_62_fmt_a = fmt_a;
-        pe_62_fmt_b = fmt_b;
-        pe_62_code_a = a_codes_3;
-        pe_62_code_b = b_codes_14;
+        pe_62_a0 = edge_a_3_lane0;
+        pe_62_a1 = edge_a_3_lane1;
+        pe_62_b0 = edge_b_14_lane0;
+        pe_62_b1 = edge_b_14_lane1;
         pe_63_clock = clock;
-        pe_63_en = advance;
-        pe_63_first = ~|beat_cnt_q;
+        pe_63_go = go;
+        pe_63_v = tg_v_0_q;
+        pe_63_first = tg_first0_q;
         pe_63_dual = dual;
-        pe_63_fmt_a = fmt_a;
-        pe_63_fmt_b = fmt_b;
-        pe_63_code_a = a_codes_3;
-        pe_63_code_b = b_codes_15;
+        pe_63_a0 = edge_a_3_lane0;
+        pe_63_a1 = edge_a_3_lane1;
+        pe_63_b0 = edge_b_15_lane0;
+        pe_63_b1 = edge_b_15_lane1;
         pe_64_clock = clock;
-        pe_64_en = advance;
-        pe_64_first = ~|beat_cnt_q;
+        pe_64_go = go;
+        pe_64_v = tg_v_0_q;
+        pe_64_first = tg_first0_q;
         pe_64_dual = dual;
-        pe_64_fmt_a = fmt_a;
-        pe_64_fmt_b = fmt_b;
-        pe_64_code_a = a_codes_4;
-        pe_64_code_b = b_codes_0;
+        pe_64_a0 = edge_a_4_lane0;
+        pe_64_a1 = edge_a_4_lane1;
+        pe_64_b0 = edge_b_0_lane0;
+        pe_64_b1 = edge_b_0_lane1;
         pe_65_clock = clock;
-        pe_65_en = advance;
-        pe_65_first = ~|beat_cnt_q;
+        pe_65_go = go;
+        pe_65_v = tg_v_0_q;
+        pe_65_first = tg_first0_q;
         pe_65_dual = dual;
-        pe_65_fmt_a = fmt_a;
-        pe_65_fmt_b = fmt_b;
-        pe_65_code_a = a_codes_4;
-        pe_65_code_b = b_codes_1;
+        pe_65_a0 = edge_a_4_lane0;
+        pe_65_a1 = edge_a_4_lane1;
+        pe_65_b0 = edge_b_1_lane0;
+        pe_65_b1 = edge_b_1_lane1;
         pe_66_clock = clock;
-        pe_66_en = advance;
-        pe_66_first = ~|beat_cnt_q;
+        pe_66_go = go;
+        pe_66_v = tg_v_0_q;
+        pe_66_first = tg_first0_q;
         pe_66_dual = dual;
-        pe_66_fmt_a = fmt_a;
-        pe_66_fmt_b = fmt_b;
-        pe_66_code_a = a_codes_4;
-        pe_66_code_b = b_codes_2;
+        pe_66_a0 = edge_a_4_lane0;
+        pe_66_a1 = edge_a_4_lane1;
+        pe_66_b0 = edge_b_2_lane0;
+        pe_66_b1 = edge_b_2_lane1;
         pe_67_clock = clock;
-        pe_67_en = advance;
-        pe_67_first = ~|beat_cnt_q;
+        pe_67_go = go;
+        pe_67_v = tg_v_0_q;
+        pe_67_first = tg_first0_q;
         pe_67_dual = dual;
-        pe_67_fmt_a = fmt_a;
-        pe_67_fmt_b = fmt_b;
-        pe_67_code_a = a_codes_4;
-        pe_67_code_b = b_codes_3;
+        pe_67_a0 = edge_a_4_lane0;
+        pe_67_a1 = edge_a_4_lane1;
+        pe_67_b0 = edge_b_3_lane0;
+        pe_67_b1 = edge_b_3_lane1;
         pe_68_clock = clock;
-        pe_68_en = advance;
-        pe_68_first = ~|beat_cnt_q;
+        pe_68_go = go;
+        pe_68_v = tg_v_0_q;
+        pe_68_first = tg_first0_q;
         pe_68_dual = dual;
-        pe_68_fmt_a = fmt_a;
-        pe_68_fmt_b = fmt_b;
-        pe_68_code_a = a_codes_4;
-        pe_68_code_b = b_codes_4;
+        pe_68_a0 = edge_a_4_lane0;
+        pe_68_a1 = edge_a_4_lane1;
+        pe_68_b0 = edge_b_4_lane0;
+        pe_68_b1 = edge_b_4_lane1;
         pe_69_clock = clock;
-        pe_69_en = advance;
-        pe_69_first = ~|beat_cnt_q;
+        pe_69_go = go;
+        pe_69_v = tg_v_0_q;
+        pe_69_first = tg_first0_q;
         pe_69_dual = dual;
-        pe_69_fmt_a = fmt_a;
-        pe_69_fmt_b = fmt_b;
-        pe_69_code_a = a_codes_4;
-        pe_69_code_b = b_codes_5;
+        pe_69_a0 = edge_a_4_lane0;
+        pe_69_a1 = edge_a_4_lane1;
+        pe_69_b0 = edge_b_5_lane0;
+        pe_69_b1 = edge_b_5_lane1;
         pe_70_clock = clock;
-        pe_70_en = advance;
-        pe_70_first = ~|beat_cnt_q;
+        pe_70_go = go;
+        pe_70_v = tg_v_0_q;
+        pe_70_first = tg_first0_q;
         pe_70_dual = dual;
-        pe_70_fmt_a = fmt_a;
-        pe_70_fmt_b = fmt_b;
-        pe_70_code_a = a_codes_4;
-        pe_70_code_b = b_codes_6;
+        pe_70_a0 = edge_a_4_lane0;
+        pe_70_a1 = edge_a_4_lane1;
+        pe_70_b0 = edge_b_6_lane0;
+        pe_70_b1 = edge_b_6_lane1;
         pe_71_clock = clock;
-        pe_71_en = advance;
-        pe_71_first = ~|beat_cnt_q;
+        pe_71_go = go;
+        pe_71_v = tg_v_0_q;
+        pe_71_first = tg_first0_q;
         pe_71_dual = dual;
-        pe_71_fmt_a = fmt_a;
-        pe_71_fmt_b = fmt_b;
-        pe_71_code_a = a_codes_4;
-        pe_71_code_b = b_codes_7;
+        pe_71_a0 = edge_a_4_lane0;
+        pe_71_a1 = edge_a_4_lane1;
+        pe_71_b0 = edge_b_7_lane0;
+        pe_71_b1 = edge_b_7_lane1;
         pe_72_clock = clock;
-        pe_72_en = advance;
-        pe_72_first = ~|beat_cnt_q;
+        pe_72_go = go;
+        pe_72_v = tg_v_0_q;
+        pe_72_first = tg_first0_q;
         pe_72_dual = dual;
-        pe_72_fmt_a = fmt_a;
-        pe_72_fmt_b = fmt_b;
-        pe_72_code_a = a_codes_4;
-        pe_72_code_b = b_codes_8;
+        pe_72_a0 = edge_a_4_lane0;
+        pe_72_a1 = edge_a_4_lane1;
+        pe_72_b0 = edge_b_8_lane0;
+        pe_72_b1 = edge_b_8_lane1;
         pe_73_clock = clock;
-        pe_73_en = advance;
-        pe_73_first = ~|beat_cnt_q;
+        pe_73_go = go;
+        pe_73_v = tg_v_0_q;
+        pe_73_first = tg_first0_q;
         pe_73_dual = dual;
-        pe_73_fmt_a = fmt_a;
-        pe_73_fmt_b = fmt_b;
-        pe_73_code_a = a_codes_4;
-        pe_73_code_b = b_codes_9;
+        pe_73_a0 = edge_a_4_lane0;
+        pe_73_a1 = edge_a_4_lane1;
+        pe_73_b0 = edge_b_9_lane0;
+        pe_73_b1 = edge_b_9_lane1;
         pe_74_clock = clock;
-        pe_74_en = advance;
-        pe_74_first = ~|beat_cnt_q;
+        pe_74_go = go;
+        pe_74_v = tg_v_0_q;
+        pe_74_first = tg_first0_q;
         pe_74_dual = dual;
-        pe_74_fmt_a = fmt_a;
-        pe_74_fmt_b = fmt_b;
-        pe_74_code_a = a_codes_4;
-        pe_74_code_b = b_codes_10;
+        pe_74_a0 = edge_a_4_lane0;
+        pe_74_a1 = edge_a_4_lane1;
+        pe_74_b0 = edge_b_10_lane0;
+        pe_74_b1 = edge_b_10_lane1;
         pe_75_clock = clock;
-        pe_75_en = advance;
-        pe_75_first = ~|beat_cnt_q;
+        pe_75_go = go;
+        pe_75_v = tg_v_0_q;
+        pe_75_first = tg_first0_q;
         pe_75_dual = dual;
-        pe_75_fmt_a = fmt_a;
-        pe_75_fmt_b = fmt_b;
-        pe_75_code_a = a_codes_4;
-        pe_75_code_b = b_codes_11;
+        pe_75_a0 = edge_a_4_lane0;
+        pe_75_a1 = edge_a_4_lane1;
+        pe_75_b0 = edge_b_11_lane0;
+        pe_75_b1 = edge_b_11_lane1;
         pe_76_clock = clock;
-        pe_76_en = advance;
-        pe_76_first = ~|beat_cnt_q;
+        pe_76_go = go;
+        pe_76_v = tg_v_0_q;
+        pe_76_first = tg_first0_q;
         pe_76_dual = dual;
-        pe_76_fmt_a = fmt_a;
-        pe_76_fmt_b = fmt_b;
-        pe_76_code_a = a_codes_4;
-        pe_76_code_b = b_codes_12;
+        pe_76_a0 = edge_a_4_lane0;
+        pe_76_a1 = edge_a_4_lane1;
+        pe_76_b0 = edge_b_12_lane0;
+        pe_76_b1 = edge_b_12_lane1;
         pe_77_clock = clock;
-        pe_77_en = advance;
-        pe_77_first = ~|beat_cnt_q;
+        pe_77_go = go;
+        pe_77_v = tg_v_0_q;
+        pe_77_first = tg_first0_q;
         pe_77_dual = dual;
-        pe_77_fmt_a = fmt_a;
-        pe_77_fmt_b = fmt_b;
-        pe_77_code_a = a_codes_4;
-        pe_77_code_b = b_codes_13;
+        pe_77_a0 = edge_a_4_lane0;
+        pe_77_a1 = edge_a_4_lane1;
+        pe_77_b0 = edge_b_13_lane0;
+        pe_77_b1 = edge_b_13_lane1;
         pe_78_clock = clock;
-        pe_78_en = advance;
-        pe_78_first = ~|beat_cnt_q;
+        pe_78_go = go;
+        pe_78_v = tg_v_0_q;
+        pe_78_first = tg_first0_q;
         pe_78_dual = dual;
-        pe_78_fmt_a = fmt_a;
-        pe_78_fmt_b = fmt_b;
-        pe_78_code_a = a_codes_4;
-        pe_78_code_b = b_codes_14;
+        pe_78_a0 = edge_a_4_lane0;
+        pe_78_a1 = edge_a_4_lane1;
+        pe_78_b0 = edge_b_14_lane0;
+        pe_78_b1 = edge_b_14_lane1;
         pe_79_clock = clock;
-        pe_79_en = advance;
-        pe_79_first = ~|beat_cnt_q;
+        pe_79_go = go;
+        pe_79_v = tg_v_0_q;
+        pe_79_first = tg_first0_q;
         pe_79_dual = dual;
-        pe_79_fmt_a = fmt_a;
-        pe_79_fmt_b = fmt_b;
-        pe_79_code_a = a_codes_4;
-        pe_79_code_b = b_codes_15;
+        pe_79_a0 = edge_a_4_lane0;
+        pe_79_a1 = edge_a_4_lane1;
+        pe_79_b0 = edge_b_15_lane0;
+        pe_79_b1 = edge_b_15_lane1;
         pe_80_clock = clock;
-        pe_80_en = advance;
-        pe_80_first = ~|beat_cnt_q;
+        pe_80_go = go;
+        pe_80_v = tg_v_0_q;
+        pe_80_first = tg_first0_q;
         pe_80_dual = dual;
-        pe_80_fmt_a = fmt_a;
-        pe_80_fmt_b = fmt_b;
-        pe_80_code_a = a_codes_5;
-        pe_80_code_b = b_codes_0;
+        pe_80_a0 = edge_a_5_lane0;
+        pe_80_a1 = edge_a_5_lane1;
+        pe_80_b0 = edge_b_0_lane0;
+        pe_80_b1 = edge_b_0_lane1;
         pe_81_clock = clock;
-        pe_81_en = advance;
-        pe_81_first = ~|beat_cnt_q;
+        pe_81_go = go;
+        pe_81_v = tg_v_0_q;
+        pe_81_first = tg_first0_q;
         pe_81_dual = dual;
-        pe_81_fmt_a = fmt_a;
-        pe_81_fmt_b = fmt_b;
-        pe_81_code_a = a_codes_5;
-        pe_81_code_b = b_codes_1;
+        pe_81_a0 = edge_a_5_lane0;
+        pe_81_a1 = edge_a_5_lane1;
+        pe_81_b0 = edge_b_1_lane0;
+        pe_81_b1 = edge_b_1_lane1;
         pe_82_clock = clock;
-        pe_82_en = advance;
-        pe_82_first = ~|beat_cnt_q;
+        pe_82_go = go;
+        pe_82_v = tg_v_0_q;
+        pe_82_first = tg_first0_q;
         pe_82_dual = dual;
-        pe_82_fmt_a = fmt_a;
-        pe_82_fmt_b = fmt_b;
-        pe_82_code_a = a_codes_5;
-        pe_82_code_b = b_codes_2;
+        pe_82_a0 = edge_a_5_lane0;
+        pe_82_a1 = edge_a_5_lane1;
+        pe_82_b0 = edge_b_2_lane0;
+        pe_82_b1 = edge_b_2_lane1;
         pe_83_clock = clock;
-        pe_83_en = advance;
-        pe_83_first = ~|beat_cnt_q;
+        pe_83_go = go;
+        pe_83_v = tg_v_0_q;
+        pe_83_first = tg_first0_q;
         pe_83_dual = dual;
-        pe_83_fmt_a = fmt_a;
-        pe_83_fmt_b = fmt_b;
-        pe_83_code_a = a_codes_5;
-        pe_83_code_b = b_codes_3;
+        pe_83_a0 = edge_a_5_lane0;
+        pe_83_a1 = edge_a_5_lane1;
+        pe_83_b0 = edge_b_3_lane0;
+        pe_83_b1 = edge_b_3_lane1;
         pe_84_clock = clock;
-        pe_84_en = advance;
-        pe_84_first = ~|beat_cnt_q;
+        pe_84_go = go;
+        pe_84_v = tg_v_0_q;
+        pe_84_first = tg_first0_q;
         pe_84_dual = dual;
-        pe_84_fmt_a = fmt_a;
-        pe_84_fmt_b = fmt_b;
-        pe_84_code_a = a_codes_5;
-        pe_84_code_b = b_codes_4;
+        pe_84_a0 = edge_a_5_lane0;
+        pe_84_a1 = edge_a_5_lane1;
+        pe_84_b0 = edge_b_4_lane0;
+        pe_84_b1 = edge_b_4_lane1;
         pe_85_clock = clock;
-        pe_85_en = advance;
-        pe_85_first = ~|beat_cnt_q;
+        pe_85_go = go;
+        pe_85_v = tg_v_0_q;
+        pe_85_first = tg_first0_q;
         pe_85_dual = dual;
-        pe_85_fmt_a = fmt_a;
-        pe_85_fmt_b = fmt_b;
-        pe_85_code_a = a_codes_5;
-        pe_85_code_b = b_codes_5;
+        pe_85_a0 = edge_a_5_lane0;
+        pe_85_a1 = edge_a_5_lane1;
+        pe_85_b0 = edge_b_5_lane0;
+        pe_85_b1 = edge_b_5_lane1;
         pe_86_clock = clock;
-        pe_86_en = advance;
-        pe_86_first = ~|beat_cnt_q;
+        pe_86_go = go;
+        pe_86_v = tg_v_0_q;
+        pe_86_first = tg_first0_q;
         pe_86_dual = dual;
-        pe_86_fmt_a = fmt_a;
-        pe_86_fmt_b = fmt_b;
-        pe_86_code_a = a_codes_5;
-        pe_86_code_b = b_codes_6;
+        pe_86_a0 = edge_a_5_lane0;
+        pe_86_a1 = edge_a_5_lane1;
+        pe_86_b0 = edge_b_6_lane0;
+        pe_86_b1 = edge_b_6_lane1;
         pe_87_clock = clock;
-        pe_87_en = advance;
-        pe_87_first = ~|beat_cnt_q;
+        pe_87_go = go;
+        pe_87_v = tg_v_0_q;
+        pe_87_first = tg_first0_q;
         pe_87_dual = dual;
-        pe_87_fmt_a = fmt_a;
-        pe_87_fmt_b = fmt_b;
-        pe_87_code_a = a_codes_5;
-        pe_87_code_b = b_codes_7;
+        pe_87_a0 = edge_a_5_lane0;
+        pe_87_a1 = edge_a_5_lane1;
+        pe_87_b0 = edge_b_7_lane0;
+        pe_87_b1 = edge_b_7_lane1;
         pe_88_clock = clock;
-        pe_88_en = advance;
-        pe_88_first = ~|beat_cnt_q;
+        pe_88_go = go;
+        pe_88_v = tg_v_0_q;
+        pe_88_first = tg_first0_q;
         pe_88_dual = dual;
-        pe_88_fmt_a = fmt_a;
-        pe_88_fmt_b = fmt_b;
-        pe_88_code_a = a_codes_5;
-        pe_88_code_b = b_codes_8;
+        pe_88_a0 = edge_a_5_lane0;
+        pe_88_a1 = edge_a_5_lane1;
+        pe_88_b0 = edge_b_8_lane0;
+        pe_88_b1 = edge_b_8_lane1;
         pe_89_clock = clock;
-        pe_89_en = advance;
-        pe_89_first = ~|beat_cnt_q;
+        pe_89_go = go;
+        pe_89_v = tg_v_0_q;
+        pe_89_first = tg_first0_q;
         pe_89_dual = dual;
-        pe_89_fmt_a = fmt_a;
-        pe_89_fmt_b = fmt_b;
-        pe_89_code_a = a_codes_5;
-        pe_89_code_b = b_codes_9;
+        pe_89_a0 = edge_a_5_lane0;
+        pe_89_a1 = edge_a_5_lane1;
+        pe_89_b0 = edge_b_9_lane0;
+        pe_89_b1 = edge_b_9_lane1;
         pe_90_clock = clock;
-        pe_90_en = advance;
-        pe_90_first = ~|beat_cnt_q;
+        pe_90_go = go;
+        pe_90_v = tg_v_0_q;
+        pe_90_first = tg_first0_q;
         pe_90_dual = dual;
-        pe_90_fmt_a = fmt_a;
-        pe_90_fmt_b = fmt_b;
-        pe_90_code_a = a_codes_5;
-        pe_90_code_b = b_codes_10;
+        pe_90_a0 = edge_a_5_lane0;
+        pe_90_a1 = edge_a_5_lane1;
+        pe_90_b0 = edge_b_10_lane0;
+        pe_90_b1 = edge_b_10_lane1;
         pe_91_clock = clock;
-        pe_91_en = advance;
-        pe_91_first = ~|beat_cnt_q;
+        pe_91_go = go;
+        pe_91_v = tg_v_0_q;
+        pe_91_first = tg_first0_q;
         pe_91_dual = dual;
-        pe_91_fmt_a = fmt_a;
-        pe_91_fmt_b = fmt_b;
-        pe_91_code_a = a_codes_5;
-        pe_91_code_b = b_codes_11;
+        pe_91_a0 = edge_a_5_lane0;
+        pe_91_a1 = edge_a_5_lane1;
+        pe_91_b0 = edge_b_11_lane0;
+        pe_91_b1 = edge_b_11_lane1;
         pe_92_clock = clock;
-        pe_92_en = advance;
-        pe_92_first = ~|beat_cnt_q;
+        pe_92_go = go;
+        pe_92_v = tg_v_0_q;
+        pe_92_first = tg_first0_q;
         pe_92_dual = dual;
-        pe_92_fmt_a = fmt_a;
-        pe_92_fmt_b = fmt_b;
-        pe_92_code_a = a_codes_5;
-        pe_92_code_b = b_codes_12;
+        pe_92_a0 = edge_a_5_lane0;
+        pe_92_a1 = edge_a_5_lane1;
+        pe_92_b0 = edge_b_12_lane0;
+        pe_92_b1 = edge_b_12_lane1;
         pe_93_clock = clock;
-        pe_93_en = advance;
-        pe_93_first = ~|beat_cnt_q;
+        pe_93_go = go;
+        pe_93_v = tg_v_0_q;
+        pe_93_first = tg_first0_q;
         pe_93_dual = dual;
-        pe_93_fmt_a = fmt_a;
-        pe_93_fmt_b = fmt_b;
-        pe_93_code_a = a_codes_5;
-        pe_93_code_b = b_codes_13;
+        pe_93_a0 = edge_a_5_lane0;
+        pe_93_a1 = edge_a_5_lane1;
+        pe_93_b0 = edge_b_13_lane0;
+        pe_93_b1 = edge_b_13_lane1;
         pe_94_clock = clock;
-        pe_94_en = advance;
-        pe_94_first = ~|beat_cnt_q;
+        pe_94_go = go;
+        pe_94_v = tg_v_0_q;
+        pe_94_first = tg_first0_q;
         pe_94_dual = dual;
-        pe_94_fmt_a = fmt_a;
-        pe_94_fmt_b = fmt_b;
-        pe_94_code_a = a_codes_5;
-        pe_94_code_b = b_codes_14;
+        pe_94_a0 = edge_a_5_lane0;
+        pe_94_a1 = edge_a_5_lane1;
+        pe_94_b0 = edge_b_14_lane0;
+        pe_94_b1 = edge_b_14_lane1;
         pe_95_clock = clock;
-        pe_95_en = advance;
-        pe_95_first = ~|beat_cnt_q;
+        pe_95_go = go;
+        pe_95_v = tg_v_0_q;
+        pe_95_first = tg_first0_q;
         pe_95_dual = dual;
-        pe_95_fmt_a = fmt_a;
-        pe_95_fmt_b = fmt_b;
-        pe_95_code_a = a_codes_5;
-        pe_95_code_b = b_codes_15;
+        pe_95_a0 = edge_a_5_lane0;
+        pe_95_a1 = edge_a_5_lane1;
+        pe_95_b0 = edge_b_15_lane0;
+        pe_95_b1 = edge_b_15_lane1;
         pe_96_clock = clock;
-        pe_96_en = advance;
-        pe_96_first = ~|beat_cnt_q;
+        pe_96_go = go;
+        pe_96_v = tg_v_0_q;
+        pe_96_first = tg_first0_q;
         pe_96_dual = dual;
-        pe_96_fmt_a = fmt_a;
-        pe_96_fmt_b = fmt_b;
-        pe_96_code_a = a_codes_6;
-        pe_96_code_b = b_codes_0;
+        pe_96_a0 = edge_a_6_lane0;
+        pe_96_a1 = edge_a_6_lane1;
+        pe_96_b0 = edge_b_0_lane0;
+        pe_96_b1 = edge_b_0_lane1;
         pe_97_clock = clock;
-        pe_97_en = advance;
-        pe_97_first = ~|beat_cnt_q;
+        pe_97_go = go;
+        pe_97_v = tg_v_0_q;
+        pe_97_first = tg_first0_q;
         pe_97_dual = dual;
-        pe_97_fmt_a = fmt_a;
-        pe_97_fmt_b = fmt_b;
-        pe_97_code_a = a_codes_6;
-        pe_97_code_b = b_codes_1;
+        pe_97_a0 = edge_a_6_lane0;
+        pe_97_a1 = edge_a_6_lane1;
+        pe_97_b0 = edge_b_1_lane0;
+        pe_97_b1 = edge_b_1_lane1;
         pe_98_clock = clock;
-        pe_98_en = advance;
-        pe_98_first = ~|beat_cnt_q;
+        pe_98_go = go;
+        pe_98_v = tg_v_0_q;
+        pe_98_first = tg_first0_q;
         pe_98_dual = dual;
-        pe_98_fmt_a = fmt_a;
-        pe_98_fmt_b = fmt_b;
-        pe_98_code_a = a_codes_6;
-        pe_98_code_b = b_codes_2;
+        pe_98_a0 = edge_a_6_lane0;
+        pe_98_a1 = edge_a_6_lane1;
+        pe_98_b0 = edge_b_2_lane0;
+        pe_98_b1 = edge_b_2_lane1;
         pe_99_clock = clock;
-        pe_99_en = advance;
-        pe_99_first = ~|beat_cnt_q;
+        pe_99_go = go;
+        pe_99_v = tg_v_0_q;
+        pe_99_first = tg_first0_q;
         pe_99_dual = dual;
-        pe_99_fmt_a = fmt_a;
-        pe_99_fmt_b = fmt_b;
-        pe_99_code_a = a_codes_6;
-        pe_99_code_b = b_codes_3;
+        pe_99_a0 = edge_a_6_lane0;
+        pe_99_a1 = edge_a_6_lane1;
+        pe_99_b0 = edge_b_3_lane0;
+        pe_99_b1 = edge_b_3_lane1;
         pe_100_clock = clock;
-        pe_100_en = advance;
-        pe_100_first = ~|beat_cnt_q;
+        pe_100_go = go;
+        pe_100_v = tg_v_0_q;
+        pe_100_first = tg_first0_q;
         pe_100_dual = dual;
-        pe_100_fmt_a = fmt_a;
-        pe_100_fmt_b = fmt_b;
-        pe_100_code_a = a_codes_6;
-        pe_100_code_b = b_codes_4;
+        pe_100_a0 = edge_a_6_lane0;
+        pe_100_a1 = edge_a_6_lane1;
+        pe_100_b0 = edge_b_4_lane0;
+        pe_100_b1 = edge_b_4_lane1;
         pe_101_clock = clock;
-        pe_101_en = advance;
-        pe_101_first = ~|beat_cnt_q;
+        pe_101_go = go;
+        pe_101_v = tg_v_0_q;
+        pe_101_first = tg_first0_q;
         pe_101_dual = dual;
-        pe_101_fmt_a = fmt_a;
-        pe_101_fmt_b = fmt_b;
-        pe_101_code_a = a_codes_6;
-        pe_101_code_b = b_codes_5;
+        pe_101_a0 = edge_a_6_lane0;
+        pe_101_a1 = edge_a_6_lane1;
+        pe_101_b0 = edge_b_5_lane0;
+        pe_101_b1 = edge_b_5_lane1;
         pe_102_clock = clock;
-        pe_102_en = advance;
-        pe_102_first = ~|beat_cnt_q;
+        pe_102_go = go;
+        pe_102_v = tg_v_0_q;
+        pe_102_first = tg_first0_q;
         pe_102_dual = dual;
-        pe_102_fmt_a = fmt_a;
-        pe_102_fmt_b = fmt_b;
-        pe_102_code_a = a_codes_6;
-        pe_102_code_b = b_codes_6;
+        pe_102_a0 = edge_a_6_lane0;
+        pe_102_a1 = edge_a_6_lane1;
+        pe_102_b0 = edge_b_6_lane0;
+        pe_102_b1 = edge_b_6_lane1;
         pe_103_clock = clock;
-        pe_103_en = advance;
-        pe_103_first = ~|beat_cnt_q;
+        pe_103_go = go;
+        pe_103_v = tg_v_0_q;
+        pe_103_first = tg_first0_q;
         pe_103_dual = dual;
-        pe_103_fmt_a = fmt_a;
-        pe_103_fmt_b = fmt_b;
-        pe_103_code_a = a_codes_6;
-        pe_103_code_b = b_codes_7;
+        pe_103_a0 = edge_a_6_lane0;
+        pe_103_a1 = edge_a_6_lane1;
+        pe_103_b0 = edge_b_7_lane0;
+        pe_103_b1 = edge_b_7_lane1;
         pe_104_clock = clock;
-        pe_104_en = advance;
-        pe_104_first = ~|beat_cnt_q;
+        pe_104_go = go;
+        pe_104_v = tg_v_0_q;
+        pe_104_first = tg_first0_q;
         pe_104_dual = dual;
-        pe_104_fmt_a = fmt_a;
-        pe_104_fmt_b = fmt_b;
-        pe_104_code_a = a_codes_6;
-        pe_104_code_b = b_codes_8;
+        pe_104_a0 = edge_a_6_lane0;
+        pe_104_a1 = edge_a_6_lane1;
+        pe_104_b0 = edge_b_8_lane0;
+        pe_104_b1 = edge_b_8_lane1;
         pe_105_clock = clock;
-        pe_105_en = advance;
-        pe_105_first = ~|beat_cnt_q;
+        pe_105_go = go;
+        pe_105_v = tg_v_0_q;
+        pe_105_first = tg_first0_q;
         pe_105_dual = dual;
-        pe_105_fmt_a = fmt_a;
-        pe_105_fmt_b = fmt_b;
-        pe_105_code_a = a_codes_6;
-        pe_105_code_b = b_codes_9;
+        pe_105_a0 = edge_a_6_lane0;
+        pe_105_a1 = edge_a_6_lane1;
+        pe_105_b0 = edge_b_9_lane0;
+        pe_105_b1 = edge_b_9_lane1;
         pe_106_clock = clock;
-        pe_106_en = advance;
-        pe_106_first = ~|beat_cnt_q;
+        pe_106_go = go;
+        pe_106_v = tg_v_0_q;
+        pe_106_first = tg_first0_q;
         pe_106_dual = dual;
-        pe_106_fmt_a = fmt_a;
-        pe_106_fmt_b = fmt_b;
-        pe_106_code_a = a_codes_6;
-        pe_106_code_b = b_codes_10;
+        pe_106_a0 = edge_a_6_lane0;
+        pe_106_a1 = edge_a_6_lane1;
+        pe_106_b0 = edge_b_10_lane0;
+        pe_106_b1 = edge_b_10_lane1;
         pe_107_clock = clock;
-        pe_107_en = advance;
-        pe_107_first = ~|beat_cnt_q;
+        pe_107_go = go;
+        pe_107_v = tg_v_0_q;
+        pe_107_first = tg_first0_q;
         pe_107_dual = dual;
-        pe_107_fmt_a = fmt_a;
-        pe_107_fmt_b = fmt_b;
-        pe_107_code_a = a_codes_6;
-        pe_107_code_b = b_codes_11;
+        pe_107_a0 = edge_a_6_lane0;
+        pe_107_a1 = edge_a_6_lane1;
+        pe_107_b0 = edge_b_11_lane0;
+        pe_107_b1 = edge_b_11_lane1;
         pe_108_clock = clock;
-        pe_108_en = advance;
-        pe_108_first = ~|beat_cnt_q;
+        pe_108_go = go;
+        pe_108_v = tg_v_0_q;
+        pe_108_first = tg_first0_q;
         pe_108_dual = dual;
-        pe_108_fmt_a = fmt_a;
-        pe_108_fmt_b = fmt_b;
-        pe_108_code_a = a_codes_6;
-        pe_108_code_b = b_codes_12;
+        pe_108_a0 = edge_a_6_lane0;
+        pe_108_a1 = edge_a_6_lane1;
+        pe_108_b0 = edge_b_12_lane0;
+        pe_108_b1 = edge_b_12_lane1;
         pe_109_clock = clock;
-        pe_109_en = advance;
-        pe_109_first = ~|beat_cnt_q;
+        pe_109_go = go;
+        pe_109_v = tg_v_0_q;
+        pe_109_first = tg_first0_q;
         pe_109_dual = dual;
-        pe_109_fmt_a = fmt_a;
-        pe_109_fmt_b = fmt_b;
-        pe_109_code_a = a_codes_6;
-        pe_109_code_b = b_codes_13;
+        pe_109_a0 = edge_a_6_lane0;
+        pe_109_a1 = edge_a_6_lane1;
+        pe_109_b0 = edge_b_13_lane0;
+        pe_109_b1 = edge_b_13_lane1;
         pe_110_clock = clock;
-        pe_110_en = advance;
-        pe_110_first = ~|beat_cnt_q;
+        pe_110_go = go;
+        pe_110_v = tg_v_0_q;
+        pe_110_first = tg_first0_q;
         pe_110_dual = dual;
-        pe_110_fmt_a = fmt_a;
-        pe_110_fmt_b = fmt_b;
-        pe_110_code_a = a_codes_6;
-        pe_110_code_b = b_codes_14;
+        pe_110_a0 = edge_a_6_lane0;
+        pe_110_a1 = edge_a_6_lane1;
+        pe_110_b0 = edge_b_14_lane0;
+        pe_110_b1 = edge_b_14_lane1;
         pe_111_clock = clock;
-        pe_111_en = advance;
-        pe_111_first = ~|beat_cnt_q;
+        pe_111_go = go;
+        pe_111_v = tg_v_0_q;
+        pe_111_first = tg_first0_q;
         pe_111_dual = dual;
-        pe_111_fmt_a = fmt_a;
-        pe_111_fmt_b = fmt_b;
-        pe_111_code_a = a_codes_6;
-        pe_111_code_b = b_codes_15;
+        pe_111_a0 = edge_a_6_lane0;
+        pe_111_a1 = edge_a_6_lane1;
+        pe_111_b0 = edge_b_15_lane0;
+        pe_111_b1 = edge_b_15_lane1;
         pe_112_clock = clock;
-        pe_112_en = advance;
-        pe_112_first = ~|beat_cnt_q;
+        pe_112_go = go;
+        pe_112_v = tg_v_0_q;
+        pe_112_first = tg_first0_q;
         pe_112_dual = dual;
-        pe_112_fmt_a = fmt_a;
-        pe_112_fmt_b = fmt_b;
-        pe_112_code_a = a_codes_7;
-        pe_112_code_b = b_codes_0;
+        pe_112_a0 = edge_a_7_lane0;
+        pe_112_a1 = edge_a_7_lane1;
+        pe_112_b0 = edge_b_0_lane0;
+        pe_112_b1 = edge_b_0_lane1;
         pe_113_clock = clock;
-        pe_113_en = advance;
-        pe_113_first = ~|beat_cnt_q;
+        pe_113_go = go;
+        pe_113_v = tg_v_0_q;
+        pe_113_first = tg_first0_q;
         pe_113_dual = dual;
-        pe_113_fmt_a = fmt_a;
-        pe_113_fmt_b = fmt_b;
-        pe_113_code_a = a_codes_7;
-        pe_113_code_b = b_codes_1;
+        pe_113_a0 = edge_a_7_lane0;
+        pe_113_a1 = edge_a_7_lane1;
+        pe_113_b0 = edge_b_1_lane0;
+        pe_113_b1 = edge_b_1_lane1;
         pe_114_clock = clock;
-        pe_114_en = advance;
-        pe_114_first = ~|beat_cnt_q;
+        pe_114_go = go;
+        pe_114_v = tg_v_0_q;
+        pe_114_first = tg_first0_q;
         pe_114_dual = dual;
-        pe_114_fmt_a = fmt_a;
-        pe_114_fmt_b = fmt_b;
-        pe_114_code_a = a_codes_7;
-        pe_114_code_b = b_codes_2;
+        pe_114_a0 = edge_a_7_lane0;
+        pe_114_a1 = edge_a_7_lane1;
+        pe_114_b0 = edge_b_2_lane0;
+        pe_114_b1 = edge_b_2_lane1;
         pe_115_clock = clock;
-        pe_115_en = advance;
-        pe_115_first = ~|beat_cnt_q;
+        pe_115_go = go;
+        pe_115_v = tg_v_0_q;
+        pe_115_first = tg_first0_q;
         pe_115_dual = dual;
-        pe_115_fmt_a = fmt_a;
-        pe_115_fmt_b = fmt_b;
-        pe_115_code_a = a_codes_7;
-        pe_115_code_b = b_codes_3;
+        pe_115_a0 = edge_a_7_lane0;
+        pe_115_a1 = edge_a_7_lane1;
+        pe_115_b0 = edge_b_3_lane0;
+        pe_115_b1 = edge_b_3_lane1;
         pe_116_clock = clock;
-        pe_116_en = advance;
-        pe_116_first = ~|beat_cnt_q;
+        pe_116_go = go;
+        pe_116_v = tg_v_0_q;
+        pe_116_first = tg_first0_q;
         pe_116_dual = dual;
-        pe_116_fmt_a = fmt_a;
-        pe_116_fmt_b = fmt_b;
-        pe_116_code_a = a_codes_7;
-        pe_116_code_b = b_codes_4;
+        pe_116_a0 = edge_a_7_lane0;
+        pe_116_a1 = edge_a_7_lane1;
+        pe_116_b0 = edge_b_4_lane0;
+        pe_116_b1 = edge_b_4_lane1;
         pe_117_clock = clock;
-        pe_117_en = advance;
-        pe_117_first = ~|beat_cnt_q;
+        pe_117_go = go;
+        pe_117_v = tg_v_0_q;
+        pe_117_first = tg_first0_q;
         pe_117_dual = dual;
-        pe_117_fmt_a = fmt_a;
-        pe_117_fmt_b = fmt_b;
-        pe_117_code_a = a_codes_7;
-        pe_117_code_b = b_codes_5;
+        pe_117_a0 = edge_a_7_lane0;
+        pe_117_a1 = edge_a_7_lane1;
+        pe_117_b0 = edge_b_5_lane0;
+        pe_117_b1 = edge_b_5_lane1;
         pe_118_clock = clock;
-        pe_118_en = advance;
-        pe_118_first = ~|beat_cnt_q;
+        pe_118_go = go;
+        pe_118_v = tg_v_0_q;
+        pe_118_first = tg_first0_q;
         pe_118_dual = dual;
-        pe_118_fmt_a = fmt_a;
-        pe_118_fmt_b = fmt_b;
-        pe_118_code_a = a_codes_7;
-        pe_118_code_b = b_codes_6;
+        pe_118_a0 = edge_a_7_lane0;
+        pe_118_a1 = edge_a_7_lane1;
+        pe_118_b0 = edge_b_6_lane0;
+        pe_118_b1 = edge_b_6_lane1;
         pe_119_clock = clock;
-        pe_119_en = advance;
-        pe_119_first = ~|beat_cnt_q;
+        pe_119_go = go;
+        pe_119_v = tg_v_0_q;
+        pe_119_first = tg_first0_q;
         pe_119_dual = dual;
-        pe_119_fmt_a = fmt_a;
-        pe_119_fmt_b = fmt_b;
-        pe_119_code_a = a_codes_7;
-        pe_119_code_b = b_codes_7;
+        pe_119_a0 = edge_a_7_lane0;
+        pe_119_a1 = edge_a_7_lane1;
+        pe_119_b0 = edge_b_7_lane0;
+        pe_119_b1 = edge_b_7_lane1;
         pe_120_clock = clock;
-        pe_120_en = advance;
-        pe_120_first = ~|beat_cnt_q;
+        pe_120_go = go;
+        pe_120_v = tg_v_0_q;
+        pe_120_first = tg_first0_q;
         pe_120_dual = dual;
-        pe_120_fmt_a = fmt_a;
-        pe_120_fmt_b = fmt_b;
-        pe_120_code_a = a_codes_7;
-        pe_120_code_b = b_codes_8;
+        pe_120_a0 = edge_a_7_lane0;
+        pe_120_a1 = edge_a_7_lane1;
+        pe_120_b0 = edge_b_8_lane0;
+        pe_120_b1 = edge_b_8_lane1;
         pe_121_clock = clock;
-        pe_121_en = advance;
-        pe_121_first = ~|beat_cnt_q;
+        pe_121_go = go;
+        pe_121_v = tg_v_0_q;
+        pe_121_first = tg_first0_q;
         pe_121_dual = dual;
-        pe_121_fmt_a = fmt_a;
-        pe_121_fmt_b = fmt_b;
-        pe_121_code_a = a_codes_7;
-        pe_121_code_b = b_codes_9;
+        pe_121_a0 = edge_a_7_lane0;
+        pe_121_a1 = edge_a_7_lane1;
+        pe_121_b0 = edge_b_9_lane0;
+        pe_121_b1 = edge_b_9_lane1;
         pe_122_clock = clock;
-        pe_122_en = advance;
-        pe_122_first = ~|beat_cnt_q;
+        pe_122_go = go;
+        pe_122_v = tg_v_0_q;
+        pe_122_first = tg_first0_q;
         pe_122_dual = dual;
-        pe_122_fmt_a = fmt_a;
-        pe_122_fmt_b = fmt_b;
-        pe_122_code_a = a_codes_7;
-        pe_122_code_b = b_codes_10;
+        pe_122_a0 = edge_a_7_lane0;
+        pe_122_a1 = edge_a_7_lane1;
+        pe_122_b0 = edge_b_10_lane0;
+        pe_122_b1 = edge_b_10_lane1;
         pe_123_clock = clock;
-        pe_123_en = advance;
-        pe_123_first = ~|beat_cnt_q;
+        pe_123_go = go;
+        pe_123_v = tg_v_0_q;
+        pe_123_first = tg_first0_q;
         pe_123_dual = dual;
-        pe_123_fmt_a = fmt_a;
-        pe_123_fmt_b = fmt_b;
-        pe_123_code_a = a_codes_7;
-        pe_123_code_b = b_codes_11;
+        pe_123_a0 = edge_a_7_lane0;
+        pe_123_a1 = edge_a_7_lane1;
+        pe_123_b0 = edge_b_11_lane0;
+        pe_123_b1 = edge_b_11_lane1;
         pe_124_clock = clock;
-        pe_124_en = advance;
-        pe_124_first = ~|beat_cnt_q;
+        pe_124_go = go;
+        pe_124_v = tg_v_0_q;
+        pe_124_first = tg_first0_q;
         pe_124_dual = dual;
-        pe_124_fmt_a = fmt_a;
-        pe_124_fmt_b = fmt_b;
-        pe_124_code_a = a_codes_7;
-        pe_124_code_b = b_codes_12;
+        pe_124_a0 = edge_a_7_lane0;
+        pe_124_a1 = edge_a_7_lane1;
+        pe_124_b0 = edge_b_12_lane0;
+        pe_124_b1 = edge_b_12_lane1;
         pe_125_clock = clock;
-        pe_125_en = advance;
-        pe_125_first = ~|beat_cnt_q;
+        pe_125_go = go;
+        pe_125_v = tg_v_0_q;
+        pe_125_first = tg_first0_q;
         pe_125_dual = dual;
-        pe_125_fmt_a = fmt_a;
-        pe_125_fmt_b = fmt_b;
-        pe_125_code_a = a_codes_7;
-        pe_125_code_b = b_codes_13;
+        pe_125_a0 = edge_a_7_lane0;
+        pe_125_a1 = edge_a_7_lane1;
+        pe_125_b0 = edge_b_13_lane0;
+        pe_125_b1 = edge_b_13_lane1;
         pe_126_clock = clock;
-        pe_126_en = advance;
-        pe_126_first = ~|beat_cnt_q;
+        pe_126_go = go;
+        pe_126_v = tg_v_0_q;
+        pe_126_first = tg_first0_q;
         pe_126_dual = dual;
-        pe_126_fmt_a = fmt_a;
-        pe_126_fmt_b = fmt_b;
-        pe_126_code_a = a_codes_7;
-        pe_126_code_b = b_codes_14;
+        pe_126_a0 = edge_a_7_lane0;
+        pe_126_a1 = edge_a_7_lane1;
+        pe_126_b0 = edge_b_14_lane0;
+        pe_126_b1 = edge_b_14_lane1;
         pe_127_clock = clock;
-        pe_127_en = advance;
-        pe_127_first = ~|beat_cnt_q;
+        pe_127_go = go;
+        pe_127_v = tg_v_0_q;
+        pe_127_first = tg_first0_q;
         pe_127_dual = dual;
-        pe_127_fmt_a = fmt_a;
-        pe_127_fmt_b = fmt_b;
-        pe_127_code_a = a_codes_7;
-        pe_127_code_b = b_codes_15;
+        pe_127_a0 = edge_a_7_lane0;
+        pe_127_a1 = edge_a_7_lane1;
+        pe_127_b0 = edge_b_15_lane0;
+        pe_127_b1 = edge_b_15_lane1;
         pe_128_clock = clock;
-        pe_128_en = advance;
-        pe_128_first = ~|beat_cnt_q;
+        pe_128_go = go;
+        pe_128_v = tg_v_0_q;
+        pe_128_first = tg_first0_q;
         pe_128_dual = dual;
-        pe_128_fmt_a = fmt_a;
-        pe_128_fmt_b = fmt_b;
-        pe_128_code_a = a_codes_8;
-        pe_128_code_b = b_codes_0;
+        pe_128_a0 = edge_a_8_lane0;
+        pe_128_a1 = edge_a_8_lane1;
+        pe_128_b0 = edge_b_0_lane0;
+        pe_128_b1 = edge_b_0_lane1;
         pe_129_clock = clock;
-        pe_129_en = advance;
-        pe_129_first = ~|beat_cnt_q;
+        pe_129_go = go;
+        pe_129_v = tg_v_0_q;
+        pe_129_first = tg_first0_q;
         pe_129_dual = dual;
-        pe_129_fmt_a = fmt_a;
-        pe_129_fmt_b = fmt_b;
-        pe_129_code_a = a_codes_8;
-        pe_129_code_b = b_codes_1;
+        pe_129_a0 = edge_a_8_lane0;
+        pe_129_a1 = edge_a_8_lane1;
+        pe_129_b0 = edge_b_1_lane0;
+        pe_129_b1 = edge_b_1_lane1;
         pe_130_clock = clock;
-        pe_130_en = advance;
-        pe_130_first = ~|beat_cnt_q;
+        pe_130_go = go;
+        pe_130_v = tg_v_0_q;
+        pe_130_first = tg_first0_q;
         pe_130_dual = dual;
-        pe_130_fmt_a = fmt_a;
-        pe_130_fmt_b = fmt_b;
-        pe_130_code_a = a_codes_8;
-        pe_130_code_b = b_codes_2;
+        pe_130_a0 = edge_a_8_lane0;
+        pe_130_a1 = edge_a_8_lane1;
+        pe_130_b0 = edge_b_2_lane0;
+        pe_130_b1 = edge_b_2_lane1;
         pe_131_clock = clock;
-        pe_131_en = advance;
-        pe_131_first = ~|beat_cnt_q;
+        pe_131_go = go;
+        pe_131_v = tg_v_0_q;
+        pe_131_first = tg_first0_q;
         pe_131_dual = dual;
-        pe_131_fmt_a = fmt_a;
-        pe_131_fmt_b = fmt_b;
-        pe_131_code_a = a_codes_8;
-        pe_131_code_b = b_codes_3;
+        pe_131_a0 = edge_a_8_lane0;
+        pe_131_a1 = edge_a_8_lane1;
+        pe_131_b0 = edge_b_3_lane0;
+        pe_131_b1 = edge_b_3_lane1;
         pe_132_clock = clock;
-        pe_132_en = advance;
-        pe_132_first = ~|beat_cnt_q;
+        pe_132_go = go;
+        pe_132_v = tg_v_0_q;
+        pe_132_first = tg_first0_q;
         pe_132_dual = dual;
-        pe_132_fmt_a = fmt_a;
-        pe_132_fmt_b = fmt_b;
-        pe_132_code_a = a_codes_8;
-        pe_132_code_b = b_codes_4;
+        pe_132_a0 = edge_a_8_lane0;
+        pe_132_a1 = edge_a_8_lane1;
+        pe_132_b0 = edge_b_4_lane0;
+        pe_132_b1 = edge_b_4_lane1;
         pe_133_clock = clock;
-        pe_133_en = advance;
-        pe_133_first = ~|beat_cnt_q;
+        pe_133_go = go;
+        pe_133_v = tg_v_0_q;
+        pe_133_first = tg_first0_q;
         pe_133_dual = dual;
-        pe_133_fmt_a = fmt_a;
-        pe_133_fmt_b = fmt_b;
-        pe_133_code_a = a_codes_8;
-        pe_133_code_b = b_codes_5;
+        pe_133_a0 = edge_a_8_lane0;
+        pe_133_a1 = edge_a_8_lane1;
+        pe_133_b0 = edge_b_5_lane0;
+        pe_133_b1 = edge_b_5_lane1;
         pe_134_clock = clock;
-        pe_134_en = advance;
-        pe_134_first = ~|beat_cnt_q;
+        pe_134_go = go;
+        pe_134_v = tg_v_0_q;
+        pe_134_first = tg_first0_q;
         pe_134_dual = dual;
-        pe_134_fmt_a = fmt_a;
-        pe_134_fmt_b = fmt_b;
-        pe_134_code_a = a_codes_8;
-        pe_134_code_b = b_codes_6;
+        pe_134_a0 = edge_a_8_lane0;
+        pe_134_a1 = edge_a_8_lane1;
+        pe_134_b0 = edge_b_6_lane0;
+        pe_134_b1 = edge_b_6_lane1;
         pe_135_clock = clock;
-        pe_135_en = advance;
-        pe_135_first = ~|beat_cnt_q;
+        pe_135_go = go;
+        pe_135_v = tg_v_0_q;
+        pe_135_first = tg_first0_q;
         pe_135_dual = dual;
-        pe_135_fmt_a = fmt_a;
-        pe_135_fmt_b = fmt_b;
-        pe_135_code_a = a_codes_8;
-        pe_135_code_b = b_codes_7;
+        pe_135_a0 = edge_a_8_lane0;
+        pe_135_a1 = edge_a_8_lane1;
+        pe_135_b0 = edge_b_7_lane0;
+        pe_135_b1 = edge_b_7_lane1;
         pe_136_clock = clock;
-        pe_136_en = advance;
-        pe_136_first = ~|beat_cnt_q;
+        pe_136_go = go;
+        pe_136_v = tg_v_0_q;
+        pe_136_first = tg_first0_q;
         pe_136_dual = dual;
-        pe_136_fmt_a = fmt_a;
-        pe_136_fmt_b = fmt_b;
-        pe_136_code_a = a_codes_8;
-        pe_136_code_b = b_codes_8;
+        pe_136_a0 = edge_a_8_lane0;
+        pe_136_a1 = edge_a_8_lane1;
+        pe_136_b0 = edge_b_8_lane0;
+        pe_136_b1 = edge_b_8_lane1;
         pe_137_clock = clock;
-        pe_137_en = advance;
-        pe_137_first = ~|beat_cnt_q;
+        pe_137_go = go;
+        pe_137_v = tg_v_0_q;
+        pe_137_first = tg_first0_q;
         pe_137_dual = dual;
-        pe_137_fmt_a = fmt_a;
-        pe_137_fmt_b = fmt_b;
-        pe_137_code_a = a_codes_8;
-        pe_137_code_b = b_codes_9;
+        pe_137_a0 = edge_a_8_lane0;
+        pe_137_a1 = edge_a_8_lane1;
+        pe_137_b0 = edge_b_9_lane0;
+        pe_137_b1 = edge_b_9_lane1;
         pe_138_clock = clock;
-        pe_138_en = advance;
-        pe_138_first = ~|beat_cnt_q;
+        pe_138_go = go;
+        pe_138_v = tg_v_0_q;
+        pe_138_first = tg_first0_q;
         pe_138_dual = dual;
-        pe_138_fmt_a = fmt_a;
-        pe_138_fmt_b = fmt_b;
-        pe_138_code_a = a_codes_8;
-        pe_138_code_b = b_codes_10;
+        pe_138_a0 = edge_a_8_lane0;
+        pe_138_a1 = edge_a_8_lane1;
+        pe_138_b0 = edge_b_10_lane0;
+        pe_138_b1 = edge_b_10_lane1;
         pe_139_clock = clock;
-        pe_139_en = advance;
-        pe_139_first = ~|beat_cnt_q;
+        pe_139_go = go;
+        pe_139_v = tg_v_0_q;
+        pe_139_first = tg_first0_q;
         pe_139_dual = dual;
-        pe_139_fmt_a = fmt_a;
-        pe_139_fmt_b = fmt_b;
-        pe_139_code_a = a_codes_8;
-        pe_139_code_b = b_codes_11;
+        pe_139_a0 = edge_a_8_lane0;
+        pe_139_a1 = edge_a_8_lane1;
+        pe_139_b0 = edge_b_11_lane0;
+        pe_139_b1 = edge_b_11_lane1;
         pe_140_clock = clock;
-        pe_140_en = advance;
-        pe_140_first = ~|beat_cnt_q;
+        pe_140_go = go;
+        pe_140_v = tg_v_0_q;
+        pe_140_first = tg_first0_q;
         pe_140_dual = dual;
-        pe_140_fmt_a = fmt_a;
-        pe_140_fmt_b = fmt_b;
-        pe_140_code_a = a_codes_8;
-        pe_140_code_b = b_codes_12;
+        pe_140_a0 = edge_a_8_lane0;
+        pe_140_a1 = edge_a_8_lane1;
+        pe_140_b0 = edge_b_12_lane0;
+        pe_140_b1 = edge_b_12_lane1;
         pe_141_clock = clock;
-        pe_141_en = advance;
-        pe_141_first = ~|beat_cnt_q;
+        pe_141_go = go;
+        pe_141_v = tg_v_0_q;
+        pe_141_first = tg_first0_q;
         pe_141_dual = dual;
-        pe_141_fmt_a = fmt_a;
-        pe_141_fmt_b = fmt_b;
-        pe_141_code_a = a_codes_8;
-        pe_141_code_b = b_codes_13;
+        pe_141_a0 = edge_a_8_lane0;
+        pe_141_a1 = edge_a_8_lane1;
+        pe_141_b0 = edge_b_13_lane0;
+        pe_141_b1 = edge_b_13_lane1;
         pe_142_clock = clock;
-        pe_142_en = advance;
-        pe_142_first = ~|beat_cnt_q;
+        pe_142_go = go;
+        pe_142_v = tg_v_0_q;
+        pe_142_first = tg_first0_q;
         pe_142_dual = dual;
-        pe_142_fmt_a = fmt_a;
-        pe_142_fmt_b = fmt_b;
-        pe_142_code_a = a_codes_8;
-        pe_142_code_b = b_codes_14;
+        pe_142_a0 = edge_a_8_lane0;
+        pe_142_a1 = edge_a_8_lane1;
+        pe_142_b0 = edge_b_14_lane0;
+        pe_142_b1 = edge_b_14_lane1;
         pe_143_clock = clock;
-        pe_143_en = advance;
-        pe_143_first = ~|beat_cnt_q;
+        pe_143_go = go;
+        pe_143_v = tg_v_0_q;
+        pe_143_first = tg_first0_q;
         pe_143_dual = dual;
-        pe_143_fmt_a = fmt_a;
-        pe_143_fmt_b = fmt_b;
-        pe_143_code_a = a_codes_8;
-        pe_143_code_b = b_codes_15;
+        pe_143_a0 = edge_a_8_lane0;
+        pe_143_a1 = edge_a_8_lane1;
+        pe_143_b0 = edge_b_15_lane0;
+        pe_143_b1 = edge_b_15_lane1;
         pe_144_clock = clock;
-        pe_144_en = advance;
-        pe_144_first = ~|beat_cnt_q;
+        pe_144_go = go;
+        pe_144_v = tg_v_0_q;
+        pe_144_first = tg_first0_q;
         pe_144_dual = dual;
-        pe_144_fmt_a = fmt_a;
-        pe_144_fmt_b = fmt_b;
-        pe_144_code_a = a_codes_9;
-        pe_144_code_b = b_codes_0;
+        pe_144_a0 = edge_a_9_lane0;
+        pe_144_a1 = edge_a_9_lane1;
+        pe_144_b0 = edge_b_0_lane0;
+        pe_144_b1 = edge_b_0_lane1;
         pe_145_clock = clock;
-        pe_145_en = advance;
-        pe_145_first = ~|beat_cnt_q;
+        pe_145_go = go;
+        pe_145_v = tg_v_0_q;
+        pe_145_first = tg_first0_q;
         pe_145_dual = dual;
-        pe_145_fmt_a = fmt_a;
-        pe_145_fmt_b = fmt_b;
-        pe_145_code_a = a_codes_9;
-        pe_145_code_b = b_codes_1;
+        pe_145_a0 = edge_a_9_lane0;
+        pe_145_a1 = edge_a_9_lane1;
+        pe_145_b0 = edge_b_1_lane0;
+        pe_145_b1 = edge_b_1_lane1;
         pe_146_clock = clock;
-        pe_146_en = advance;
-        pe_146_first = ~|beat_cnt_q;
+        pe_146_go = go;
+        pe_146_v = tg_v_0_q;
+        pe_146_first = tg_first0_q;
         pe_146_dual = dual;
-        pe_146_fmt_a = fmt_a;
-        pe_146_fmt_b = fmt_b;
-        pe_146_code_a = a_codes_9;
-        pe_146_code_b = b_codes_2;
+        pe_146_a0 = edge_a_9_lane0;
+        pe_146_a1 = edge_a_9_lane1;
+        pe_146_b0 = edge_b_2_lane0;
+        pe_146_b1 = edge_b_2_lane1;
         pe_147_clock = clock;
-        pe_147_en = advance;
-        pe_147_first = ~|beat_cnt_q;
+        pe_147_go = go;
+        pe_147_v = tg_v_0_q;
+        pe_147_first = tg_first0_q;
         pe_147_dual = dual;
-        pe_147_fmt_a = fmt_a;
-        pe_147_fmt_b = fmt_b;
-        pe_147_code_a = a_codes_9;
-        pe_147_code_b = b_codes_3;
+        pe_147_a0 = edge_a_9_lane0;
+        pe_147_a1 = edge_a_9_lane1;
+        pe_147_b0 = edge_b_3_lane0;
+        pe_147_b1 = edge_b_3_lane1;
         pe_148_clock = clock;
-        pe_148_en = advance;
-        pe_148_first = ~|beat_cnt_q;
+        pe_148_go = go;
+        pe_148_v = tg_v_0_q;
+        pe_148_first = tg_first0_q;
         pe_148_dual = dual;
-        pe_148_fmt_a = fmt_a;
-        pe_148_fmt_b = fmt_b;
-        pe_148_code_a = a_codes_9;
-        pe_148_code_b = b_codes_4;
+        pe_148_a0 = edge_a_9_lane0;
+        pe_148_a1 = edge_a_9_lane1;
+        pe_148_b0 = edge_b_4_lane0;
+        pe_148_b1 = edge_b_4_lane1;
         pe_149_clock = clock;
-        pe_149_en = advance;
-        pe_149_first = ~|beat_cnt_q;
+        pe_149_go = go;
+        pe_149_v = tg_v_0_q;
+        pe_149_first = tg_first0_q;
         pe_149_dual = dual;
-        pe_149_fmt_a = fmt_a;
-        pe_149_fmt_b = fmt_b;
-        pe_149_code_a = a_codes_9;
-        pe_149_code_b = b_codes_5;
+        pe_149_a0 = edge_a_9_lane0;
+        pe_149_a1 = edge_a_9_lane1;
+        pe_149_b0 = edge_b_5_lane0;
+        pe_149_b1 = edge_b_5_lane1;
         pe_150_clock = clock;
-        pe_150_en = advance;
-        pe_150_first = ~|beat_cnt_q;
+        pe_150_go = go;
+        pe_150_v = tg_v_0_q;
+        pe_150_first = tg_first0_q;
         pe_150_dual = dual;
-        pe_150_fmt_a = fmt_a;
-        pe_150_fmt_b = fmt_b;
-        pe_150_code_a = a_codes_9;
-        pe_150_code_b = b_codes_6;
+        pe_150_a0 = edge_a_9_lane0;
+        pe_150_a1 = edge_a_9_lane1;
+        pe_150_b0 = edge_b_6_lane0;
+        pe_150_b1 = edge_b_6_lane1;
         pe_151_clock = clock;
-        pe_151_en = advance;
-        pe_151_first = ~|beat_cnt_q;
+        pe_151_go = go;
+        pe_151_v = tg_v_0_q;
+        pe_151_first = tg_first0_q;
         pe_151_dual = dual;
-        pe_151_fmt_a = fmt_a;
-        pe_151_fmt_b = fmt_b;
-        pe_151_code_a = a_codes_9;
-        pe_151_code_b = b_codes_7;
+        pe_151_a0 = edge_a_9_lane0;
+        pe_151_a1 = edge_a_9_lane1;
+        pe_151_b0 = edge_b_7_lane0;
+        pe_151_b1 = edge_b_7_lane1;
         pe_152_clock = clock;
-        pe_152_en = advance;
-        pe_152_first = ~|beat_cnt_q;
+        pe_152_go = go;
+        pe_152_v = tg_v_0_q;
+        pe_152_first = tg_first0_q;
         pe_152_dual = dual;
-        pe_152_fmt_a = fmt_a;
-        pe_152_fmt_b = fmt_b;
-        pe_152_code_a = a_codes_9;
-        pe_152_code_b = b_codes_8;
+        pe_152_a0 = edge_a_9_lane0;
+        pe_152_a1 = edge_a_9_lane1;
+        pe_152_b0 = edge_b_8_lane0;
+        pe_152_b1 = edge_b_8_lane1;
         pe_153_clock = clock;
-        pe_153_en = advance;
-        pe_153_first = ~|beat_cnt_q;
+        pe_153_go = go;
+        pe_153_v = tg_v_0_q;
+        pe_153_first = tg_first0_q;
         pe_153_dual = dual;
-        pe_153_fmt_a = fmt_a;
-        pe_153_fmt_b = fmt_b;
-        pe_153_code_a = a_codes_9;
-        pe_153_code_b = b_codes_9;
+        pe_153_a0 = edge_a_9_lane0;
+        pe_153_a1 = edge_a_9_lane1;
+        pe_153_b0 = edge_b_9_lane0;
+        pe_153_b1 = edge_b_9_lane1;
         pe_154_clock = clock;
-        pe_154_en = advance;
-        pe_154_first = ~|beat_cnt_q;
+        pe_154_go = go;
+        pe_154_v = tg_v_0_q;
+        pe_154_first = tg_first0_q;
         pe_154_dual = dual;
-        pe_154_fmt_a = fmt_a;
-        pe_154_fmt_b = fmt_b;
-        pe_154_code_a = a_codes_9;
-        pe_154_code_b = b_codes_10;
+        pe_154_a0 = edge_a_9_lane0;
+        pe_154_a1 = edge_a_9_lane1;
+        pe_154_b0 = edge_b_10_lane0;
+        pe_154_b1 = edge_b_10_lane1;
         pe_155_clock = clock;
-        pe_155_en = advance;
-        pe_155_first = ~|beat_cnt_q;
+        pe_155_go = go;
+        pe_155_v = tg_v_0_q;
+        pe_155_first = tg_first0_q;
         pe_155_dual = dual;
-        pe_155_fmt_a = fmt_a;
-        pe_155_fmt_b = fmt_b;
-        pe_155_code_a = a_codes_9;
-        pe_155_code_b = b_codes_11;
+        pe_155_a0 = edge_a_9_lane0;
+        pe_155_a1 = edge_a_9_lane1;
+        pe_155_b0 = edge_b_11_lane0;
+        pe_155_b1 = edge_b_11_lane1;
         pe_156_clock = clock;
-        pe_156_en = advance;
-        pe_156_first = ~|beat_cnt_q;
+        pe_156_go = go;
+        pe_156_v = tg_v_0_q;
+        pe_156_first = tg_first0_q;
         pe_156_dual = dual;
-        pe_156_fmt_a = fmt_a;
-        pe_156_fmt_b = fmt_b;
-        pe_156_code_a = a_codes_9;
-        pe_156_code_b = b_codes_12;
+        pe_156_a0 = edge_a_9_lane0;
+        pe_156_a1 = edge_a_9_lane1;
+        pe_156_b0 = edge_b_12_lane0;
+        pe_156_b1 = edge_b_12_lane1;
         pe_157_clock = clock;
-        pe_157_en = advance;
-        pe_157_first = ~|beat_cnt_q;
+        pe_157_go = go;
+        pe_157_v = tg_v_0_q;
+        pe_157_first = tg_first0_q;
         pe_157_dual = dual;
-        pe_157_fmt_a = fmt_a;
-        pe_157_fmt_b = fmt_b;
-        pe_157_code_a = a_codes_9;
-        pe_157_code_b = b_codes_13;
+        pe_157_a0 = edge_a_9_lane0;
+        pe_157_a1 = edge_a_9_lane1;
+        pe_157_b0 = edge_b_13_lane0;
+        pe_157_b1 = edge_b_13_lane1;
         pe_158_clock = clock;
-        pe_158_en = advance;
-        pe_158_first = ~|beat_cnt_q;
+        pe_158_go = go;
+        pe_158_v = tg_v_0_q;
+        pe_158_first = tg_first0_q;
         pe_158_dual = dual;
-        pe_158_fmt_a = fmt_a;
-        pe_158_fmt_b = fmt_b;
-        pe_158_code_a = a_codes_9;
-        pe_158_code_b = b_codes_14;
+        pe_158_a0 = edge_a_9_lane0;
+        pe_158_a1 = edge_a_9_lane1;
+        pe_158_b0 = edge_b_14_lane0;
+        pe_158_b1 = edge_b_14_lane1;
         pe_159_clock = clock;
-        pe_159_en = advance;
-        pe_159_first = ~|beat_cnt_q;
+        pe_159_go = go;
+        pe_159_v = tg_v_0_q;
+        pe_159_first = tg_first0_q;
         pe_159_dual = dual;
-        pe_159_fmt_a = fmt_a;
-        pe_159_fmt_b = fmt_b;
-        pe_159_code_a = a_codes_9;
-        pe_159_code_b = b_codes_15;
+        pe_159_a0 = edge_a_9_lane0;
+        pe_159_a1 = edge_a_9_lane1;
+        pe_159_b0 = edge_b_15_lane0;
+        pe_159_b1 = edge_b_15_lane1;
         pe_160_clock = clock;
-        pe_160_en = advance;
-        pe_160_first = ~|beat_cnt_q;
+        pe_160_go = go;
+        pe_160_v = tg_v_0_q;
+        pe_160_first = tg_first0_q;
         pe_160_dual = dual;
-        pe_160_fmt_a = fmt_a;
-        pe_160_fmt_b = fmt_b;
-        pe_160_code_a = a_codes_10;
-        pe_160_code_b = b_codes_0;
+        pe_160_a0 = edge_a_10_lane0;
+        pe_160_a1 = edge_a_10_lane1;
+        pe_160_b0 = edge_b_0_lane0;
+        pe_160_b1 = edge_b_0_lane1;
         pe_161_clock = clock;
-        pe_161_en = advance;
-        pe_161_first = ~|beat_cnt_q;
+        pe_161_go = go;
+        pe_161_v = tg_v_0_q;
+        pe_161_first = tg_first0_q;
         pe_161_dual = dual;
-        pe_161_fmt_a = fmt_a;
-        pe_161_fmt_b = fmt_b;
-        pe_161_code_a = a_codes_10;
-        pe_161_code_b = b_codes_1;
+        pe_161_a0 = edge_a_10_lane0;
+        pe_161_a1 = edge_a_10_lane1;
+        pe_161_b0 = edge_b_1_lane0;
+        pe_161_b1 = edge_b_1_lane1;
         pe_162_clock = clock;
-        pe_162_en = advance;
-        pe_162_first = ~|beat_cnt_q;
+        pe_162_go = go;
+        pe_162_v = tg_v_0_q;
+        pe_162_first = tg_first0_q;
         pe_162_dual = dual;
-        pe_162_fmt_a = fmt_a;
-        pe_162_fmt_b = fmt_b;
-        pe_162_code_a = a_codes_10;
-        pe_162_code_b = b_codes_2;
+        pe_162_a0 = edge_a_10_lane0;
+        pe_162_a1 = edge_a_10_lane1;
+        pe_162_b0 = edge_b_2_lane0;
+        pe_162_b1 = edge_b_2_lane1;
         pe_163_clock = clock;
-        pe_163_en = advance;
-        pe_163_first = ~|beat_cnt_q;
+        pe_163_go = go;
+        pe_163_v = tg_v_0_q;
+        pe_163_first = tg_first0_q;
         pe_163_dual = dual;
-        pe_163_fmt_a = fmt_a;
-        pe_163_fmt_b = fmt_b;
-        pe_163_code_a = a_codes_10;
-        pe_163_code_b = b_codes_3;
+        pe_163_a0 = edge_a_10_lane0;
+        pe_163_a1 = edge_a_10_lane1;
+        pe_163_b0 = edge_b_3_lane0;
+        pe_163_b1 = edge_b_3_lane1;
         pe_164_clock = clock;
-        pe_164_en = advance;
-        pe_164_first = ~|beat_cnt_q;
+        pe_164_go = go;
+        pe_164_v = tg_v_0_q;
+        pe_164_first = tg_first0_q;
         pe_164_dual = dual;
-        pe_164_fmt_a = fmt_a;
-        pe_164_fmt_b = fmt_b;
-        pe_164_code_a = a_codes_10;
-        pe_164_code_b = b_codes_4;
+        pe_164_a0 = edge_a_10_lane0;
+        pe_164_a1 = edge_a_10_lane1;
+        pe_164_b0 = edge_b_4_lane0;
+        pe_164_b1 = edge_b_4_lane1;
         pe_165_clock = clock;
-        pe_165_en = advance;
-        pe_165_first = ~|beat_cnt_q;
+        pe_165_go = go;
+        pe_165_v = tg_v_0_q;
+        pe_165_first = tg_first0_q;
         pe_165_dual = dual;
-        pe_165_fmt_a = fmt_a;
-        pe_165_fmt_b = fmt_b;
-        pe_165_code_a = a_codes_10;
-        pe_165_code_b = b_codes_5;
+        pe_165_a0 = edge_a_10_lane0;
+        pe_165_a1 = edge_a_10_lane1;
+        pe_165_b0 = edge_b_5_lane0;
+        pe_165_b1 = edge_b_5_lane1;
         pe_166_clock = clock;
-        pe_166_en = advance;
-        pe_166_first = ~|beat_cnt_q;
+        pe_166_go = go;
+        pe_166_v = tg_v_0_q;
+        pe_166_first = tg_first0_q;
         pe_166_dual = dual;
-        pe_166_fmt_a = fmt_a;
-        pe_166_fmt_b = fmt_b;
-        pe_166_code_a = a_codes_10;
-        pe_166_code_b = b_codes_6;
+        pe_166_a0 = edge_a_10_lane0;
+        pe_166_a1 = edge_a_10_lane1;
+        pe_166_b0 = edge_b_6_lane0;
+        pe_166_b1 = edge_b_6_lane1;
         pe_167_clock = clock;
-        pe_167_en = advance;
-        pe_167_first = ~|beat_cnt_q;
+        pe_167_go = go;
+        pe_167_v = tg_v_0_q;
+        pe_167_first = tg_first0_q;
         pe_167_dual = dual;
-        pe_167_fmt_a = fmt_a;
-        pe_167_fmt_b = fmt_b;
-        pe_167_code_a = a_codes_10;
-        pe_167_code_b = b_codes_7;
+        pe_167_a0 = edge_a_10_lane0;
+        pe_167_a1 = edge_a_10_lane1;
+        pe_167_b0 = edge_b_7_lane0;
+        pe_167_b1 = edge_b_7_lane1;
         pe_168_clock = clock;
-        pe_168_en = advance;
-        pe_168_first = ~|beat_cnt_q;
+        pe_168_go = go;
+        pe_168_v = tg_v_0_q;
+        pe_168_first = tg_first0_q;
         pe_168_dual = dual;
-        pe_168_fmt_a = fmt_a;
-        pe_168_fmt_b = fmt_b;
-        pe_168_code_a = a_codes_10;
-        pe_168_code_b = b_codes_8;
+        pe_168_a0 = edge_a_10_lane0;
+        pe_168_a1 = edge_a_10_lane1;
+        pe_168_b0 = edge_b_8_lane0;
+        pe_168_b1 = edge_b_8_lane1;
         pe_169_clock = clock;
-        pe_169_en = advance;
-        pe_169_first = ~|beat_cnt_q;
+        pe_169_go = go;
+        pe_169_v = tg_v_0_q;
+        pe_169_first = tg_first0_q;
         pe_169_dual = dual;
-        pe_169_fmt_a = fmt_a;
-        pe_169_fmt_b = fmt_b;
-        pe_169_code_a = a_codes_10;
-        pe_169_code_b = b_codes_9;
+        pe_169_a0 = edge_a_10_lane0;
+        pe_169_a1 = edge_a_10_lane1;
+        pe_169_b0 = edge_b_9_lane0;
+        pe_169_b1 = edge_b_9_lane1;
         pe_170_clock = clock;
-        pe_170_en = advance;
-        pe_170_first = ~|beat_cnt_q;
+        pe_170_go = go;
+        pe_170_v = tg_v_0_q;
+        pe_170_first = tg_first0_q;
         pe_170_dual = dual;
-        pe_170_fmt_a = fmt_a;
-        pe_170_fmt_b = fmt_b;
-        pe_170_code_a = a_codes_10;
-        pe_170_code_b = b_codes_10;
+        pe_170_a0 = edge_a_10_lane0;
+        pe_170_a1 = edge_a_10_lane1;
+        pe_170_b0 = edge_b_10_lane0;
+        pe_170_b1 = edge_b_10_lane1;
         pe_171_clock = clock;
-        pe_171_en = advance;
-        pe_171_first = ~|beat_cnt_q;
+        pe_171_go = go;
+        pe_171_v = tg_v_0_q;
+        pe_171_first = tg_first0_q;
         pe_171_dual = dual;
-        pe_171_fmt_a = fmt_a;
-        pe_171_fmt_b = fmt_b;
-        pe_171_code_a = a_codes_10;
-        pe_171_code_b = b_codes_11;
+        pe_171_a0 = edge_a_10_lane0;
+        pe_171_a1 = edge_a_10_lane1;
+        pe_171_b0 = edge_b_11_lane0;
+        pe_171_b1 = edge_b_11_lane1;
         pe_172_clock = clock;
-        pe_172_en = advance;
-        pe_172_first = ~|beat_cnt_q;
+        pe_172_go = go;
+        pe_172_v = tg_v_0_q;
+        pe_172_first = tg_first0_q;
         pe_172_dual = dual;
-        pe_172_fmt_a = fmt_a;
-        pe_172_fmt_b = fmt_b;
-        pe_172_code_a = a_codes_10;
-        pe_172_code_b = b_codes_12;
+        pe_172_a0 = edge_a_10_lane0;
+        pe_172_a1 = edge_a_10_lane1;
+        pe_172_b0 = edge_b_12_lane0;
+        pe_172_b1 = edge_b_12_lane1;
         pe_173_clock = clock;
-        pe_173_en = advance;
-        pe_173_first = ~|beat_cnt_q;
+        pe_173_go = go;
+        pe_173_v = tg_v_0_q;
+        pe_173_first = tg_first0_q;
         pe_173_dual = dual;
-        pe_173_fmt_a = fmt_a;
-        pe_173_fmt_b = fmt_b;
-        pe_173_code_a = a_codes_10;
-        pe_173_code_b = b_codes_13;
+        pe_173_a0 = edge_a_10_lane0;
+        pe_173_a1 = edge_a_10_lane1;
+        pe_173_b0 = edge_b_13_lane0;
+        pe_173_b1 = edge_b_13_lane1;
         pe_174_clock = clock;
-        pe_174_en = advance;
-        pe_174_first = ~|beat_cnt_q;
+        pe_174_go = go;
+        pe_174_v = tg_v_0_q;
+        pe_174_first = tg_first0_q;
         pe_174_dual = dual;
-        pe_174_fmt_a = fmt_a;
-        pe_174_fmt_b = fmt_b;
-        pe_174_code_a = a_codes_10;
-        pe_174_code_b = b_codes_14;
+        pe_174_a0 = edge_a_10_lane0;
+        pe_174_a1 = edge_a_10_lane1;
+        pe_174_b0 = edge_b_14_lane0;
+        pe_174_b1 = edge_b_14_lane1;
         pe_175_clock = clock;
-        pe_175_en = advance;
-        pe_175_first = ~|beat_cnt_q;
+        pe_175_go = go;
+        pe_175_v = tg_v_0_q;
+        pe_175_first = tg_first0_q;
         pe_175_dual = dual;
-        pe_175_fmt_a = fmt_a;
-        pe_175_fmt_b = fmt_b;
-        pe_175_code_a = a_codes_10;
-        pe_175_code_b = b_codes_15;
+        pe_175_a0 = edge_a_10_lane0;
+        pe_175_a1 = edge_a_10_lane1;
+        pe_175_b0 = edge_b_15_lane0;
+        pe_175_b1 = edge_b_15_lane1;
         pe_176_clock = clock;
-        pe_176_en = advance;
-        pe_176_first = ~|beat_cnt_q;
+        pe_176_go = go;
+        pe_176_v = tg_v_0_q;
+        pe_176_first = tg_first0_q;
         pe_176_dual = dual;
-        pe_176_fmt_a = fmt_a;
-        pe_176_fmt_b = fmt_b;
-        pe_176_code_a = a_codes_11;
-        pe_176_code_b = b_codes_0;
+        pe_176_a0 = edge_a_11_lane0;
+        pe_176_a1 = edge_a_11_lane1;
+        pe_176_b0 = edge_b_0_lane0;
+        pe_176_b1 = edge_b_0_lane1;
         pe_177_clock = clock;
-        pe_177_en = advance;
-        pe_177_first = ~|beat_cnt_q;
+        pe_177_go = go;
+        pe_177_v = tg_v_0_q;
+        pe_177_first = tg_first0_q;
         pe_177_dual = dual;
-        pe_177_fmt_a = fmt_a;
-        pe_177_fmt_b = fmt_b;
-        pe_177_code_a = a_codes_11;
-        pe_177_code_b = b_codes_1;
+        pe_177_a0 = edge_a_11_lane0;
+        pe_177_a1 = edge_a_11_lane1;
+        pe_177_b0 = edge_b_1_lane0;
+        pe_177_b1 = edge_b_1_lane1;
         pe_178_clock = clock;
-        pe_178_en = advance;
-        pe_178_first = ~|beat_cnt_q;
+        pe_178_go = go;
+        pe_178_v = tg_v_0_q;
+        pe_178_first = tg_first0_q;
         pe_178_dual = dual;
-        pe_178_fmt_a = fmt_a;
-        pe_178_fmt_b = fmt_b;
-        pe_178_code_a = a_codes_11;
-        pe_178_code_b = b_codes_2;
+        pe_178_a0 = edge_a_11_lane0;
+        pe_178_a1 = edge_a_11_lane1;
+        pe_178_b0 = edge_b_2_lane0;
+        pe_178_b1 = edge_b_2_lane1;
         pe_179_clock = clock;
-        pe_179_en = advance;
-        pe_179_first = ~|beat_cnt_q;
+        pe_179_go = go;
+        pe_179_v = tg_v_0_q;
+        pe_179_first = tg_first0_q;
         pe_179_dual = dual;
-        pe_179_fmt_a = fmt_a;
-        pe_179_fmt_b = fmt_b;
-        pe_179_code_a = a_codes_11;
-        pe_179_code_b = b_codes_3;
+        pe_179_a0 = edge_a_11_lane0;
+        pe_179_a1 = edge_a_11_lane1;
+        pe_179_b0 = edge_b_3_lane0;
+        pe_179_b1 = edge_b_3_lane1;
         pe_180_clock = clock;
-        pe_180_en = advance;
-        pe_180_first = ~|beat_cnt_q;
+        pe_180_go = go;
+        pe_180_v = tg_v_0_q;
+        pe_180_first = tg_first0_q;
         pe_180_dual = dual;
-        pe_180_fmt_a = fmt_a;
-        pe_180_fmt_b = fmt_b;
-        pe_180_code_a = a_codes_11;
-        pe_180_code_b = b_codes_4;
+        pe_180_a0 = edge_a_11_lane0;
+        pe_180_a1 = edge_a_11_lane1;
+        pe_180_b0 = edge_b_4_lane0;
+        pe_180_b1 = edge_b_4_lane1;
         pe_181_clock = clock;
-        pe_181_en = advance;
-        pe_181_first = ~|beat_cnt_q;
+        pe_181_go = go;
+        pe_181_v = tg_v_0_q;
+        pe_181_first = tg_first0_q;
         pe_181_dual = dual;
-        pe_181_fmt_a = fmt_a;
-        pe_181_fmt_b = fmt_b;
-        pe_181_code_a = a_codes_11;
-        pe_181_code_b = b_codes_5;
+        pe_181_a0 = edge_a_11_lane0;
+        pe_181_a1 = edge_a_11_lane1;
+        pe_181_b0 = edge_b_5_lane0;
+        pe_181_b1 = edge_b_5_lane1;
         pe_182_clock = clock;
-        pe_182_en = advance;
-        pe_182_first = ~|beat_cnt_q;
+        pe_182_go = go;
+        pe_182_v = tg_v_0_q;
+        pe_182_first = tg_first0_q;
         pe_182_dual = dual;
-        pe_182_fmt_a = fmt_a;
-        pe_182_fmt_b = fmt_b;
-        pe_182_code_a = a_codes_11;
-        pe_182_code_b = b_codes_6;
+        pe_182_a0 = edge_a_11_lane0;
+        pe_182_a1 = edge_a_11_lane1;
+        pe_182_b0 = edge_b_6_lane0;
+        pe_182_b1 = edge_b_6_lane1;
         pe_183_clock = clock;
-        pe_183_en = advance;
-        pe_183_first = ~|beat_cnt_q;
+        pe_183_go = go;
+        pe_183_v = tg_v_0_q;
+        pe_183_first = tg_first0_q;
         pe_183_dual = dual;
-        pe_183_fmt_a = fmt_a;
-        pe_183_fmt_b = fmt_b;
-        pe_183_code_a = a_codes_11;
-        pe_183_code_b = b_codes_7;
+        pe_183_a0 = edge_a_11_lane0;
+        pe_183_a1 = edge_a_11_lane1;
+        pe_183_b0 = edge_b_7_lane0;
+        pe_183_b1 = edge_b_7_lane1;
         pe_184_clock = clock;
-        pe_184_en = advance;
-        pe_184_first = ~|beat_cnt_q;
+        pe_184_go = go;
+        pe_184_v = tg_v_0_q;
+        pe_184_first = tg_first0_q;
         pe_184_dual = dual;
-        pe_184_fmt_a = fmt_a;
-        pe_184_fmt_b = fmt_b;
-        pe_184_code_a = a_codes_11;
-        pe_184_code_b = b_codes_8;
+        pe_184_a0 = edge_a_11_lane0;
+        pe_184_a1 = edge_a_11_lane1;
+        pe_184_b0 = edge_b_8_lane0;
+        pe_184_b1 = edge_b_8_lane1;
         pe_185_clock = clock;
-        pe_185_en = advance;
-        pe_185_first = ~|beat_cnt_q;
+        pe_185_go = go;
+        pe_185_v = tg_v_0_q;
+        pe_185_first = tg_first0_q;
         pe_185_dual = dual;
-        pe_185_fmt_a = fmt_a;
-        pe_185_fmt_b = fmt_b;
-        pe_185_code_a = a_codes_11;
-        pe_185_code_b = b_codes_9;
+        pe_185_a0 = edge_a_11_lane0;
+        pe_185_a1 = edge_a_11_lane1;
+        pe_185_b0 = edge_b_9_lane0;
+        pe_185_b1 = edge_b_9_lane1;
         pe_186_clock = clock;
-        pe_186_en = advance;
-        pe_186_first = ~|beat_cnt_q;
+        pe_186_go = go;
+        pe_186_v = tg_v_0_q;
+        pe_186_first = tg_first0_q;
         pe_186_dual = dual;
-        pe_186_fmt_a = fmt_a;
-        pe_186_fmt_b = fmt_b;
-        pe_186_code_a = a_codes_11;
-        pe_186_code_b = b_codes_10;
+        pe_186_a0 = edge_a_11_lane0;
+        pe_186_a1 = edge_a_11_lane1;
+        pe_186_b0 = edge_b_10_lane0;
+        pe_186_b1 = edge_b_10_lane1;
         pe_187_clock = clock;
-        pe_187_en = advance;
-        pe_187_first = ~|beat_cnt_q;
+        pe_187_go = go;
+        pe_187_v = tg_v_0_q;
+        pe_187_first = tg_first0_q;
         pe_187_dual = dual;
-        pe_187_fmt_a = fmt_a;
-        pe_187_fmt_b = fmt_b;
-        pe_187_code_a = a_codes_11;
-        pe_187_code_b = b_codes_11;
+        pe_187_a0 = edge_a_11_lane0;
+        pe_187_a1 = edge_a_11_lane1;
+        pe_187_b0 = edge_b_11_lane0;
+        pe_187_b1 = edge_b_11_lane1;
         pe_188_clock = clock;
-        pe_188_en = advance;
-        pe_188_first = ~|beat_cnt_q;
+        pe_188_go = go;
+        pe_188_v = tg_v_0_q;
+        pe_188_first = tg_first0_q;
         pe_188_dual = dual;
-        pe_188_fmt_a = fmt_a;
-        pe_188_fmt_b = fmt_b;
-        pe_188_code_a = a_codes_11;
-        pe_188_code_b = b_codes_12;
+        pe_188_a0 = edge_a_11_lane0;
+        pe_188_a1 = edge_a_11_lane1;
+        pe_188_b0 = edge_b_12_lane0;
+        pe_188_b1 = edge_b_12_lane1;
         pe_189_clock = clock;
-        pe_189_en = advance;
-        pe_189_first = ~|beat_cnt_q;
+        pe_189_go = go;
+        pe_189_v = tg_v_0_q;
+        pe_189_first = tg_first0_q;
         pe_189_dual = dual;
-        pe_189_fmt_a = fmt_a;
-        pe_189_fmt_b = fmt_b;
-        pe_189_code_a = a_codes_11;
-        pe_189_code_b = b_codes_13;
+        pe_189_a0 = edge_a_11_lane0;
+        pe_189_a1 = edge_a_11_lane1;
+        pe_189_b0 = edge_b_13_lane0;
+        pe_189_b1 = edge_b_13_lane1;
         pe_190_clock = clock;
-        pe_190_en = advance;
-        pe_190_first = ~|beat_cnt_q;
+        pe_190_go = go;
+        pe_190_v = tg_v_0_q;
+        pe_190_first = tg_first0_q;
         pe_190_dual = dual;
-        pe_190_fmt_a = fmt_a;
-        pe_190_fmt_b = fmt_b;
-        pe_190_code_a = a_codes_11;
-        pe_190_code_b = b_codes_14;
+        pe_190_a0 = edge_a_11_lane0;
+        pe_190_a1 = edge_a_11_lane1;
+        pe_190_b0 = edge_b_14_lane0;
+        pe_190_b1 = edge_b_14_lane1;
         pe_191_clock = clock;
-        pe_191_en = advance;
-        pe_191_first = ~|beat_cnt_q;
+        pe_191_go = go;
+        pe_191_v = tg_v_0_q;
+        pe_191_first = tg_first0_q;
         pe_191_dual = dual;
-        pe_191_fmt_a = fmt_a;
-        pe_191_fmt_b = fmt_b;
-        pe_191_code_a = a_codes_11;
-        pe_191_code_b = b_codes_15;
+        pe_191_a0 = edge_a_11_lane0;
+        pe_191_a1 = edge_a_11_lane1;
+        pe_191_b0 = edge_b_15_lane0;
+        pe_191_b1 = edge_b_15_lane1;
         pe_192_clock = clock;
-        pe_192_en = advance;
-        pe_192_first = ~|beat_cnt_q;
+        pe_192_go = go;
+        pe_192_v = tg_v_0_q;
+        pe_192_first = tg_first0_q;
         pe_192_dual = dual;
-        pe_192_fmt_a = fmt_a;
-        pe_192_fmt_b = fmt_b;
-        pe_192_code_a = a_codes_12;
-        pe_192_code_b = b_codes_0;
+        pe_192_a0 = edge_a_12_lane0;
+        pe_192_a1 = edge_a_12_lane1;
+        pe_192_b0 = edge_b_0_lane0;
+        pe_192_b1 = edge_b_0_lane1;
         pe_193_clock = clock;
-        pe_193_en = advance;
-        pe_193_first = ~|beat_cnt_q;
+        pe_193_go = go;
+        pe_193_v = tg_v_0_q;
+        pe_193_first = tg_first0_q;
         pe_193_dual = dual;
-        pe_193_fmt_a = fmt_a;
-        pe_193_fmt_b = fmt_b;
-        pe_193_code_a = a_codes_12;
-        pe_193_code_b = b_codes_1;
+        pe_193_a0 = edge_a_12_lane0;
+        pe_193_a1 = edge_a_12_lane1;
+        pe_193_b0 = edge_b_1_lane0;
+        pe_193_b1 = edge_b_1_lane1;
         pe_194_clock = clock;
-        pe_194_en = advance;
-        pe_194_first = ~|beat_cnt_q;
+        pe_194_go = go;
+        pe_194_v = tg_v_0_q;
+        pe_194_first = tg_first0_q;
         pe_194_dual = dual;
-        pe_194_fmt_a = fmt_a;
-        pe_194_fmt_b = fmt_b;
-        pe_194_code_a = a_codes_12;
-        pe_194_code_b = b_codes_2;
+        pe_194_a0 = edge_a_12_lane0;
+        pe_194_a1 = edge_a_12_lane1;
+        pe_194_b0 = edge_b_2_lane0;
+        pe_194_b1 = edge_b_2_lane1;
         pe_195_clock = clock;
-        pe_195_en = advance;
-        pe_195_first = ~|beat_cnt_q;
+        pe_195_go = go;
+        pe_195_v = tg_v_0_q;
+        pe_195_first = tg_first0_q;
         pe_195_dual = dual;
-        pe_195_fmt_a = fmt_a;
-        pe_195_fmt_b = fmt_b;
-        pe_195_code_a = a_codes_12;
-        pe_195_code_b = b_codes_3;
+        pe_195_a0 = edge_a_12_lane0;
+        pe_195_a1 = edge_a_12_lane1;
+        pe_195_b0 = edge_b_3_lane0;
+        pe_195_b1 = edge_b_3_lane1;
         pe_196_clock = clock;
-        pe_196_en = advance;
-        pe_196_first = ~|beat_cnt_q;
+        pe_196_go = go;
+        pe_196_v = tg_v_0_q;
+        pe_196_first = tg_first0_q;
         pe_196_dual = dual;
-        pe_196_fmt_a = fmt_a;
-        pe_196_fmt_b = fmt_b;
-        pe_196_code_a = a_codes_12;
-        pe_196_code_b = b_codes_4;
+        pe_196_a0 = edge_a_12_lane0;
+        pe_196_a1 = edge_a_12_lane1;
+        pe_196_b0 = edge_b_4_lane0;
+        pe_196_b1 = edge_b_4_lane1;
         pe_197_clock = clock;
-        pe_197_en = advance;
-        pe_197_first = ~|beat_cnt_q;
+        pe_197_go = go;
+        pe_197_v = tg_v_0_q;
+        pe_197_first = tg_first0_q;
         pe_197_dual = dual;
-        pe_197_fmt_a = fmt_a;
-        pe_197_fmt_b = fmt_b;
-        pe_197_code_a = a_codes_12;
-        pe_197_code_b = b_codes_5;
+        pe_197_a0 = edge_a_12_lane0;
+        pe_197_a1 = edge_a_12_lane1;
+        pe_197_b0 = edge_b_5_lane0;
+        pe_197_b1 = edge_b_5_lane1;
         pe_198_clock = clock;
-        pe_198_en = advance;
-        pe_198_first = ~|beat_cnt_q;
+        pe_198_go = go;
+        pe_198_v = tg_v_0_q;
+        pe_198_first = tg_first0_q;
         pe_198_dual = dual;
-        pe_198_fmt_a = fmt_a;
-        pe_198_fmt_b = fmt_b;
-        pe_198_code_a = a_codes_12;
-        pe_198_code_b = b_codes_6;
+        pe_198_a0 = edge_a_12_lane0;
+        pe_198_a1 = edge_a_12_lane1;
+        pe_198_b0 = edge_b_6_lane0;
+        pe_198_b1 = edge_b_6_lane1;
         pe_199_clock = clock;
-        pe_199_en = advance;
-        pe_199_first = ~|beat_cnt_q;
+        pe_199_go = go;
+        pe_199_v = tg_v_0_q;
+        pe_199_first = tg_first0_q;
         pe_199_dual = dual;
-        pe_199_fmt_a = fmt_a;
-        pe_199_fmt_b = fmt_b;
-        pe_199_code_a = a_codes_12;
-        pe_199_code_b = b_codes_7;
+        pe_199_a0 = edge_a_12_lane0;
+        pe_199_a1 = edge_a_12_lane1;
+        pe_199_b0 = edge_b_7_lane0;
+        pe_199_b1 = edge_b_7_lane1;
         pe_200_clock = clock;
-        pe_200_en = advance;
-        pe_200_first = ~|beat_cnt_q;
+        pe_200_go = go;
+        pe_200_v = tg_v_0_q;
+        pe_200_first = tg_first0_q;
         pe_200_dual = dual;
-        pe_200_fmt_a = fmt_a;
-        pe_200_fmt_b = fmt_b;
-        pe_200_code_a = a_codes_12;
-        pe_200_code_b = b_codes_8;
+        pe_200_a0 = edge_a_12_lane0;
+        pe_200_a1 = edge_a_12_lane1;
+        pe_200_b0 = edge_b_8_lane0;
+        pe_200_b1 = edge_b_8_lane1;
         pe_201_clock = clock;
-        pe_201_en = advance;
-        pe_201_first = ~|beat_cnt_q;
+        pe_201_go = go;
+        pe_201_v = tg_v_0_q;
+        pe_201_first = tg_first0_q;
         pe_201_dual = dual;
-        pe_201_fmt_a = fmt_a;
-        pe_201_fmt_b = fmt_b;
-        pe_201_code_a = a_codes_12;
-        pe_201_code_b = b_codes_9;
+        pe_201_a0 = edge_a_12_lane0;
+        pe_201_a1 = edge_a_12_lane1;
+        pe_201_b0 = edge_b_9_lane0;
+        pe_201_b1 = edge_b_9_lane1;
         pe_202_clock = clock;
-        pe_202_en = advance;
-        pe_202_first = ~|beat_cnt_q;
+        pe_202_go = go;
+        pe_202_v = tg_v_0_q;
+        pe_202_first = tg_first0_q;
         pe_202_dual = dual;
-        pe_202_fmt_a = fmt_a;
-        pe_202_fmt_b = fmt_b;
-        pe_202_code_a = a_codes_12;
-        pe_202_code_b = b_codes_10;
+        pe_202_a0 = edge_a_12_lane0;
+        pe_202_a1 = edge_a_12_lane1;
+        pe_202_b0 = edge_b_10_lane0;
+        pe_202_b1 = edge_b_10_lane1;
         pe_203_clock = clock;
-        pe_203_en = advance;
-        pe_203_first = ~|beat_cnt_q;
+        pe_203_go = go;
+        pe_203_v = tg_v_0_q;
+        pe_203_first = tg_first0_q;
         pe_203_dual = dual;
-        pe_203_fmt_a = fmt_a;
-        pe_203_fmt_b = fmt_b;
-        pe_203_code_a = a_codes_12;
-        pe_203_code_b = b_codes_11;
+        pe_203_a0 = edge_a_12_lane0;
+        pe_203_a1 = edge_a_12_lane1;
+        pe_203_b0 = edge_b_11_lane0;
+        pe_203_b1 = edge_b_11_lane1;
         pe_204_clock = clock;
-        pe_204_en = advance;
-        pe_204_first = ~|beat_cnt_q;
+        pe_204_go = go;
+        pe_204_v = tg_v_0_q;
+        pe_204_first = tg_first0_q;
         pe_204_dual = dual;
-        pe_204_fmt_a = fmt_a;
-        pe_204_fmt_b = fmt_b;
-        pe_204_code_a = a_codes_12;
-        pe_204_code_b = b_codes_12;
+        pe_204_a0 = edge_a_12_lane0;
+        pe_204_a1 = edge_a_12_lane1;
+        pe_204_b0 = edge_b_12_lane0;
+        pe_204_b1 = edge_b_12_lane1;
         pe_205_clock = clock;
-        pe_205_en = advance;
-        pe_205_first = ~|beat_cnt_q;
+        pe_205_go = go;
+        pe_205_v = tg_v_0_q;
+        pe_205_first = tg_first0_q;
         pe_205_dual = dual;
-        pe_205_fmt_a = fmt_a;
-        pe_205_fmt_b = fmt_b;
-        pe_205_code_a = a_codes_12;
-        pe_205_code_b = b_codes_13;
+        pe_205_a0 = edge_a_12_lane0;
+        pe_205_a1 = edge_a_12_lane1;
+        pe_205_b0 = edge_b_13_lane0;
+        pe_205_b1 = edge_b_13_lane1;
         pe_206_clock = clock;
-        pe_206_en = advance;
-        pe_206_first = ~|beat_cnt_q;
+        pe_206_go = go;
+        pe_206_v = tg_v_0_q;
+        pe_206_first = tg_first0_q;
         pe_206_dual = dual;
-        pe_206_fmt_a = fmt_a;
-        pe_206_fmt_b = fmt_b;
-        pe_206_code_a = a_codes_12;
-        pe_206_code_b = b_codes_14;
+        pe_206_a0 = edge_a_12_lane0;
+        pe_206_a1 = edge_a_12_lane1;
+        pe_206_b0 = edge_b_14_lane0;
+        pe_206_b1 = edge_b_14_lane1;
         pe_207_clock = clock;
-        pe_207_en = advance;
-        pe_207_first = ~|beat_cnt_q;
+        pe_207_go = go;
+        pe_207_v = tg_v_0_q;
+        pe_207_first = tg_first0_q;
         pe_207_dual = dual;
-        pe_207_fmt_a = fmt_a;
-        pe_207_fmt_b = fmt_b;
-        pe_207_code_a = a_codes_12;
-        pe_207_code_b = b_codes_15;
+        pe_207_a0 = edge_a_12_lane0;
+        pe_207_a1 = edge_a_12_lane1;
+        pe_207_b0 = edge_b_15_lane0;
+        pe_207_b1 = edge_b_15_lane1;
         pe_208_clock = clock;
-        pe_208_en = advance;
-        pe_208_first = ~|beat_cnt_q;
+        pe_208_go = go;
+        pe_208_v = tg_v_0_q;
+        pe_208_first = tg_first0_q;
         pe_208_dual = dual;
-        pe_208_fmt_a = fmt_a;
-        pe_208_fmt_b = fmt_b;
-        pe_208_code_a = a_codes_13;
-        pe_208_code_b = b_codes_0;
+        pe_208_a0 = edge_a_13_lane0;
+        pe_208_a1 = edge_a_13_lane1;
+        pe_208_b0 = edge_b_0_lane0;
+        pe_208_b1 = edge_b_0_lane1;
         pe_209_clock = clock;
-        pe_209_en = advance;
-        pe_209_first = ~|beat_cnt_q;
+        pe_209_go = go;
+        pe_209_v = tg_v_0_q;
+        pe_209_first = tg_first0_q;
         pe_209_dual = dual;
-        pe_209_fmt_a = fmt_a;
-        pe_209_fmt_b = fmt_b;
-        pe_209_code_a = a_codes_13;
-        pe_209_code_b = b_codes_1;
+        pe_209_a0 = edge_a_13_lane0;
+        pe_209_a1 = edge_a_13_lane1;
+        pe_209_b0 = edge_b_1_lane0;
+        pe_209_b1 = edge_b_1_lane1;
         pe_210_clock = clock;
-        pe_210_en = advance;
-        pe_210_first = ~|beat_cnt_q;
+        pe_210_go = go;
+        pe_210_v = tg_v_0_q;
+        pe_210_first = tg_first0_q;
         pe_210_dual = dual;
-        pe_210_fmt_a = fmt_a;
-        pe_210_fmt_b = fmt_b;
-        pe_210_code_a = a_codes_13;
-        pe_210_code_b = b_codes_2;
+        pe_210_a0 = edge_a_13_lane0;
+        pe_210_a1 = edge_a_13_lane1;
+        pe_210_b0 = edge_b_2_lane0;
+        pe_210_b1 = edge_b_2_lane1;
         pe_211_clock = clock;
-        pe_211_en = advance;
-        pe_211_first = ~|beat_cnt_q;
+        pe_211_go = go;
+        pe_211_v = tg_v_0_q;
+        pe_211_first = tg_first0_q;
         pe_211_dual = dual;
-        pe_211_fmt_a = fmt_a;
-        pe_211_fmt_b = fmt_b;
-        pe_211_code_a = a_codes_13;
-        pe_211_code_b = b_codes_3;
+        pe_211_a0 = edge_a_13_lane0;
+        pe_211_a1 = edge_a_13_lane1;
+        pe_211_b0 = edge_b_3_lane0;
+        pe_211_b1 = edge_b_3_lane1;
         pe_212_clock = clock;
-        pe_212_en = advance;
-        pe_212_first = ~|beat_cnt_q;
+        pe_212_go = go;
+        pe_212_v = tg_v_0_q;
+        pe_212_first = tg_first0_q;
         pe_212_dual = dual;
-        pe_212_fmt_a = fmt_a;
-        pe_212_fmt_b = fmt_b;
-        pe_212_code_a = a_codes_13;
-        pe_212_code_b = b_codes_4;
+        pe_212_a0 = edge_a_13_lane0;
+        pe_212_a1 = edge_a_13_lane1;
+        pe_212_b0 = edge_b_4_lane0;
+        pe_212_b1 = edge_b_4_lane1;
         pe_213_clock = clock;
-        pe_213_en = advance;
-        pe_213_first = ~|beat_cnt_q;
+        pe_213_go = go;
+        pe_213_v = tg_v_0_q;
+        pe_213_first = tg_first0_q;
         pe_213_dual = dual;
-        pe_213_fmt_a = fmt_a;
-        pe_213_fmt_b = fmt_b;
-        pe_213_code_a = a_codes_13;
-        pe_213_code_b = b_codes_5;
+        pe_213_a0 = edge_a_13_lane0;
+        pe_213_a1 = edge_a_13_lane1;
+        pe_213_b0 = edge_b_5_lane0;
+        pe_213_b1 = edge_b_5_lane1;
         pe_214_clock = clock;
-        pe_214_en = advance;
-        pe_214_first = ~|beat_cnt_q;
+        pe_214_go = go;
+        pe_214_v = tg_v_0_q;
+        pe_214_first = tg_first0_q;
         pe_214_dual = dual;
-        pe_214_fmt_a = fmt_a;
-        pe_214_fmt_b = fmt_b;
-        pe_214_code_a = a_codes_13;
-        pe_214_code_b = b_codes_6;
+        pe_214_a0 = edge_a_13_lane0;
+        pe_214_a1 = edge_a_13_lane1;
+        pe_214_b0 = edge_b_6_lane0;
+        pe_214_b1 = edge_b_6_lane1;
         pe_215_clock = clock;
-        pe_215_en = advance;
-        pe_215_first = ~|beat_cnt_q;
+        pe_215_go = go;
+        pe_215_v = tg_v_0_q;
+        pe_215_first = tg_first0_q;
         pe_215_dual = dual;
-        pe_215_fmt_a = fmt_a;
-        pe_215_fmt_b = fmt_b;
-        pe_215_code_a = a_codes_13;
-        pe_215_code_b = b_codes_7;
+        pe_215_a0 = edge_a_13_lane0;
+        pe_215_a1 = edge_a_13_lane1;
+        pe_215_b0 = edge_b_7_lane0;
+        pe_215_b1 = edge_b_7_lane1;
         pe_216_clock = clock;
-        pe_216_en = advance;
-        pe_216_first = ~|beat_cnt_q;
+        pe_216_go = go;
+        pe_216_v = tg_v_0_q;
+        pe_216_first = tg_first0_q;
         pe_216_dual = dual;
-        pe_216_fmt_a = fmt_a;
-        pe_216_fmt_b = fmt_b;
-        pe_216_code_a = a_codes_13;
-        pe_216_code_b = b_codes_8;
+        pe_216_a0 = edge_a_13_lane0;
+        pe_216_a1 = edge_a_13_lane1;
+        pe_216_b0 = edge_b_8_lane0;
+        pe_216_b1 = edge_b_8_lane1;
         pe_217_clock = clock;
-        pe_217_en = advance;
-        pe_217_first = ~|beat_cnt_q;
+        pe_217_go = go;
+        pe_217_v = tg_v_0_q;
+        pe_217_first = tg_first0_q;
         pe_217_dual = dual;
-        pe_217_fmt_a = fmt_a;
-        pe_217_fmt_b = fmt_b;
-        pe_217_code_a = a_codes_13;
-        pe_217_code_b = b_codes_9;
+        pe_217_a0 = edge_a_13_lane0;
+        pe_217_a1 = edge_a_13_lane1;
+        pe_217_b0 = edge_b_9_lane0;
+        pe_217_b1 = edge_b_9_lane1;
         pe_218_clock = clock;
-        pe_218_en = advance;
-        pe_218_first = ~|beat_cnt_q;
+        pe_218_go = go;
+        pe_218_v = tg_v_0_q;
+        pe_218_first = tg_first0_q;
         pe_218_dual = dual;
-        pe_218_fmt_a = fmt_a;
-        pe_218_fmt_b = fmt_b;
-        pe_218_code_a = a_codes_13;
-        pe_218_code_b = b_codes_10;
+        pe_218_a0 = edge_a_13_lane0;
+        pe_218_a1 = edge_a_13_lane1;
+        pe_218_b0 = edge_b_10_lane0;
+        pe_218_b1 = edge_b_10_lane1;
         pe_219_clock = clock;
-        pe_219_en = advance;
-        pe_219_first = ~|beat_cnt_q;
+        pe_219_go = go;
+        pe_219_v = tg_v_0_q;
+        pe_219_first = tg_first0_q;
         pe_219_dual = dual;
-        pe_219_fmt_a = fmt_a;
-        pe_219_fmt_b = fmt_b;
-        pe_219_code_a = a_codes_13;
-        pe_219_code_b = b_codes_11;
+        pe_219_a0 = edge_a_13_lane0;
+        pe_219_a1 = edge_a_13_lane1;
+        pe_219_b0 = edge_b_11_lane0;
+        pe_219_b1 = edge_b_11_lane1;
         pe_220_clock = clock;
-        pe_220_en = advance;
-        pe_220_first = ~|beat_cnt_q;
+        pe_220_go = go;
+        pe_220_v = tg_v_0_q;
+        pe_220_first = tg_first0_q;
         pe_220_dual = dual;
-        pe_220_fmt_a = fmt_a;
-        pe_220_fmt_b = fmt_b;
-        pe_220_code_a = a_codes_13;
-        pe_220_code_b = b_codes_12;
+        pe_220_a0 = edge_a_13_lane0;
+        pe_220_a1 = edge_a_13_lane1;
+        pe_220_b0 = edge_b_12_lane0;
+        pe_220_b1 = edge_b_12_lane1;
         pe_221_clock = clock;
-        pe_221_en = advance;
-        pe_221_first = ~|beat_cnt_q;
+        pe_221_go = go;
+        pe_221_v = tg_v_0_q;
+        pe_221_first = tg_first0_q;
         pe_221_dual = dual;
-        pe_221_fmt_a = fmt_a;
-        pe_221_fmt_b = fmt_b;
-        pe_221_code_a = a_codes_13;
-        pe_221_code_b = b_codes_13;
+        pe_221_a0 = edge_a_13_lane0;
+        pe_221_a1 = edge_a_13_lane1;
+        pe_221_b0 = edge_b_13_lane0;
+        pe_221_b1 = edge_b_13_lane1;
         pe_222_clock = clock;
-        pe_222_en = advance;
-        pe_222_first = ~|beat_cnt_q;
+        pe_222_go = go;
+        pe_222_v = tg_v_0_q;
+        pe_222_first = tg_first0_q;
         pe_222_dual = dual;
-        pe_222_fmt_a = fmt_a;
-        pe_222_fmt_b = fmt_b;
-        pe_222_code_a = a_codes_13;
-        pe_222_code_b = b_codes_14;
+        pe_222_a0 = edge_a_13_lane0;
+        pe_222_a1 = edge_a_13_lane1;
+        pe_222_b0 = edge_b_14_lane0;
+        pe_222_b1 = edge_b_14_lane1;
         pe_223_clock = clock;
-        pe_223_en = advance;
-        pe_223_first = ~|beat_cnt_q;
+        pe_223_go = go;
+        pe_223_v = tg_v_0_q;
+        pe_223_first = tg_first0_q;
         pe_223_dual = dual;
-        pe_223_fmt_a = fmt_a;
-        pe_223_fmt_b = fmt_b;
-        pe_223_code_a = a_codes_13;
-        pe_223_code_b = b_codes_15;
+        pe_223_a0 = edge_a_13_lane0;
+        pe_223_a1 = edge_a_13_lane1;
+        pe_223_b0 = edge_b_15_lane0;
+        pe_223_b1 = edge_b_15_lane1;
         pe_224_clock = clock;
-        pe_224_en = advance;
-        pe_224_first = ~|beat_cnt_q;
+        pe_224_go = go;
+        pe_224_v = tg_v_0_q;
+        pe_224_first = tg_first0_q;
         pe_224_dual = dual;
-        pe_224_fmt_a = fmt_a;
-        pe_224_fmt_b = fmt_b;
-        pe_224_code_a = a_codes_14;
-        pe_224_code_b = b_codes_0;
+        pe_224_a0 = edge_a_14_lane0;
+        pe_224_a1 = edge_a_14_lane1;
+        pe_224_b0 = edge_b_0_lane0;
+        pe_224_b1 = edge_b_0_lane1;
         pe_225_clock = clock;
-        pe_225_en = advance;
-        pe_225_first = ~|beat_cnt_q;
+        pe_225_go = go;
+        pe_225_v = tg_v_0_q;
+        pe_225_first = tg_first0_q;
         pe_225_dual = dual;
-        pe_225_fmt_a = fmt_a;
-        pe_225_fmt_b = fmt_b;
-        pe_225_code_a = a_codes_14;
-        pe_225_code_b = b_codes_1;
+        pe_225_a0 = edge_a_14_lane0;
+        pe_225_a1 = edge_a_14_lane1;
+        pe_225_b0 = edge_b_1_lane0;
+        pe_225_b1 = edge_b_1_lane1;
         pe_226_clock = clock;
-        pe_226_en = advance;
-        pe_226_first = ~|beat_cnt_q;
+        pe_226_go = go;
+        pe_226_v = tg_v_0_q;
+        pe_226_first = tg_first0_q;
         pe_226_dual = dual;
-        pe_226_fmt_a = fmt_a;
-        pe_226_fmt_b = fmt_b;
-        pe_226_code_a = a_codes_14;
-        pe_226_code_b = b_codes_2;
+        pe_226_a0 = edge_a_14_lane0;
+        pe_226_a1 = edge_a_14_lane1;
+        pe_226_b0 = edge_b_2_lane0;
+        pe_226_b1 = edge_b_2_lane1;
         pe_227_clock = clock;
-        pe_227_en = advance;
-        pe_227_first = ~|beat_cnt_q;
+        pe_227_go = go;
+        pe_227_v = tg_v_0_q;
+        pe_227_first = tg_first0_q;
         pe_227_dual = dual;
-        pe_227_fmt_a = fmt_a;
-        pe_227_fmt_b = fmt_b;
-        pe_227_code_a = a_codes_14;
-        pe_227_code_b = b_codes_3;
+        pe_227_a0 = edge_a_14_lane0;
+        pe_227_a1 = edge_a_14_lane1;
+        pe_227_b0 = edge_b_3_lane0;
+        pe_227_b1 = edge_b_3_lane1;
         pe_228_clock = clock;
-        pe_228_en = advance;
-        pe_228_first = ~|beat_cnt_q;
+        pe_228_go = go;
+        pe_228_v = tg_v_0_q;
+        pe_228_first = tg_first0_q;
         pe_228_dual = dual;
-        pe_228_fmt_a = fmt_a;
-        pe_228_fmt_b = fmt_b;
-        pe_228_code_a = a_codes_14;
-        pe_228_code_b = b_codes_4;
+        pe_228_a0 = edge_a_14_lane0;
+        pe_228_a1 = edge_a_14_lane1;
+        pe_228_b0 = edge_b_4_lane0;
+        pe_228_b1 = edge_b_4_lane1;
         pe_229_clock = clock;
-        pe_229_en = advance;
-        pe_229_first = ~|beat_cnt_q;
+        pe_229_go = go;
+        pe_229_v = tg_v_0_q;
+        pe_229_first = tg_first0_q;
         pe_229_dual = dual;
-        pe_229_fmt_a = fmt_a;
-        pe_229_fmt_b = fmt_b;
-        pe_229_code_a = a_codes_14;
-        pe_229_code_b = b_codes_5;
+        pe_229_a0 = edge_a_14_lane0;
+        pe_229_a1 = edge_a_14_lane1;
+        pe_229_b0 = edge_b_5_lane0;
+        pe_229_b1 = edge_b_5_lane1;
         pe_230_clock = clock;
-        pe_230_en = advance;
-        pe_230_first = ~|beat_cnt_q;
+        pe_230_go = go;
+        pe_230_v = tg_v_0_q;
+        pe_230_first = tg_first0_q;
         pe_230_dual = dual;
-        pe_230_fmt_a = fmt_a;
-        pe_230_fmt_b = fmt_b;
-        pe_230_code_a = a_codes_14;
-        pe_230_code_b = b_codes_6;
+        pe_230_a0 = edge_a_14_lane0;
+        pe_230_a1 = edge_a_14_lane1;
+        pe_230_b0 = edge_b_6_lane0;
+        pe_230_b1 = edge_b_6_lane1;
         pe_231_clock = clock;
-        pe_231_en = advance;
-        pe_231_first = ~|beat_cnt_q;
+        pe_231_go = go;
+        pe_231_v = tg_v_0_q;
+        pe_231_first = tg_first0_q;
         pe_231_dual = dual;
-        pe_231_fmt_a = fmt_a;
-        pe_231_fmt_b = fmt_b;
-        pe_231_code_a = a_codes_14;
-        pe_231_code_b = b_codes_7;
+        pe_231_a0 = edge_a_14_lane0;
+        pe_231_a1 = edge_a_14_lane1;
+        pe_231_b0 = edge_b_7_lane0;
+        pe_231_b1 = edge_b_7_lane1;
         pe_232_clock = clock;
-        pe_232_en = advance;
-        pe_232_first = ~|beat_cnt_q;
+        pe_232_go = go;
+        pe_232_v = tg_v_0_q;
+        pe_232_first = tg_first0_q;
         pe_232_dual = dual;
-        pe_232_fmt_a = fmt_a;
-        pe_232_fmt_b = fmt_b;
-        pe_232_code_a = a_codes_14;
-        pe_232_code_b = b_codes_8;
+        pe_232_a0 = edge_a_14_lane0;
+        pe_232_a1 = edge_a_14_lane1;
+        pe_232_b0 = edge_b_8_lane0;
+        pe_232_b1 = edge_b_8_lane1;
         pe_233_clock = clock;
-        pe_233_en = advance;
-        pe_233_first = ~|beat_cnt_q;
+        pe_233_go = go;
+        pe_233_v = tg_v_0_q;
+        pe_233_first = tg_first0_q;
         pe_233_dual = dual;
-        pe_233_fmt_a = fmt_a;
-        pe_233_fmt_b = fmt_b;
-        pe_233_code_a = a_codes_14;
-        pe_233_code_b = b_codes_9;
+        pe_233_a0 = edge_a_14_lane0;
+        pe_233_a1 = edge_a_14_lane1;
+        pe_233_b0 = edge_b_9_lane0;
+        pe_233_b1 = edge_b_9_lane1;
         pe_234_clock = clock;
-        pe_234_en = advance;
-        pe_234_first = ~|beat_cnt_q;
+        pe_234_go = go;
+        pe_234_v = tg_v_0_q;
+        pe_234_first = tg_first0_q;
         pe_234_dual = dual;
-        pe_234_fmt_a = fmt_a;
-        pe_234_fmt_b = fmt_b;
-        pe_234_code_a = a_codes_14;
-        pe_234_code_b = b_codes_10;
+        pe_234_a0 = edge_a_14_lane0;
+        pe_234_a1 = edge_a_14_lane1;
+        pe_234_b0 = edge_b_10_lane0;
+        pe_234_b1 = edge_b_10_lane1;
         pe_235_clock = clock;
-        pe_235_en = advance;
-        pe_235_first = ~|beat_cnt_q;
+        pe_235_go = go;
+        pe_235_v = tg_v_0_q;
+        pe_235_first = tg_first0_q;
         pe_235_dual = dual;
-        pe_235_fmt_a = fmt_a;
-        pe_235_fmt_b = fmt_b;
-        pe_235_code_a = a_codes_14;
-        pe_235_code_b = b_codes_11;
+        pe_235_a0 = edge_a_14_lane0;
+        pe_235_a1 = edge_a_14_lane1;
+        pe_235_b0 = edge_b_11_lane0;
+        pe_235_b1 = edge_b_11_lane1;
         pe_236_clock = clock;
-        pe_236_en = advance;
-        pe_236_first = ~|beat_cnt_q;
+        pe_236_go = go;
+        pe_236_v = tg_v_0_q;
+        pe_236_first = tg_first0_q;
         pe_236_dual = dual;
-        pe_236_fmt_a = fmt_a;
-        pe_236_fmt_b = fmt_b;
-        pe_236_code_a = a_codes_14;
-        pe_236_code_b = b_codes_12;
+        pe_236_a0 = edge_a_14_lane0;
+        pe_236_a1 = edge_a_14_lane1;
+        pe_236_b0 = edge_b_12_lane0;
+        pe_236_b1 = edge_b_12_lane1;
         pe_237_clock = clock;
-        pe_237_en = advance;
-        pe_237_first = ~|beat_cnt_q;
+        pe_237_go = go;
+        pe_237_v = tg_v_0_q;
+        pe_237_first = tg_first0_q;
         pe_237_dual = dual;
-        pe_237_fmt_a = fmt_a;
-        pe_237_fmt_b = fmt_b;
-        pe_237_code_a = a_codes_14;
-        pe_237_code_b = b_codes_13;
+        pe_237_a0 = edge_a_14_lane0;
+        pe_237_a1 = edge_a_14_lane1;
+        pe_237_b0 = edge_b_13_lane0;
+        pe_237_b1 = edge_b_13_lane1;
         pe_238_clock = clock;
-        pe_238_en = advance;
-        pe_238_first = ~|beat_cnt_q;
+        pe_238_go = go;
+        pe_238_v = tg_v_0_q;
+        pe_238_first = tg_first0_q;
         pe_238_dual = dual;
-        pe_238_fmt_a = fmt_a;
-        pe_238_fmt_b = fmt_b;
-        pe_238_code_a = a_codes_14;
-        pe_238_code_b = b_codes_14;
+        pe_238_a0 = edge_a_14_lane0;
+        pe_238_a1 = edge_a_14_lane1;
+        pe_238_b0 = edge_b_14_lane0;
+        pe_238_b1 = edge_b_14_lane1;
         pe_239_clock = clock;
-        pe_239_en = advance;
-        pe_239_first = ~|beat_cnt_q;
+        pe_239_go = go;
+        pe_239_v = tg_v_0_q;
+        pe_239_first = tg_first0_q;
         pe_239_dual = dual;
-        pe_239_fmt_a = fmt_a;
-        pe_239_fmt_b = fmt_b;
-        pe_239_code_a = a_codes_14;
-        pe_239_code_b = b_codes_15;
+        pe_239_a0 = edge_a_14_lane0;
+        pe_239_a1 = edge_a_14_lane1;
+        pe_239_b0 = edge_b_15_lane0;
+        pe_239_b1 = edge_b_15_lane1;
         pe_240_clock = clock;
-        pe_240_en = advance;
-        pe_240_first = ~|beat_cnt_q;
+        pe_240_go = go;
+        pe_240_v = tg_v_0_q;
+        pe_240_first = tg_first0_q;
         pe_240_dual = dual;
-        pe_240_fmt_a = fmt_a;
-        pe_240_fmt_b = fmt_b;
-        pe_240_code_a = a_codes_15;
-        pe_240_code_b = b_codes_0;
+        pe_240_a0 = edge_a_15_lane0;
+        pe_240_a1 = edge_a_15_lane1;
+        pe_240_b0 = edge_b_0_lane0;
+        pe_240_b1 = edge_b_0_lane1;
         pe_241_clock = clock;
-        pe_241_en = advance;
-        pe_241_first = ~|beat_cnt_q;
+        pe_241_go = go;
+        pe_241_v = tg_v_0_q;
+        pe_241_first = tg_first0_q;
         pe_241_dual = dual;
-        pe_241_fmt_a = fmt_a;
-        pe_241_fmt_b = fmt_b;
-        pe_241_code_a = a_codes_15;
-        pe_241_code_b = b_codes_1;
+        pe_241_a0 = edge_a_15_lane0;
+        pe_241_a1 = edge_a_15_lane1;
+        pe_241_b0 = edge_b_1_lane0;
+        pe_241_b1 = edge_b_1_lane1;
         pe_242_clock = clock;
-        pe_242_en = advance;
-        pe_242_first = ~|beat_cnt_q;
+        pe_242_go = go;
+        pe_242_v = tg_v_0_q;
+        pe_242_first = tg_first0_q;
         pe_242_dual = dual;
-        pe_242_fmt_a = fmt_a;
-        pe_242_fmt_b = fmt_b;
-        pe_242_code_a = a_codes_15;
-        pe_242_code_b = b_codes_2;
+        pe_242_a0 = edge_a_15_lane0;
+        pe_242_a1 = edge_a_15_lane1;
+        pe_242_b0 = edge_b_2_lane0;
+        pe_242_b1 = edge_b_2_lane1;
         pe_243_clock = clock;
-        pe_243_en = advance;
-        pe_243_first = ~|beat_cnt_q;
+        pe_243_go = go;
+        pe_243_v = tg_v_0_q;
+        pe_243_first = tg_first0_q;
         pe_243_dual = dual;
-        pe_243_fmt_a = fmt_a;
-        pe_243_fmt_b = fmt_b;
-        pe_243_code_a = a_codes_15;
-        pe_243_code_b = b_codes_3;
+        pe_243_a0 = edge_a_15_lane0;
+        pe_243_a1 = edge_a_15_lane1;
+        pe_243_b0 = edge_b_3_lane0;
+        pe_243_b1 = edge_b_3_lane1;
         pe_244_clock = clock;
-        pe_244_en = advance;
-        pe_244_first = ~|beat_cnt_q;
+        pe_244_go = go;
+        pe_244_v = tg_v_0_q;
+        pe_244_first = tg_first0_q;
         pe_244_dual = dual;
-        pe_244_fmt_a = fmt_a;
-        pe_244_fmt_b = fmt_b;
-        pe_244_code_a = a_codes_15;
-        pe_244_code_b = b_codes_4;
+        pe_244_a0 = edge_a_15_lane0;
+        pe_244_a1 = edge_a_15_lane1;
+        pe_244_b0 = edge_b_4_lane0;
+        pe_244_b1 = edge_b_4_lane1;
         pe_245_clock = clock;
-        pe_245_en = advance;
-        pe_245_first = ~|beat_cnt_q;
+        pe_245_go = go;
+        pe_245_v = tg_v_0_q;
+        pe_245_first = tg_first0_q;
         pe_245_dual = dual;
-        pe_245_fmt_a = fmt_a;
-        pe_245_fmt_b = fmt_b;
-        pe_245_code_a = a_codes_15;
-        pe_245_code_b = b_codes_5;
+        pe_245_a0 = edge_a_15_lane0;
+        pe_245_a1 = edge_a_15_lane1;
+        pe_245_b0 = edge_b_5_lane0;
+        pe_245_b1 = edge_b_5_lane1;
         pe_246_clock = clock;
-        pe_246_en = advance;
-        pe_246_first = ~|beat_cnt_q;
+        pe_246_go = go;
+        pe_246_v = tg_v_0_q;
+        pe_246_first = tg_first0_q;
         pe_246_dual = dual;
-        pe_246_fmt_a = fmt_a;
-        pe_246_fmt_b = fmt_b;
-        pe_246_code_a = a_codes_15;
-        pe_246_code_b = b_codes_6;
+        pe_246_a0 = edge_a_15_lane0;
+        pe_246_a1 = edge_a_15_lane1;
+        pe_246_b0 = edge_b_6_lane0;
+        pe_246_b1 = edge_b_6_lane1;
         pe_247_clock = clock;
-        pe_247_en = advance;
-        pe_247_first = ~|beat_cnt_q;
+        pe_247_go = go;
+        pe_247_v = tg_v_0_q;
+        pe_247_first = tg_first0_q;
         pe_247_dual = dual;
-        pe_247_fmt_a = fmt_a;
-        pe_247_fmt_b = fmt_b;
-        pe_247_code_a = a_codes_15;
-        pe_247_code_b = b_codes_7;
+        pe_247_a0 = edge_a_15_lane0;
+        pe_247_a1 = edge_a_15_lane1;
+        pe_247_b0 = edge_b_7_lane0;
+        pe_247_b1 = edge_b_7_lane1;
         pe_248_clock = clock;
-        pe_248_en = advance;
-        pe_248_first = ~|beat_cnt_q;
+        pe_248_go = go;
+        pe_248_v = tg_v_0_q;
+        pe_248_first = tg_first0_q;
         pe_248_dual = dual;
-        pe_248_fmt_a = fmt_a;
-        pe_248_fmt_b = fmt_b;
-        pe_248_code_a = a_codes_15;
-        pe_248_code_b = b_codes_8;
+        pe_248_a0 = edge_a_15_lane0;
+        pe_248_a1 = edge_a_15_lane1;
+        pe_248_b0 = edge_b_8_lane0;
+        pe_248_b1 = edge_b_8_lane1;
         pe_249_clock = clock;
-        pe_249_en = advance;
-        pe_249_first = ~|beat_cnt_q;
+        pe_249_go = go;
+        pe_249_v = tg_v_0_q;
+        pe_249_first = tg_first0_q;
         pe_249_dual = dual;
-        pe_249_fmt_a = fmt_a;
-        pe_249_fmt_b = fmt_b;
-        pe_249_code_a = a_codes_15;
-        pe_249_code_b = b_codes_9;
+        pe_249_a0 = edge_a_15_lane0;
+        pe_249_a1 = edge_a_15_lane1;
+        pe_249_b0 = edge_b_9_lane0;
+        pe_249_b1 = edge_b_9_lane1;
         pe_250_clock = clock;
-        pe_250_en = advance;
-        pe_250_first = ~|beat_cnt_q;
+        pe_250_go = go;
+        pe_250_v = tg_v_0_q;
+        pe_250_first = tg_first0_q;
         pe_250_dual = dual;
-        pe_250_fmt_a = fmt_a;
-        pe_250_fmt_b = fmt_b;
-        pe_250_code_a = a_codes_15;
-        pe_250_code_b = b_codes_10;
+        pe_250_a0 = edge_a_15_lane0;
+        pe_250_a1 = edge_a_15_lane1;
+        pe_250_b0 = edge_b_10_lane0;
+        pe_250_b1 = edge_b_10_lane1;
         pe_251_clock = clock;
-        pe_251_en = advance;
-        pe_251_first = ~|beat_cnt_q;
+        pe_251_go = go;
+        pe_251_v = tg_v_0_q;
+        pe_251_first = tg_first0_q;
         pe_251_dual = dual;
-        pe_251_fmt_a = fmt_a;
-        pe_251_fmt_b = fmt_b;
-        pe_251_code_a = a_codes_15;
-        pe_251_code_b = b_codes_11;
+        pe_251_a0 = edge_a_15_lane0;
+        pe_251_a1 = edge_a_15_lane1;
+        pe_251_b0 = edge_b_11_lane0;
+        pe_251_b1 = edge_b_11_lane1;
         pe_252_clock = clock;
-        pe_252_en = advance;
-        pe_252_first = ~|beat_cnt_q;
+        pe_252_go = go;
+        pe_252_v = tg_v_0_q;
+        pe_252_first = tg_first0_q;
         pe_252_dual = dual;
-        pe_252_fmt_a = fmt_a;
-        pe_252_fmt_b = fmt_b;
-        pe_252_code_a = a_codes_15;
-        pe_252_code_b = b_codes_12;
+        pe_252_a0 = edge_a_15_lane0;
+        pe_252_a1 = edge_a_15_lane1;
+        pe_252_b0 = edge_b_12_lane0;
+        pe_252_b1 = edge_b_12_lane1;
         pe_253_clock = clock;
-        pe_253_en = advance;
-        pe_253_first = ~|beat_cnt_q;
+        pe_253_go = go;
+        pe_253_v = tg_v_0_q;
+        pe_253_first = tg_first0_q;
         pe_253_dual = dual;
-        pe_253_fmt_a = fmt_a;
-        pe_253_fmt_b = fmt_b;
-        pe_253_code_a = a_codes_15;
-        pe_253_code_b = b_codes_13;
+        pe_253_a0 = edge_a_15_lane0;
+        pe_253_a1 = edge_a_15_lane1;
+        pe_253_b0 = edge_b_13_lane0;
+        pe_253_b1 = edge_b_13_lane1;
         pe_254_clock = clock;
-        pe_254_en = advance;
-        pe_254_first = ~|beat_cnt_q;
+        pe_254_go = go;
+        pe_254_v = tg_v_0_q;
+        pe_254_first = tg_first0_q;
         pe_254_dual = dual;
-        pe_254_fmt_a = fmt_a;
-        pe_254_fmt_b = fmt_b;
-        pe_254_code_a = a_codes_15;
-        pe_254_code_b = b_codes_14;
+        pe_254_a0 = edge_a_15_lane0;
+        pe_254_a1 = edge_a_15_lane1;
+        pe_254_b0 = edge_b_14_lane0;
+        pe_254_b1 = edge_b_14_lane1;
         pe_255_clock = clock;
-        pe_255_en = advance;
-        pe_255_first = ~|beat_cnt_q;
+        pe_255_go = go;
+        pe_255_v = tg_v_0_q;
+        pe_255_first = tg_first0_q;
         pe_255_dual = dual;
-        pe_255_fmt_a = fmt_a;
-        pe_255_fmt_b = fmt_b;
-        pe_255_code_a = a_codes_15;
-        pe_255_code_b = b_codes_15;
+        pe_255_a0 = edge_a_15_lane0;
+        pe_255_a1 = edge_a_15_lane1;
+        pe_255_b0 = edge_b_15_lane0;
+        pe_255_b1 = edge_b_15_lane1;
         if (advance) begin
             beat_cnt_d = beat_cnt_q + one8;
             if (last_beat) begin
@@ -25310,9 +27390,6 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
                 if (last_blk) begin
                     blk_cnt_d = zero16;
                 end
-                blk_done_d = 1'b1;
-                bd_first_d = ~|blk_cnt_q;
-                bd_last_d = last_blk;
                 asc_q_0_d = a_scales_0;
                 asc_q_1_d = a_scales_1;
                 asc_q_2_d = a_scales_2;
@@ -25347,1070 +27424,66 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
                 bsc_q_15_d = b_scales_15;
             end
         end
-        if (capture) begin
-            if (~(advance & last_beat)) begin
-                blk_done_d = 1'b0;
-            end
-            dr_first_d = bd_first_q;
-            dr_last_d = bd_last_q;
-            drain_left_d = rows_c;
-            sh_asc_0_d = asc_q_0_q;
-            sh_sum_0_d = pe_0_sum;
-            sh_nan_0_d = pe_0_nan;
-            sh_pinf_0_d = pe_0_pinf;
-            sh_ninf_0_d = pe_0_ninf;
-            sh_sum_1_d = pe_1_sum;
-            sh_nan_1_d = pe_1_nan;
-            sh_pinf_1_d = pe_1_pinf;
-            sh_ninf_1_d = pe_1_ninf;
-            sh_sum_2_d = pe_2_sum;
-            sh_nan_2_d = pe_2_nan;
-            sh_pinf_2_d = pe_2_pinf;
-            sh_ninf_2_d = pe_2_ninf;
-            sh_sum_3_d = pe_3_sum;
-            sh_nan_3_d = pe_3_nan;
-            sh_pinf_3_d = pe_3_pinf;
-            sh_ninf_3_d = pe_3_ninf;
-            sh_sum_4_d = pe_4_sum;
-            sh_nan_4_d = pe_4_nan;
-            sh_pinf_4_d = pe_4_pinf;
-            sh_ninf_4_d = pe_4_ninf;
-            sh_sum_5_d = pe_5_sum;
-            sh_nan_5_d = pe_5_nan;
-            sh_pinf_5_d = pe_5_pinf;
-            sh_ninf_5_d = pe_5_ninf;
-            sh_sum_6_d = pe_6_sum;
-            sh_nan_6_d = pe_6_nan;
-            sh_pinf_6_d = pe_6_pinf;
-            sh_ninf_6_d = pe_6_ninf;
-            sh_sum_7_d = pe_7_sum;
-            sh_nan_7_d = pe_7_nan;
-            sh_pinf_7_d = pe_7_pinf;
-            sh_ninf_7_d = pe_7_ninf;
-            sh_sum_8_d = pe_8_sum;
-            sh_nan_8_d = pe_8_nan;
-            sh_pinf_8_d = pe_8_pinf;
-            sh_ninf_8_d = pe_8_ninf;
-            sh_sum_9_d = pe_9_sum;
-            sh_nan_9_d = pe_9_nan;
-            sh_pinf_9_d = pe_9_pinf;
-            sh_ninf_9_d = pe_9_ninf;
-            sh_sum_10_d = pe_10_sum;
-            sh_nan_10_d = pe_10_nan;
-            sh_pinf_10_d = pe_10_pinf;
-            sh_ninf_10_d = pe_10_ninf;
-            sh_sum_11_d = pe_11_sum;
-            sh_nan_11_d = pe_11_nan;
-            sh_pinf_11_d = pe_11_pinf;
-            sh_ninf_11_d = pe_11_ninf;
-            sh_sum_12_d = pe_12_sum;
-            sh_nan_12_d = pe_12_nan;
-            sh_pinf_12_d = pe_12_pinf;
-            sh_ninf_12_d = pe_12_ninf;
-            sh_sum_13_d = pe_13_sum;
-            sh_nan_13_d = pe_13_nan;
-            sh_pinf_13_d = pe_13_pinf;
-            sh_ninf_13_d = pe_13_ninf;
-            sh_sum_14_d = pe_14_sum;
-            sh_nan_14_d = pe_14_nan;
-            sh_pinf_14_d = pe_14_pinf;
-            sh_ninf_14_d = pe_14_ninf;
-            sh_sum_15_d = pe_15_sum;
-            sh_nan_15_d = pe_15_nan;
-            sh_pinf_15_d = pe_15_pinf;
-            sh_ninf_15_d = pe_15_ninf;
-            sh_asc_1_d = asc_q_1_q;
-            sh_sum_16_d = pe_16_sum;
-            sh_nan_16_d = pe_16_nan;
-            sh_pinf_16_d = pe_16_pinf;
-            sh_ninf_16_d = pe_16_ninf;
-            sh_sum_17_d = pe_17_sum;
-            sh_nan_17_d = pe_17_nan;
-            sh_pinf_17_d = pe_17_pinf;
-            sh_ninf_17_d = pe_17_ninf;
-            sh_sum_18_d = pe_18_sum;
-            sh_nan_18_d = pe_18_nan;
-            sh_pinf_18_d = pe_18_pinf;
-            sh_ninf_18_d = pe_18_ninf;
-            sh_sum_19_d = pe_19_sum;
-            sh_nan_19_d = pe_19_nan;
-            sh_pinf_19_d = pe_19_pinf;
-            sh_ninf_19_d = pe_19_ninf;
-            sh_sum_20_d = pe_20_sum;
-            sh_nan_20_d = pe_20_nan;
-            sh_pinf_20_d = pe_20_pinf;
-            sh_ninf_20_d = pe_20_ninf;
-            sh_sum_21_d = pe_21_sum;
-            sh_nan_21_d = pe_21_nan;
-            sh_pinf_21_d = pe_21_pinf;
-            sh_ninf_21_d = pe_21_ninf;
-            sh_sum_22_d = pe_22_sum;
-            sh_nan_22_d = pe_22_nan;
-            sh_pinf_22_d = pe_22_pinf;
-            sh_ninf_22_d = pe_22_ninf;
-            sh_sum_23_d = pe_23_sum;
-            sh_nan_23_d = pe_23_nan;
-            sh_pinf_23_d = pe_23_pinf;
-            sh_ninf_23_d = pe_23_ninf;
-            sh_sum_24_d = pe_24_sum;
-            sh_nan_24_d = pe_24_nan;
-            sh_pinf_24_d = pe_24_pinf;
-            sh_ninf_24_d = pe_24_ninf;
-            sh_sum_25_d = pe_25_sum;
-            sh_nan_25_d = pe_25_nan;
-            sh_pinf_25_d = pe_25_pinf;
-            sh_ninf_25_d = pe_25_ninf;
-            sh_sum_26_d = pe_26_sum;
-            sh_nan_26_d = pe_26_nan;
-            sh_pinf_26_d = pe_26_pinf;
-            sh_ninf_26_d = pe_26_ninf;
-            sh_sum_27_d = pe_27_sum;
-            sh_nan_27_d = pe_27_nan;
-            sh_pinf_27_d = pe_27_pinf;
-            sh_ninf_27_d = pe_27_ninf;
-            sh_sum_28_d = pe_28_sum;
-            sh_nan_28_d = pe_28_nan;
-            sh_pinf_28_d = pe_28_pinf;
-            sh_ninf_28_d = pe_28_ninf;
-            sh_sum_29_d = pe_29_sum;
-            sh_nan_29_d = pe_29_nan;
-            sh_pinf_29_d = pe_29_pinf;
-            sh_ninf_29_d = pe_29_ninf;
-            sh_sum_30_d = pe_30_sum;
-            sh_nan_30_d = pe_30_nan;
-            sh_pinf_30_d = pe_30_pinf;
-            sh_ninf_30_d = pe_30_ninf;
-            sh_sum_31_d = pe_31_sum;
-            sh_nan_31_d = pe_31_nan;
-            sh_pinf_31_d = pe_31_pinf;
-            sh_ninf_31_d = pe_31_ninf;
-            sh_asc_2_d = asc_q_2_q;
-            sh_sum_32_d = pe_32_sum;
-            sh_nan_32_d = pe_32_nan;
-            sh_pinf_32_d = pe_32_pinf;
-            sh_ninf_32_d = pe_32_ninf;
-            sh_sum_33_d = pe_33_sum;
-            sh_nan_33_d = pe_33_nan;
-            sh_pinf_33_d = pe_33_pinf;
-            sh_ninf_33_d = pe_33_ninf;
-            sh_sum_34_d = pe_34_sum;
-            sh_nan_34_d = pe_34_nan;
-            sh_pinf_34_d = pe_34_pinf;
-            sh_ninf_34_d = pe_34_ninf;
-            sh_sum_35_d = pe_35_sum;
-            sh_nan_35_d = pe_35_nan;
-            sh_pinf_35_d = pe_35_pinf;
-            sh_ninf_35_d = pe_35_ninf;
-            sh_sum_36_d = pe_36_sum;
-            sh_nan_36_d = pe_36_nan;
-            sh_pinf_36_d = pe_36_pinf;
-            sh_ninf_36_d = pe_36_ninf;
-            sh_sum_37_d = pe_37_sum;
-            sh_nan_37_d = pe_37_nan;
-            sh_pinf_37_d = pe_37_pinf;
-            sh_ninf_37_d = pe_37_ninf;
-            sh_sum_38_d = pe_38_sum;
-            sh_nan_38_d = pe_38_nan;
-            sh_pinf_38_d = pe_38_pinf;
-            sh_ninf_38_d = pe_38_ninf;
-            sh_sum_39_d = pe_39_sum;
-            sh_nan_39_d = pe_39_nan;
-            sh_pinf_39_d = pe_39_pinf;
-            sh_ninf_39_d = pe_39_ninf;
-            sh_sum_40_d = pe_40_sum;
-            sh_nan_40_d = pe_40_nan;
-            sh_pinf_40_d = pe_40_pinf;
-            sh_ninf_40_d = pe_40_ninf;
-            sh_sum_41_d = pe_41_sum;
-            sh_nan_41_d = pe_41_nan;
-            sh_pinf_41_d = pe_41_pinf;
-            sh_ninf_41_d = pe_41_ninf;
-            sh_sum_42_d = pe_42_sum;
-            sh_nan_42_d = pe_42_nan;
-            sh_pinf_42_d = pe_42_pinf;
-            sh_ninf_42_d = pe_42_ninf;
-            sh_sum_43_d = pe_43_sum;
-            sh_nan_43_d = pe_43_nan;
-            sh_pinf_43_d = pe_43_pinf;
-            sh_ninf_43_d = pe_43_ninf;
-            sh_sum_44_d = pe_44_sum;
-            sh_nan_44_d = pe_44_nan;
-            sh_pinf_44_d = pe_44_pinf;
-            sh_ninf_44_d = pe_44_ninf;
-            sh_sum_45_d = pe_45_sum;
-            sh_nan_45_d = pe_45_nan;
-            sh_pinf_45_d = pe_45_pinf;
-            sh_ninf_45_d = pe_45_ninf;
-            sh_sum_46_d = pe_46_sum;
-            sh_nan_46_d = pe_46_nan;
-            sh_pinf_46_d = pe_46_pinf;
-            sh_ninf_46_d = pe_46_ninf;
-            sh_sum_47_d = pe_47_sum;
-            sh_nan_47_d = pe_47_nan;
-            sh_pinf_47_d = pe_47_pinf;
-            sh_ninf_47_d = pe_47_ninf;
-            sh_asc_3_d = asc_q_3_q;
-            sh_sum_48_d = pe_48_sum;
-            sh_nan_48_d = pe_48_nan;
-            sh_pinf_48_d = pe_48_pinf;
-            sh_ninf_48_d = pe_48_ninf;
-            sh_sum_49_d = pe_49_sum;
-            sh_nan_49_d = pe_49_nan;
-            sh_pinf_49_d = pe_49_pinf;
-            sh_ninf_49_d = pe_49_ninf;
-            sh_sum_50_d = pe_50_sum;
-            sh_nan_50_d = pe_50_nan;
-            sh_pinf_50_d = pe_50_pinf;
-            sh_ninf_50_d = pe_50_ninf;
-            sh_sum_51_d = pe_51_sum;
-            sh_nan_51_d = pe_51_nan;
-            sh_pinf_51_d = pe_51_pinf;
-            sh_ninf_51_d = pe_51_ninf;
-            sh_sum_52_d = pe_52_sum;
-            sh_nan_52_d = pe_52_nan;
-            sh_pinf_52_d = pe_52_pinf;
-            sh_ninf_52_d = pe_52_ninf;
-            sh_sum_53_d = pe_53_sum;
-            sh_nan_53_d = pe_53_nan;
-            sh_pinf_53_d = pe_53_pinf;
-            sh_ninf_53_d = pe_53_ninf;
-            sh_sum_54_d = pe_54_sum;
-            sh_nan_54_d = pe_54_nan;
-            sh_pinf_54_d = pe_54_pinf;
-            sh_ninf_54_d = pe_54_ninf;
-            sh_sum_55_d = pe_55_sum;
-            sh_nan_55_d = pe_55_nan;
-            sh_pinf_55_d = pe_55_pinf;
-            sh_ninf_55_d = pe_55_ninf;
-            sh_sum_56_d = pe_56_sum;
-            sh_nan_56_d = pe_56_nan;
-            sh_pinf_56_d = pe_56_pinf;
-            sh_ninf_56_d = pe_56_ninf;
-            sh_sum_57_d = pe_57_sum;
-            sh_nan_57_d = pe_57_nan;
-            sh_pinf_57_d = pe_57_pinf;
-            sh_ninf_57_d = pe_57_ninf;
-            sh_sum_58_d = pe_58_sum;
-            sh_nan_58_d = pe_58_nan;
-            sh_pinf_58_d = pe_58_pinf;
-            sh_ninf_58_d = pe_58_ninf;
-            sh_sum_59_d = pe_59_sum;
-            sh_nan_59_d = pe_59_nan;
-            sh_pinf_59_d = pe_59_pinf;
-            sh_ninf_59_d = pe_59_ninf;
-            sh_sum_60_d = pe_60_sum;
-            sh_nan_60_d = pe_60_nan;
-            sh_pinf_60_d = pe_60_pinf;
-            sh_ninf_60_d = pe_60_ninf;
-            sh_sum_61_d = pe_61_sum;
-            sh_nan_61_d = pe_61_nan;
-            sh_pinf_61_d = pe_61_pinf;
-            sh_ninf_61_d = pe_61_ninf;
-            sh_sum_62_d = pe_62_sum;
-            sh_nan_62_d = pe_62_nan;
-            sh_pinf_62_d = pe_62_pinf;
-            sh_ninf_62_d = pe_62_ninf;
-            sh_sum_63_d = pe_63_sum;
-            sh_nan_63_d = pe_63_nan;
-            sh_pinf_63_d = pe_63_pinf;
-            sh_ninf_63_d = pe_63_ninf;
-            sh_asc_4_d = asc_q_4_q;
-            sh_sum_64_d = pe_64_sum;
-            sh_nan_64_d = pe_64_nan;
-            sh_pinf_64_d = pe_64_pinf;
-            sh_ninf_64_d = pe_64_ninf;
-            sh_sum_65_d = pe_65_sum;
-            sh_nan_65_d = pe_65_nan;
-            sh_pinf_65_d = pe_65_pinf;
-            sh_ninf_65_d = pe_65_ninf;
-            sh_sum_66_d = pe_66_sum;
-            sh_nan_66_d = pe_66_nan;
-            sh_pinf_66_d = pe_66_pinf;
-            sh_ninf_66_d = pe_66_ninf;
-            sh_sum_67_d = pe_67_sum;
-            sh_nan_67_d = pe_67_nan;
-            sh_pinf_67_d = pe_67_pinf;
-            sh_ninf_67_d = pe_67_ninf;
-            sh_sum_68_d = pe_68_sum;
-            sh_nan_68_d = pe_68_nan;
-            sh_pinf_68_d = pe_68_pinf;
-            sh_ninf_68_d = pe_68_ninf;
-            sh_sum_69_d = pe_69_sum;
-            sh_nan_69_d = pe_69_nan;
-            sh_pinf_69_d = pe_69_pinf;
-            sh_ninf_69_d = pe_69_ninf;
-            sh_sum_70_d = pe_70_sum;
-            sh_nan_70_d = pe_70_nan;
-            sh_pinf_70_d = pe_70_pinf;
-            sh_ninf_70_d = pe_70_ninf;
-            sh_sum_71_d = pe_71_sum;
-            sh_nan_71_d = pe_71_nan;
-            sh_pinf_71_d = pe_71_pinf;
-            sh_ninf_71_d = pe_71_ninf;
-            sh_sum_72_d = pe_72_sum;
-            sh_nan_72_d = pe_72_nan;
-            sh_pinf_72_d = pe_72_pinf;
-            sh_ninf_72_d = pe_72_ninf;
-            sh_sum_73_d = pe_73_sum;
-            sh_nan_73_d = pe_73_nan;
-            sh_pinf_73_d = pe_73_pinf;
-            sh_ninf_73_d = pe_73_ninf;
-            sh_sum_74_d = pe_74_sum;
-            sh_nan_74_d = pe_74_nan;
-            sh_pinf_74_d = pe_74_pinf;
-            sh_ninf_74_d = pe_74_ninf;
-            sh_sum_75_d = pe_75_sum;
-            sh_nan_75_d = pe_75_nan;
-            sh_pinf_75_d = pe_75_pinf;
-            sh_ninf_75_d = pe_75_ninf;
-            sh_sum_76_d = pe_76_sum;
-            sh_nan_76_d = pe_76_nan;
-            sh_pinf_76_d = pe_76_pinf;
-            sh_ninf_76_d = pe_76_ninf;
-            sh_sum_77_d = pe_77_sum;
-            sh_nan_77_d = pe_77_nan;
-            sh_pinf_77_d = pe_77_pinf;
-            sh_ninf_77_d = pe_77_ninf;
-            sh_sum_78_d = pe_78_sum;
-            sh_nan_78_d = pe_78_nan;
-            sh_pinf_78_d = pe_78_pinf;
-            sh_ninf_78_d = pe_78_ninf;
-            sh_sum_79_d = pe_79_sum;
-            sh_nan_79_d = pe_79_nan;
-            sh_pinf_79_d = pe_79_pinf;
-            sh_ninf_79_d = pe_79_ninf;
-            sh_asc_5_d = asc_q_5_q;
-            sh_sum_80_d = pe_80_sum;
-            sh_nan_80_d = pe_80_nan;
-            sh_pinf_80_d = pe_80_pinf;
-            sh_ninf_80_d = pe_80_ninf;
-            sh_sum_81_d = pe_81_sum;
-            sh_nan_81_d = pe_81_nan;
-            sh_pinf_81_d = pe_81_pinf;
-            sh_ninf_81_d = pe_81_ninf;
-            sh_sum_82_d = pe_82_sum;
-            sh_nan_82_d = pe_82_nan;
-            sh_pinf_82_d = pe_82_pinf;
-            sh_ninf_82_d = pe_82_ninf;
-            sh_sum_83_d = pe_83_sum;
-            sh_nan_83_d = pe_83_nan;
-            sh_pinf_83_d = pe_83_pinf;
-            sh_ninf_83_d = pe_83_ninf;
-            sh_sum_84_d = pe_84_sum;
-            sh_nan_84_d = pe_84_nan;
-            sh_pinf_84_d = pe_84_pinf;
-            sh_ninf_84_d = pe_84_ninf;
-            sh_sum_85_d = pe_85_sum;
-            sh_nan_85_d = pe_85_nan;
-            sh_pinf_85_d = pe_85_pinf;
-            sh_ninf_85_d = pe_85_ninf;
-            sh_sum_86_d = pe_86_sum;
-            sh_nan_86_d = pe_86_nan;
-            sh_pinf_86_d = pe_86_pinf;
-            sh_ninf_86_d = pe_86_ninf;
-            sh_sum_87_d = pe_87_sum;
-            sh_nan_87_d = pe_87_nan;
-            sh_pinf_87_d = pe_87_pinf;
-            sh_ninf_87_d = pe_87_ninf;
-            sh_sum_88_d = pe_88_sum;
-            sh_nan_88_d = pe_88_nan;
-            sh_pinf_88_d = pe_88_pinf;
-            sh_ninf_88_d = pe_88_ninf;
-            sh_sum_89_d = pe_89_sum;
-            sh_nan_89_d = pe_89_nan;
-            sh_pinf_89_d = pe_89_pinf;
-            sh_ninf_89_d = pe_89_ninf;
-            sh_sum_90_d = pe_90_sum;
-            sh_nan_90_d = pe_90_nan;
-            sh_pinf_90_d = pe_90_pinf;
-            sh_ninf_90_d = pe_90_ninf;
-            sh_sum_91_d = pe_91_sum;
-            sh_nan_91_d = pe_91_nan;
-            sh_pinf_91_d = pe_91_pinf;
-            sh_ninf_91_d = pe_91_ninf;
-            sh_sum_92_d = pe_92_sum;
-            sh_nan_92_d = pe_92_nan;
-            sh_pinf_92_d = pe_92_pinf;
-            sh_ninf_92_d = pe_92_ninf;
-            sh_sum_93_d = pe_93_sum;
-            sh_nan_93_d = pe_93_nan;
-            sh_pinf_93_d = pe_93_pinf;
-            sh_ninf_93_d = pe_93_ninf;
-            sh_sum_94_d = pe_94_sum;
-            sh_nan_94_d = pe_94_nan;
-            sh_pinf_94_d = pe_94_pinf;
-            sh_ninf_94_d = pe_94_ninf;
-            sh_sum_95_d = pe_95_sum;
-            sh_nan_95_d = pe_95_nan;
-            sh_pinf_95_d = pe_95_pinf;
-            sh_ninf_95_d = pe_95_ninf;
-            sh_asc_6_d = asc_q_6_q;
-            sh_sum_96_d = pe_96_sum;
-            sh_nan_96_d = pe_96_nan;
-            sh_pinf_96_d = pe_96_pinf;
-            sh_ninf_96_d = pe_96_ninf;
-            sh_sum_97_d = pe_97_sum;
-            sh_nan_97_d = pe_97_nan;
-            sh_pinf_97_d = pe_97_pinf;
-            sh_ninf_97_d = pe_97_ninf;
-            sh_sum_98_d = pe_98_sum;
-            sh_nan_98_d = pe_98_nan;
-            sh_pinf_98_d = pe_98_pinf;
-            sh_ninf_98_d = pe_98_ninf;
-            sh_sum_99_d = pe_99_sum;
-            sh_nan_99_d = pe_99_nan;
-            sh_pinf_99_d = pe_99_pinf;
-            sh_ninf_99_d = pe_99_ninf;
-            sh_sum_100_d = pe_100_sum;
-            sh_nan_100_d = pe_100_nan;
-            sh_pinf_100_d = pe_100_pinf;
-            sh_ninf_100_d = pe_100_ninf;
-            sh_sum_101_d = pe_101_sum;
-            sh_nan_101_d = pe_101_nan;
-            sh_pinf_101_d = pe_101_pinf;
-            sh_ninf_101_d = pe_101_ninf;
-            sh_sum_102_d = pe_102_sum;
-            sh_nan_102_d = pe_102_nan;
-            sh_pinf_102_d = pe_102_pinf;
-            sh_ninf_102_d = pe_102_ninf;
-            sh_sum_103_d = pe_103_sum;
-            sh_nan_103_d = pe_103_nan;
-            sh_pinf_103_d = pe_103_pinf;
-            sh_ninf_103_d = pe_103_ninf;
-            sh_sum_104_d = pe_104_sum;
-            sh_nan_104_d = pe_104_nan;
-            sh_pinf_104_d = pe_104_pinf;
-            sh_ninf_104_d = pe_104_ninf;
-            sh_sum_105_d = pe_105_sum;
-            sh_nan_105_d = pe_105_nan;
-            sh_pinf_105_d = pe_105_pinf;
-            sh_ninf_105_d = pe_105_ninf;
-            sh_sum_106_d = pe_106_sum;
-            sh_nan_106_d = pe_106_nan;
-            sh_pinf_106_d = pe_106_pinf;
-            sh_ninf_106_d = pe_106_ninf;
-            sh_sum_107_d = pe_107_sum;
-            sh_nan_107_d = pe_107_nan;
-            sh_pinf_107_d = pe_107_pinf;
-            sh_ninf_107_d = pe_107_ninf;
-            sh_sum_108_d = pe_108_sum;
-            sh_nan_108_d = pe_108_nan;
-            sh_pinf_108_d = pe_108_pinf;
-            sh_ninf_108_d = pe_108_ninf;
-            sh_sum_109_d = pe_109_sum;
-            sh_nan_109_d = pe_109_nan;
-            sh_pinf_109_d = pe_109_pinf;
-            sh_ninf_109_d = pe_109_ninf;
-            sh_sum_110_d = pe_110_sum;
-            sh_nan_110_d = pe_110_nan;
-            sh_pinf_110_d = pe_110_pinf;
-            sh_ninf_110_d = pe_110_ninf;
-            sh_sum_111_d = pe_111_sum;
-            sh_nan_111_d = pe_111_nan;
-            sh_pinf_111_d = pe_111_pinf;
-            sh_ninf_111_d = pe_111_ninf;
-            sh_asc_7_d = asc_q_7_q;
-            sh_sum_112_d = pe_112_sum;
-            sh_nan_112_d = pe_112_nan;
-            sh_pinf_112_d = pe_112_pinf;
-            sh_ninf_112_d = pe_112_ninf;
-            sh_sum_113_d = pe_113_sum;
-            sh_nan_113_d = pe_113_nan;
-            sh_pinf_113_d = pe_113_pinf;
-            sh_ninf_113_d = pe_113_ninf;
-            sh_sum_114_d = pe_114_sum;
-            sh_nan_114_d = pe_114_nan;
-            sh_pinf_114_d = pe_114_pinf;
-            sh_ninf_114_d = pe_114_ninf;
-            sh_sum_115_d = pe_115_sum;
-            sh_nan_115_d = pe_115_nan;
-            sh_pinf_115_d = pe_115_pinf;
-            sh_ninf_115_d = pe_115_ninf;
-            sh_sum_116_d = pe_116_sum;
-            sh_nan_116_d = pe_116_nan;
-            sh_pinf_116_d = pe_116_pinf;
-            sh_ninf_116_d = pe_116_ninf;
-            sh_sum_117_d = pe_117_sum;
-            sh_nan_117_d = pe_117_nan;
-            sh_pinf_117_d = pe_117_pinf;
-            sh_ninf_117_d = pe_117_ninf;
-            sh_sum_118_d = pe_118_sum;
-            sh_nan_118_d = pe_118_nan;
-            sh_pinf_118_d = pe_118_pinf;
-            sh_ninf_118_d = pe_118_ninf;
-            sh_sum_119_d = pe_119_sum;
-            sh_nan_119_d = pe_119_nan;
-            sh_pinf_119_d = pe_119_pinf;
-            sh_ninf_119_d = pe_119_ninf;
-            sh_sum_120_d = pe_120_sum;
-            sh_nan_120_d = pe_120_nan;
-            sh_pinf_120_d = pe_120_pinf;
-            sh_ninf_120_d = pe_120_ninf;
-            sh_sum_121_d = pe_121_sum;
-            sh_nan_121_d = pe_121_nan;
-            sh_pinf_121_d = pe_121_pinf;
-            sh_ninf_121_d = pe_121_ninf;
-            sh_sum_122_d = pe_122_sum;
-            sh_nan_122_d = pe_122_nan;
-            sh_pinf_122_d = pe_122_pinf;
-            sh_ninf_122_d = pe_122_ninf;
-            sh_sum_123_d = pe_123_sum;
-            sh_nan_123_d = pe_123_nan;
-            sh_pinf_123_d = pe_123_pinf;
-            sh_ninf_123_d = pe_123_ninf;
-            sh_sum_124_d = pe_124_sum;
-            sh_nan_124_d = pe_124_nan;
-            sh_pinf_124_d = pe_124_pinf;
-            sh_ninf_124_d = pe_124_ninf;
-            sh_sum_125_d = pe_125_sum;
-            sh_nan_125_d = pe_125_nan;
-            sh_pinf_125_d = pe_125_pinf;
-            sh_ninf_125_d = pe_125_ninf;
-            sh_sum_126_d = pe_126_sum;
-            sh_nan_126_d = pe_126_nan;
-            sh_pinf_126_d = pe_126_pinf;
-            sh_ninf_126_d = pe_126_ninf;
-            sh_sum_127_d = pe_127_sum;
-            sh_nan_127_d = pe_127_nan;
-            sh_pinf_127_d = pe_127_pinf;
-            sh_ninf_127_d = pe_127_ninf;
-            sh_asc_8_d = asc_q_8_q;
-            sh_sum_128_d = pe_128_sum;
-            sh_nan_128_d = pe_128_nan;
-            sh_pinf_128_d = pe_128_pinf;
-            sh_ninf_128_d = pe_128_ninf;
-            sh_sum_129_d = pe_129_sum;
-            sh_nan_129_d = pe_129_nan;
-            sh_pinf_129_d = pe_129_pinf;
-            sh_ninf_129_d = pe_129_ninf;
-            sh_sum_130_d = pe_130_sum;
-            sh_nan_130_d = pe_130_nan;
-            sh_pinf_130_d = pe_130_pinf;
-            sh_ninf_130_d = pe_130_ninf;
-            sh_sum_131_d = pe_131_sum;
-            sh_nan_131_d = pe_131_nan;
-            sh_pinf_131_d = pe_131_pinf;
-            sh_ninf_131_d = pe_131_ninf;
-            sh_sum_132_d = pe_132_sum;
-            sh_nan_132_d = pe_132_nan;
-            sh_pinf_132_d = pe_132_pinf;
-            sh_ninf_132_d = pe_132_ninf;
-            sh_sum_133_d = pe_133_sum;
-            sh_nan_133_d = pe_133_nan;
-            sh_pinf_133_d = pe_133_pinf;
-            sh_ninf_133_d = pe_133_ninf;
-            sh_sum_134_d = pe_134_sum;
-            sh_nan_134_d = pe_134_nan;
-            sh_pinf_134_d = pe_134_pinf;
-            sh_ninf_134_d = pe_134_ninf;
-            sh_sum_135_d = pe_135_sum;
-            sh_nan_135_d = pe_135_nan;
-            sh_pinf_135_d = pe_135_pinf;
-            sh_ninf_135_d = pe_135_ninf;
-            sh_sum_136_d = pe_136_sum;
-            sh_nan_136_d = pe_136_nan;
-            sh_pinf_136_d = pe_136_pinf;
-            sh_ninf_136_d = pe_136_ninf;
-            sh_sum_137_d = pe_137_sum;
-            sh_nan_137_d = pe_137_nan;
-            sh_pinf_137_d = pe_137_pinf;
-            sh_ninf_137_d = pe_137_ninf;
-            sh_sum_138_d = pe_138_sum;
-            sh_nan_138_d = pe_138_nan;
-            sh_pinf_138_d = pe_138_pinf;
-            sh_ninf_138_d = pe_138_ninf;
-            sh_sum_139_d = pe_139_sum;
-            sh_nan_139_d = pe_139_nan;
-            sh_pinf_139_d = pe_139_pinf;
-            sh_ninf_139_d = pe_139_ninf;
-            sh_sum_140_d = pe_140_sum;
-            sh_nan_140_d = pe_140_nan;
-            sh_pinf_140_d = pe_140_pinf;
-            sh_ninf_140_d = pe_140_ninf;
-            sh_sum_141_d = pe_141_sum;
-            sh_nan_141_d = pe_141_nan;
-            sh_pinf_141_d = pe_141_pinf;
-            sh_ninf_141_d = pe_141_ninf;
-            sh_sum_142_d = pe_142_sum;
-            sh_nan_142_d = pe_142_nan;
-            sh_pinf_142_d = pe_142_pinf;
-            sh_ninf_142_d = pe_142_ninf;
-            sh_sum_143_d = pe_143_sum;
-            sh_nan_143_d = pe_143_nan;
-            sh_pinf_143_d = pe_143_pinf;
-            sh_ninf_143_d = pe_143_ninf;
-            sh_asc_9_d = asc_q_9_q;
-            sh_sum_144_d = pe_144_sum;
-            sh_nan_144_d = pe_144_nan;
-            sh_pinf_144_d = pe_144_pinf;
-            sh_ninf_144_d = pe_144_ninf;
-            sh_sum_145_d = pe_145_sum;
-            sh_nan_145_d = pe_145_nan;
-            sh_pinf_145_d = pe_145_pinf;
-            sh_ninf_145_d = pe_145_ninf;
-            sh_sum_146_d = pe_146_sum;
-            sh_nan_146_d = pe_146_nan;
-            sh_pinf_146_d = pe_146_pinf;
-            sh_ninf_146_d = pe_146_ninf;
-            sh_sum_147_d = pe_147_sum;
-            sh_nan_147_d = pe_147_nan;
-            sh_pinf_147_d = pe_147_pinf;
-            sh_ninf_147_d = pe_147_ninf;
-            sh_sum_148_d = pe_148_sum;
-            sh_nan_148_d = pe_148_nan;
-            sh_pinf_148_d = pe_148_pinf;
-            sh_ninf_148_d = pe_148_ninf;
-            sh_sum_149_d = pe_149_sum;
-            sh_nan_149_d = pe_149_nan;
-            sh_pinf_149_d = pe_149_pinf;
-            sh_ninf_149_d = pe_149_ninf;
-            sh_sum_150_d = pe_150_sum;
-            sh_nan_150_d = pe_150_nan;
-            sh_pinf_150_d = pe_150_pinf;
-            sh_ninf_150_d = pe_150_ninf;
-            sh_sum_151_d = pe_151_sum;
-            sh_nan_151_d = pe_151_nan;
-            sh_pinf_151_d = pe_151_pinf;
-            sh_ninf_151_d = pe_151_ninf;
-            sh_sum_152_d = pe_152_sum;
-            sh_nan_152_d = pe_152_nan;
-            sh_pinf_152_d = pe_152_pinf;
-            sh_ninf_152_d = pe_152_ninf;
-            sh_sum_153_d = pe_153_sum;
-            sh_nan_153_d = pe_153_nan;
-            sh_pinf_153_d = pe_153_pinf;
-            sh_ninf_153_d = pe_153_ninf;
-            sh_sum_154_d = pe_154_sum;
-            sh_nan_154_d = pe_154_nan;
-            sh_pinf_154_d = pe_154_pinf;
-            sh_ninf_154_d = pe_154_ninf;
-            sh_sum_155_d = pe_155_sum;
-            sh_nan_155_d = pe_155_nan;
-            sh_pinf_155_d = pe_155_pinf;
-            sh_ninf_155_d = pe_155_ninf;
-            sh_sum_156_d = pe_156_sum;
-            sh_nan_156_d = pe_156_nan;
-            sh_pinf_156_d = pe_156_pinf;
-            sh_ninf_156_d = pe_156_ninf;
-            sh_sum_157_d = pe_157_sum;
-            sh_nan_157_d = pe_157_nan;
-            sh_pinf_157_d = pe_157_pinf;
-            sh_ninf_157_d = pe_157_ninf;
-            sh_sum_158_d = pe_158_sum;
-            sh_nan_158_d = pe_158_nan;
-            sh_pinf_158_d = pe_158_pinf;
-            sh_ninf_158_d = pe_158_ninf;
-            sh_sum_159_d = pe_159_sum;
-            sh_nan_159_d = pe_159_nan;
-            sh_pinf_159_d = pe_159_pinf;
-            sh_ninf_159_d = pe_159_ninf;
-            sh_asc_10_d = asc_q_10_q;
-            sh_sum_160_d = pe_160_sum;
-            sh_nan_160_d = pe_160_nan;
-            sh_pinf_160_d = pe_160_pinf;
-            sh_ninf_160_d = pe_160_ninf;
-            sh_sum_161_d = pe_161_sum;
-            sh_nan_161_d = pe_161_nan;
-            sh_pinf_161_d = pe_161_pinf;
-            sh_ninf_161_d = pe_161_ninf;
-            sh_sum_162_d = pe_162_sum;
-            sh_nan_162_d = pe_162_nan;
-            sh_pinf_162_d = pe_162_pinf;
-            sh_ninf_162_d = pe_162_ninf;
-            sh_sum_163_d = pe_163_sum;
-            sh_nan_163_d = pe_163_nan;
-            sh_pinf_163_d = pe_163_pinf;
-            sh_ninf_163_d = pe_163_ninf;
-            sh_sum_164_d = pe_164_sum;
-            sh_nan_164_d = pe_164_nan;
-            sh_pinf_164_d = pe_164_pinf;
-            sh_ninf_164_d = pe_164_ninf;
-            sh_sum_165_d = pe_165_sum;
-            sh_nan_165_d = pe_165_nan;
-            sh_pinf_165_d = pe_165_pinf;
-            sh_ninf_165_d = pe_165_ninf;
-            sh_sum_166_d = pe_166_sum;
-            sh_nan_166_d = pe_166_nan;
-            sh_pinf_166_d = pe_166_pinf;
-            sh_ninf_166_d = pe_166_ninf;
-            sh_sum_167_d = pe_167_sum;
-            sh_nan_167_d = pe_167_nan;
-            sh_pinf_167_d = pe_167_pinf;
-            sh_ninf_167_d = pe_167_ninf;
-            sh_sum_168_d = pe_168_sum;
-            sh_nan_168_d = pe_168_nan;
-            sh_pinf_168_d = pe_168_pinf;
-            sh_ninf_168_d = pe_168_ninf;
-            sh_sum_169_d = pe_169_sum;
-            sh_nan_169_d = pe_169_nan;
-            sh_pinf_169_d = pe_169_pinf;
-            sh_ninf_169_d = pe_169_ninf;
-            sh_sum_170_d = pe_170_sum;
-            sh_nan_170_d = pe_170_nan;
-            sh_pinf_170_d = pe_170_pinf;
-            sh_ninf_170_d = pe_170_ninf;
-            sh_sum_171_d = pe_171_sum;
-            sh_nan_171_d = pe_171_nan;
-            sh_pinf_171_d = pe_171_pinf;
-            sh_ninf_171_d = pe_171_ninf;
-            sh_sum_172_d = pe_172_sum;
-            sh_nan_172_d = pe_172_nan;
-            sh_pinf_172_d = pe_172_pinf;
-            sh_ninf_172_d = pe_172_ninf;
-            sh_sum_173_d = pe_173_sum;
-            sh_nan_173_d = pe_173_nan;
-            sh_pinf_173_d = pe_173_pinf;
-            sh_ninf_173_d = pe_173_ninf;
-            sh_sum_174_d = pe_174_sum;
-            sh_nan_174_d = pe_174_nan;
-            sh_pinf_174_d = pe_174_pinf;
-            sh_ninf_174_d = pe_174_ninf;
-            sh_sum_175_d = pe_175_sum;
-            sh_nan_175_d = pe_175_nan;
-            sh_pinf_175_d = pe_175_pinf;
-            sh_ninf_175_d = pe_175_ninf;
-            sh_asc_11_d = asc_q_11_q;
-            sh_sum_176_d = pe_176_sum;
-            sh_nan_176_d = pe_176_nan;
-            sh_pinf_176_d = pe_176_pinf;
-            sh_ninf_176_d = pe_176_ninf;
-            sh_sum_177_d = pe_177_sum;
-            sh_nan_177_d = pe_177_nan;
-            sh_pinf_177_d = pe_177_pinf;
-            sh_ninf_177_d = pe_177_ninf;
-            sh_sum_178_d = pe_178_sum;
-            sh_nan_178_d = pe_178_nan;
-            sh_pinf_178_d = pe_178_pinf;
-            sh_ninf_178_d = pe_178_ninf;
-            sh_sum_179_d = pe_179_sum;
-            sh_nan_179_d = pe_179_nan;
-            sh_pinf_179_d = pe_179_pinf;
-            sh_ninf_179_d = pe_179_ninf;
-            sh_sum_180_d = pe_180_sum;
-            sh_nan_180_d = pe_180_nan;
-            sh_pinf_180_d = pe_180_pinf;
-            sh_ninf_180_d = pe_180_ninf;
-            sh_sum_181_d = pe_181_sum;
-            sh_nan_181_d = pe_181_nan;
-            sh_pinf_181_d = pe_181_pinf;
-            sh_ninf_181_d = pe_181_ninf;
-            sh_sum_182_d = pe_182_sum;
-            sh_nan_182_d = pe_182_nan;
-            sh_pinf_182_d = pe_182_pinf;
-            sh_ninf_182_d = pe_182_ninf;
-            sh_sum_183_d = pe_183_sum;
-            sh_nan_183_d = pe_183_nan;
-            sh_pinf_183_d = pe_183_pinf;
-            sh_ninf_183_d = pe_183_ninf;
-            sh_sum_184_d = pe_184_sum;
-            sh_nan_184_d = pe_184_nan;
-            sh_pinf_184_d = pe_184_pinf;
-            sh_ninf_184_d = pe_184_ninf;
-            sh_sum_185_d = pe_185_sum;
-            sh_nan_185_d = pe_185_nan;
-            sh_pinf_185_d = pe_185_pinf;
-            sh_ninf_185_d = pe_185_ninf;
-            sh_sum_186_d = pe_186_sum;
-            sh_nan_186_d = pe_186_nan;
-            sh_pinf_186_d = pe_186_pinf;
-            sh_ninf_186_d = pe_186_ninf;
-            sh_sum_187_d = pe_187_sum;
-            sh_nan_187_d = pe_187_nan;
-            sh_pinf_187_d = pe_187_pinf;
-            sh_ninf_187_d = pe_187_ninf;
-            sh_sum_188_d = pe_188_sum;
-            sh_nan_188_d = pe_188_nan;
-            sh_pinf_188_d = pe_188_pinf;
-            sh_ninf_188_d = pe_188_ninf;
-            sh_sum_189_d = pe_189_sum;
-            sh_nan_189_d = pe_189_nan;
-            sh_pinf_189_d = pe_189_pinf;
-            sh_ninf_189_d = pe_189_ninf;
-            sh_sum_190_d = pe_190_sum;
-            sh_nan_190_d = pe_190_nan;
-            sh_pinf_190_d = pe_190_pinf;
-            sh_ninf_190_d = pe_190_ninf;
-            sh_sum_191_d = pe_191_sum;
-            sh_nan_191_d = pe_191_nan;
-            sh_pinf_191_d = pe_191_pinf;
-            sh_ninf_191_d = pe_191_ninf;
-            sh_asc_12_d = asc_q_12_q;
-            sh_sum_192_d = pe_192_sum;
-            sh_nan_192_d = pe_192_nan;
-            sh_pinf_192_d = pe_192_pinf;
-            sh_ninf_192_d = pe_192_ninf;
-            sh_sum_193_d = pe_193_sum;
-            sh_nan_193_d = pe_193_nan;
-            sh_pinf_193_d = pe_193_pinf;
-            sh_ninf_193_d = pe_193_ninf;
-            sh_sum_194_d = pe_194_sum;
-            sh_nan_194_d = pe_194_nan;
-            sh_pinf_194_d = pe_194_pinf;
-            sh_ninf_194_d = pe_194_ninf;
-            sh_sum_195_d = pe_195_sum;
-            sh_nan_195_d = pe_195_nan;
-            sh_pinf_195_d = pe_195_pinf;
-            sh_ninf_195_d = pe_195_ninf;
-            sh_sum_196_d = pe_196_sum;
-            sh_nan_196_d = pe_196_nan;
-            sh_pinf_196_d = pe_196_pinf;
-            sh_ninf_196_d = pe_196_ninf;
-            sh_sum_197_d = pe_197_sum;
-            sh_nan_197_d = pe_197_nan;
-            sh_pinf_197_d = pe_197_pinf;
-            sh_ninf_197_d = pe_197_ninf;
-            sh_sum_198_d = pe_198_sum;
-            sh_nan_198_d = pe_198_nan;
-            sh_pinf_198_d = pe_198_pinf;
-            sh_ninf_198_d = pe_198_ninf;
-            sh_sum_199_d = pe_199_sum;
-            sh_nan_199_d = pe_199_nan;
-            sh_pinf_199_d = pe_199_pinf;
-            sh_ninf_199_d = pe_199_ninf;
-            sh_sum_200_d = pe_200_sum;
-            sh_nan_200_d = pe_200_nan;
-            sh_pinf_200_d = pe_200_pinf;
-            sh_ninf_200_d = pe_200_ninf;
-            sh_sum_201_d = pe_201_sum;
-            sh_nan_201_d = pe_201_nan;
-            sh_pinf_201_d = pe_201_pinf;
-            sh_ninf_201_d = pe_201_ninf;
-            sh_sum_202_d = pe_202_sum;
-            sh_nan_202_d = pe_202_nan;
-            sh_pinf_202_d = pe_202_pinf;
-            sh_ninf_202_d = pe_202_ninf;
-            sh_sum_203_d = pe_203_sum;
-            sh_nan_203_d = pe_203_nan;
-            sh_pinf_203_d = pe_203_pinf;
-            sh_ninf_203_d = pe_203_ninf;
-            sh_sum_204_d = pe_204_sum;
-            sh_nan_204_d = pe_204_nan;
-            sh_pinf_204_d = pe_204_pinf;
-            sh_ninf_204_d = pe_204_ninf;
-            sh_sum_205_d = pe_205_sum;
-            sh_nan_205_d = pe_205_nan;
-            sh_pinf_205_d = pe_205_pinf;
-            sh_ninf_205_d = pe_205_ninf;
-            sh_sum_206_d = pe_206_sum;
-            sh_nan_206_d = pe_206_nan;
-            sh_pinf_206_d = pe_206_pinf;
-            sh_ninf_206_d = pe_206_ninf;
-            sh_sum_207_d = pe_207_sum;
-            sh_nan_207_d = pe_207_nan;
-            sh_pinf_207_d = pe_207_pinf;
-            sh_ninf_207_d = pe_207_ninf;
-            sh_asc_13_d = asc_q_13_q;
-            sh_sum_208_d = pe_208_sum;
-            sh_nan_208_d = pe_208_nan;
-            sh_pinf_208_d = pe_208_pinf;
-            sh_ninf_208_d = pe_208_ninf;
-            sh_sum_209_d = pe_209_sum;
-            sh_nan_209_d = pe_209_nan;
-            sh_pinf_209_d = pe_209_pinf;
-            sh_ninf_209_d = pe_209_ninf;
-            sh_sum_210_d = pe_210_sum;
-            sh_nan_210_d = pe_210_nan;
-            sh_pinf_210_d = pe_210_pinf;
-            sh_ninf_210_d = pe_210_ninf;
-            sh_sum_211_d = pe_211_sum;
-            sh_nan_211_d = pe_211_nan;
-            sh_pinf_211_d = pe_211_pinf;
-            sh_ninf_211_d = pe_211_ninf;
-            sh_sum_212_d = pe_212_sum;
-            sh_nan_212_d = pe_212_nan;
-            sh_pinf_212_d = pe_212_pinf;
-            sh_ninf_212_d = pe_212_ninf;
-            sh_sum_213_d = pe_213_sum;
-            sh_nan_213_d = pe_213_nan;
-            sh_pinf_213_d = pe_213_pinf;
-            sh_ninf_213_d = pe_213_ninf;
-            sh_sum_214_d = pe_214_sum;
-            sh_nan_214_d = pe_214_nan;
-            sh_pinf_214_d = pe_214_pinf;
-            sh_ninf_214_d = pe_214_ninf;
-            sh_sum_215_d = pe_215_sum;
-            sh_nan_215_d = pe_215_nan;
-            sh_pinf_215_d = pe_215_pinf;
-            sh_ninf_215_d = pe_215_ninf;
-            sh_sum_216_d = pe_216_sum;
-            sh_nan_216_d = pe_216_nan;
-            sh_pinf_216_d = pe_216_pinf;
-            sh_ninf_216_d = pe_216_ninf;
-            sh_sum_217_d = pe_217_sum;
-            sh_nan_217_d = pe_217_nan;
-            sh_pinf_217_d = pe_217_pinf;
-            sh_ninf_217_d = pe_217_ninf;
-            sh_sum_218_d = pe_218_sum;
-            sh_nan_218_d = pe_218_nan;
-            sh_pinf_218_d = pe_218_pinf;
-            sh_ninf_218_d = pe_218_ninf;
-            sh_sum_219_d = pe_219_sum;
-            sh_nan_219_d = pe_219_nan;
-            sh_pinf_219_d = pe_219_pinf;
-            sh_ninf_219_d = pe_219_ninf;
-            sh_sum_220_d = pe_220_sum;
-            sh_nan_220_d = pe_220_nan;
-            sh_pinf_220_d = pe_220_pinf;
-            sh_ninf_220_d = pe_220_ninf;
-            sh_sum_221_d = pe_221_sum;
-            sh_nan_221_d = pe_221_nan;
-            sh_pinf_221_d = pe_221_pinf;
-            sh_ninf_221_d = pe_221_ninf;
-            sh_sum_222_d = pe_222_sum;
-            sh_nan_222_d = pe_222_nan;
-            sh_pinf_222_d = pe_222_pinf;
-            sh_ninf_222_d = pe_222_ninf;
-            sh_sum_223_d = pe_223_sum;
-            sh_nan_223_d = pe_223_nan;
-            sh_pinf_223_d = pe_223_pinf;
-            sh_ninf_223_d = pe_223_ninf;
-            sh_asc_14_d = asc_q_14_q;
-            sh_sum_224_d = pe_224_sum;
-            sh_nan_224_d = pe_224_nan;
-            sh_pinf_224_d = pe_224_pinf;
-            sh_ninf_224_d = pe_224_ninf;
-            sh_sum_225_d = pe_225_sum;
-            sh_nan_225_d = pe_225_nan;
-            sh_pinf_225_d = pe_225_pinf;
-            sh_ninf_225_d = pe_225_ninf;
-            sh_sum_226_d = pe_226_sum;
-            sh_nan_226_d = pe_226_nan;
-            sh_pinf_226_d = pe_226_pinf;
-            sh_ninf_226_d = pe_226_ninf;
-            sh_sum_227_d = pe_227_sum;
-            sh_nan_227_d = pe_227_nan;
-            sh_pinf_227_d = pe_227_pinf;
-            sh_ninf_227_d = pe_227_ninf;
-            sh_sum_228_d = pe_228_sum;
-            sh_nan_228_d = pe_228_nan;
-            sh_pinf_228_d = pe_228_pinf;
-            sh_ninf_228_d = pe_228_ninf;
-            sh_sum_229_d = pe_229_sum;
-            sh_nan_229_d = pe_229_nan;
-            sh_pinf_229_d = pe_229_pinf;
-            sh_ninf_229_d = pe_229_ninf;
-            sh_sum_230_d = pe_230_sum;
-            sh_nan_230_d = pe_230_nan;
-            sh_pinf_230_d = pe_230_pinf;
-            sh_ninf_230_d = pe_230_ninf;
-            sh_sum_231_d = pe_231_sum;
-            sh_nan_231_d = pe_231_nan;
-            sh_pinf_231_d = pe_231_pinf;
-            sh_ninf_231_d = pe_231_ninf;
-            sh_sum_232_d = pe_232_sum;
-            sh_nan_232_d = pe_232_nan;
-            sh_pinf_232_d = pe_232_pinf;
-            sh_ninf_232_d = pe_232_ninf;
-            sh_sum_233_d = pe_233_sum;
-            sh_nan_233_d = pe_233_nan;
-            sh_pinf_233_d = pe_233_pinf;
-            sh_ninf_233_d = pe_233_ninf;
-            sh_sum_234_d = pe_234_sum;
-            sh_nan_234_d = pe_234_nan;
-            sh_pinf_234_d = pe_234_pinf;
-            sh_ninf_234_d = pe_234_ninf;
-            sh_sum_235_d = pe_235_sum;
-            sh_nan_235_d = pe_235_nan;
-            sh_pinf_235_d = pe_235_pinf;
-            sh_ninf_235_d = pe_235_ninf;
-            sh_sum_236_d = pe_236_sum;
-            sh_nan_236_d = pe_236_nan;
-            sh_pinf_236_d = pe_236_pinf;
-            sh_ninf_236_d = pe_236_ninf;
-            sh_sum_237_d = pe_237_sum;
-            sh_nan_237_d = pe_237_nan;
-            sh_pinf_237_d = pe_237_pinf;
-            sh_ninf_237_d = pe_237_ninf;
-            sh_sum_238_d = pe_238_sum;
-            sh_nan_238_d = pe_238_nan;
-            sh_pinf_238_d = pe_238_pinf;
-            sh_ninf_238_d = pe_238_ninf;
-            sh_sum_239_d = pe_239_sum;
-            sh_nan_239_d = pe_239_nan;
-            sh_pinf_239_d = pe_239_pinf;
-            sh_ninf_239_d = pe_239_ninf;
-            sh_asc_15_d = asc_q_15_q;
-            sh_sum_240_d = pe_240_sum;
-            sh_nan_240_d = pe_240_nan;
-            sh_pinf_240_d = pe_240_pinf;
-            sh_ninf_240_d = pe_240_ninf;
-            sh_sum_241_d = pe_241_sum;
-            sh_nan_241_d = pe_241_nan;
-            sh_pinf_241_d = pe_241_pinf;
-            sh_ninf_241_d = pe_241_ninf;
-            sh_sum_242_d = pe_242_sum;
-            sh_nan_242_d = pe_242_nan;
-            sh_pinf_242_d = pe_242_pinf;
-            sh_ninf_242_d = pe_242_ninf;
-            sh_sum_243_d = pe_243_sum;
-            sh_nan_243_d = pe_243_nan;
-            sh_pinf_243_d = pe_243_pinf;
-            sh_ninf_243_d = pe_243_ninf;
-            sh_sum_244_d = pe_244_sum;
-            sh_nan_244_d = pe_244_nan;
-            sh_pinf_244_d = pe_244_pinf;
-            sh_ninf_244_d = pe_244_ninf;
-            sh_sum_245_d = pe_245_sum;
-            sh_nan_245_d = pe_245_nan;
-            sh_pinf_245_d = pe_245_pinf;
-            sh_ninf_245_d = pe_245_ninf;
-            sh_sum_246_d = pe_246_sum;
-            sh_nan_246_d = pe_246_nan;
-            sh_pinf_246_d = pe_246_pinf;
-            sh_ninf_246_d = pe_246_ninf;
-            sh_sum_247_d = pe_247_sum;
-            sh_nan_247_d = pe_247_nan;
-            sh_pinf_247_d = pe_247_pinf;
-            sh_ninf_247_d = pe_247_ninf;
-            sh_sum_248_d = pe_248_sum;
-            sh_nan_248_d = pe_248_nan;
-            sh_pinf_248_d = pe_248_pinf;
-            sh_ninf_248_d = pe_248_ninf;
-            sh_sum_249_d = pe_249_sum;
-            sh_nan_249_d = pe_249_nan;
-            sh_pinf_249_d = pe_249_pinf;
-            sh_ninf_249_d = pe_249_ninf;
-            sh_sum_250_d = pe_250_sum;
-            sh_nan_250_d = pe_250_nan;
-            sh_pinf_250_d = pe_250_pinf;
-            sh_ninf_250_d = pe_250_ninf;
-            sh_sum_251_d = pe_251_sum;
-            sh_nan_251_d = pe_251_nan;
-            sh_pinf_251_d = pe_251_pinf;
-            sh_ninf_251_d = pe_251_ninf;
-            sh_sum_252_d = pe_252_sum;
-            sh_nan_252_d = pe_252_nan;
-            sh_pinf_252_d = pe_252_pinf;
-            sh_ninf_252_d = pe_252_ninf;
-            sh_sum_253_d = pe_253_sum;
-            sh_nan_253_d = pe_253_nan;
-            sh_pinf_253_d = pe_253_pinf;
-            sh_ninf_253_d = pe_253_ninf;
-            sh_sum_254_d = pe_254_sum;
-            sh_nan_254_d = pe_254_nan;
-            sh_pinf_254_d = pe_254_pinf;
-            sh_ninf_254_d = pe_254_ninf;
-            sh_sum_255_d = pe_255_sum;
-            sh_nan_255_d = pe_255_nan;
-            sh_pinf_255_d = pe_255_pinf;
-            sh_ninf_255_d = pe_255_ninf;
-            sh_bsc_0_d = bsc_q_0_q;
-            sh_bsc_1_d = bsc_q_1_q;
-            sh_bsc_2_d = bsc_q_2_q;
-            sh_bsc_3_d = bsc_q_3_q;
-            sh_bsc_4_d = bsc_q_4_q;
-            sh_bsc_5_d = bsc_q_5_q;
-            sh_bsc_6_d = bsc_q_6_q;
-            sh_bsc_7_d = bsc_q_7_q;
-            sh_bsc_8_d = bsc_q_8_q;
-            sh_bsc_9_d = bsc_q_9_q;
-            sh_bsc_10_d = bsc_q_10_q;
-            sh_bsc_11_d = bsc_q_11_q;
-            sh_bsc_12_d = bsc_q_12_q;
-            sh_bsc_13_d = bsc_q_13_q;
-            sh_bsc_14_d = bsc_q_14_q;
-            sh_bsc_15_d = bsc_q_15_q;
+        if (go) begin
+            tg_first0_d = ~|beat_cnt_q;
+            tg_v_0_d = advance;
+            tg_last_0_d = last_beat;
+            tg_bfirst_0_d = ~|blk_cnt_q;
+            tg_blast_0_d = last_blk;
+            tg_v_1_d = tg_v_0_q;
+            tg_last_1_d = tg_last_0_q;
+            tg_bfirst_1_d = tg_bfirst_0_q;
+            tg_blast_1_d = tg_blast_0_q;
+            tg_v_2_d = tg_v_1_q;
+            tg_last_2_d = tg_last_1_q;
+            tg_bfirst_2_d = tg_bfirst_1_q;
+            tg_blast_2_d = tg_blast_1_q;
+            tg_v_3_d = tg_v_2_q;
+            tg_last_3_d = tg_last_2_q;
+            tg_bfirst_3_d = tg_bfirst_2_q;
+            tg_blast_3_d = tg_blast_2_q;
         end
+        complete = 1'b0;
+        complete = go & tg_v_3_q & tg_last_3_q;
+        if (complete) begin
+            blk_done_d = 1'b1;
+            bd_first_d = tg_bfirst_3_q;
+            bd_last_d = tg_blast_3_q;
+            asc_c_0_d = asc_q_0_q;
+            asc_c_1_d = asc_q_1_q;
+            asc_c_2_d = asc_q_2_q;
+            asc_c_3_d = asc_q_3_q;
+            asc_c_4_d = asc_q_4_q;
+            asc_c_5_d = asc_q_5_q;
+            asc_c_6_d = asc_q_6_q;
+            asc_c_7_d = asc_q_7_q;
+            asc_c_8_d = asc_q_8_q;
+            asc_c_9_d = asc_q_9_q;
+            asc_c_10_d = asc_q_10_q;
+            asc_c_11_d = asc_q_11_q;
+            asc_c_12_d = asc_q_12_q;
+            asc_c_13_d = asc_q_13_q;
+            asc_c_14_d = asc_q_14_q;
+            asc_c_15_d = asc_q_15_q;
+            bsc_c_0_d = bsc_q_0_q;
+            bsc_c_1_d = bsc_q_1_q;
+            bsc_c_2_d = bsc_q_2_q;
+            bsc_c_3_d = bsc_q_3_q;
+            bsc_c_4_d = bsc_q_4_q;
+            bsc_c_5_d = bsc_q_5_q;
+            bsc_c_6_d = bsc_q_6_q;
+            bsc_c_7_d = bsc_q_7_q;
+            bsc_c_8_d = bsc_q_8_q;
+            bsc_c_9_d = bsc_q_9_q;
+            bsc_c_10_d = bsc_q_10_q;
+            bsc_c_11_d = bsc_q_11_q;
+            bsc_c_12_d = bsc_q_12_q;
+            bsc_c_13_d = bsc_q_13_q;
+            bsc_c_14_d = bsc_q_14_q;
+            bsc_c_15_d = bsc_q_15_q;
+        end
+        rd_row = rows_c - drain_left_q;
+        mxacc_0_clock = clock;
         mxacc_0_sum = sh_sum_0_q;
         mxacc_0_nan = sh_nan_0_q;
         mxacc_0_pinf = sh_pinf_0_q;
@@ -26418,12 +27491,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_0_scale_a = sh_asc_0_q;
         mxacc_0_scale_b = sh_bsc_0_q;
         mxacc_0_acc = acc_0_q;
-        if (dr_first_q) begin
-            mxacc_0_acc = zero32;
-            if (use_c0) begin
-                mxacc_0_acc = c0_data_0;
-            end
-        end
+        mxacc_1_clock = clock;
         mxacc_1_sum = sh_sum_1_q;
         mxacc_1_nan = sh_nan_1_q;
         mxacc_1_pinf = sh_pinf_1_q;
@@ -26431,12 +27499,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_1_scale_a = sh_asc_0_q;
         mxacc_1_scale_b = sh_bsc_1_q;
         mxacc_1_acc = acc_1_q;
-        if (dr_first_q) begin
-            mxacc_1_acc = zero32;
-            if (use_c0) begin
-                mxacc_1_acc = c0_data_1;
-            end
-        end
+        mxacc_2_clock = clock;
         mxacc_2_sum = sh_sum_2_q;
         mxacc_2_nan = sh_nan_2_q;
         mxacc_2_pinf = sh_pinf_2_q;
@@ -26444,12 +27507,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_2_scale_a = sh_asc_0_q;
         mxacc_2_scale_b = sh_bsc_2_q;
         mxacc_2_acc = acc_2_q;
-        if (dr_first_q) begin
-            mxacc_2_acc = zero32;
-            if (use_c0) begin
-                mxacc_2_acc = c0_data_2;
-            end
-        end
+        mxacc_3_clock = clock;
         mxacc_3_sum = sh_sum_3_q;
         mxacc_3_nan = sh_nan_3_q;
         mxacc_3_pinf = sh_pinf_3_q;
@@ -26457,12 +27515,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_3_scale_a = sh_asc_0_q;
         mxacc_3_scale_b = sh_bsc_3_q;
         mxacc_3_acc = acc_3_q;
-        if (dr_first_q) begin
-            mxacc_3_acc = zero32;
-            if (use_c0) begin
-                mxacc_3_acc = c0_data_3;
-            end
-        end
+        mxacc_4_clock = clock;
         mxacc_4_sum = sh_sum_4_q;
         mxacc_4_nan = sh_nan_4_q;
         mxacc_4_pinf = sh_pinf_4_q;
@@ -26470,12 +27523,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_4_scale_a = sh_asc_0_q;
         mxacc_4_scale_b = sh_bsc_4_q;
         mxacc_4_acc = acc_4_q;
-        if (dr_first_q) begin
-            mxacc_4_acc = zero32;
-            if (use_c0) begin
-                mxacc_4_acc = c0_data_4;
-            end
-        end
+        mxacc_5_clock = clock;
         mxacc_5_sum = sh_sum_5_q;
         mxacc_5_nan = sh_nan_5_q;
         mxacc_5_pinf = sh_pinf_5_q;
@@ -26483,12 +27531,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_5_scale_a = sh_asc_0_q;
         mxacc_5_scale_b = sh_bsc_5_q;
         mxacc_5_acc = acc_5_q;
-        if (dr_first_q) begin
-            mxacc_5_acc = zero32;
-            if (use_c0) begin
-                mxacc_5_acc = c0_data_5;
-            end
-        end
+        mxacc_6_clock = clock;
         mxacc_6_sum = sh_sum_6_q;
         mxacc_6_nan = sh_nan_6_q;
         mxacc_6_pinf = sh_pinf_6_q;
@@ -26496,12 +27539,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_6_scale_a = sh_asc_0_q;
         mxacc_6_scale_b = sh_bsc_6_q;
         mxacc_6_acc = acc_6_q;
-        if (dr_first_q) begin
-            mxacc_6_acc = zero32;
-            if (use_c0) begin
-                mxacc_6_acc = c0_data_6;
-            end
-        end
+        mxacc_7_clock = clock;
         mxacc_7_sum = sh_sum_7_q;
         mxacc_7_nan = sh_nan_7_q;
         mxacc_7_pinf = sh_pinf_7_q;
@@ -26509,12 +27547,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_7_scale_a = sh_asc_0_q;
         mxacc_7_scale_b = sh_bsc_7_q;
         mxacc_7_acc = acc_7_q;
-        if (dr_first_q) begin
-            mxacc_7_acc = zero32;
-            if (use_c0) begin
-                mxacc_7_acc = c0_data_7;
-            end
-        end
+        mxacc_8_clock = clock;
         mxacc_8_sum = sh_sum_8_q;
         mxacc_8_nan = sh_nan_8_q;
         mxacc_8_pinf = sh_pinf_8_q;
@@ -26522,12 +27555,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_8_scale_a = sh_asc_0_q;
         mxacc_8_scale_b = sh_bsc_8_q;
         mxacc_8_acc = acc_8_q;
-        if (dr_first_q) begin
-            mxacc_8_acc = zero32;
-            if (use_c0) begin
-                mxacc_8_acc = c0_data_8;
-            end
-        end
+        mxacc_9_clock = clock;
         mxacc_9_sum = sh_sum_9_q;
         mxacc_9_nan = sh_nan_9_q;
         mxacc_9_pinf = sh_pinf_9_q;
@@ -26535,12 +27563,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_9_scale_a = sh_asc_0_q;
         mxacc_9_scale_b = sh_bsc_9_q;
         mxacc_9_acc = acc_9_q;
-        if (dr_first_q) begin
-            mxacc_9_acc = zero32;
-            if (use_c0) begin
-                mxacc_9_acc = c0_data_9;
-            end
-        end
+        mxacc_10_clock = clock;
         mxacc_10_sum = sh_sum_10_q;
         mxacc_10_nan = sh_nan_10_q;
         mxacc_10_pinf = sh_pinf_10_q;
@@ -26548,12 +27571,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_10_scale_a = sh_asc_0_q;
         mxacc_10_scale_b = sh_bsc_10_q;
         mxacc_10_acc = acc_10_q;
-        if (dr_first_q) begin
-            mxacc_10_acc = zero32;
-            if (use_c0) begin
-                mxacc_10_acc = c0_data_10;
-            end
-        end
+        mxacc_11_clock = clock;
         mxacc_11_sum = sh_sum_11_q;
         mxacc_11_nan = sh_nan_11_q;
         mxacc_11_pinf = sh_pinf_11_q;
@@ -26561,12 +27579,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_11_scale_a = sh_asc_0_q;
         mxacc_11_scale_b = sh_bsc_11_q;
         mxacc_11_acc = acc_11_q;
-        if (dr_first_q) begin
-            mxacc_11_acc = zero32;
-            if (use_c0) begin
-                mxacc_11_acc = c0_data_11;
-            end
-        end
+        mxacc_12_clock = clock;
         mxacc_12_sum = sh_sum_12_q;
         mxacc_12_nan = sh_nan_12_q;
         mxacc_12_pinf = sh_pinf_12_q;
@@ -26574,12 +27587,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_12_scale_a = sh_asc_0_q;
         mxacc_12_scale_b = sh_bsc_12_q;
         mxacc_12_acc = acc_12_q;
-        if (dr_first_q) begin
-            mxacc_12_acc = zero32;
-            if (use_c0) begin
-                mxacc_12_acc = c0_data_12;
-            end
-        end
+        mxacc_13_clock = clock;
         mxacc_13_sum = sh_sum_13_q;
         mxacc_13_nan = sh_nan_13_q;
         mxacc_13_pinf = sh_pinf_13_q;
@@ -26587,12 +27595,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_13_scale_a = sh_asc_0_q;
         mxacc_13_scale_b = sh_bsc_13_q;
         mxacc_13_acc = acc_13_q;
-        if (dr_first_q) begin
-            mxacc_13_acc = zero32;
-            if (use_c0) begin
-                mxacc_13_acc = c0_data_13;
-            end
-        end
+        mxacc_14_clock = clock;
         mxacc_14_sum = sh_sum_14_q;
         mxacc_14_nan = sh_nan_14_q;
         mxacc_14_pinf = sh_pinf_14_q;
@@ -26600,12 +27603,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_14_scale_a = sh_asc_0_q;
         mxacc_14_scale_b = sh_bsc_14_q;
         mxacc_14_acc = acc_14_q;
-        if (dr_first_q) begin
-            mxacc_14_acc = zero32;
-            if (use_c0) begin
-                mxacc_14_acc = c0_data_14;
-            end
-        end
+        mxacc_15_clock = clock;
         mxacc_15_sum = sh_sum_15_q;
         mxacc_15_nan = sh_nan_15_q;
         mxacc_15_pinf = sh_pinf_15_q;
@@ -26613,7 +27611,337 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_15_scale_a = sh_asc_0_q;
         mxacc_15_scale_b = sh_bsc_15_q;
         mxacc_15_acc = acc_15_q;
+        if (rd_row == row_id_1) begin
+            mxacc_0_acc = acc_16_q;
+            mxacc_1_acc = acc_17_q;
+            mxacc_2_acc = acc_18_q;
+            mxacc_3_acc = acc_19_q;
+            mxacc_4_acc = acc_20_q;
+            mxacc_5_acc = acc_21_q;
+            mxacc_6_acc = acc_22_q;
+            mxacc_7_acc = acc_23_q;
+            mxacc_8_acc = acc_24_q;
+            mxacc_9_acc = acc_25_q;
+            mxacc_10_acc = acc_26_q;
+            mxacc_11_acc = acc_27_q;
+            mxacc_12_acc = acc_28_q;
+            mxacc_13_acc = acc_29_q;
+            mxacc_14_acc = acc_30_q;
+            mxacc_15_acc = acc_31_q;
+        end
+        if (rd_row == row_id_2) begin
+            mxacc_0_acc = acc_32_q;
+            mxacc_1_acc = acc_33_q;
+            mxacc_2_acc = acc_34_q;
+            mxacc_3_acc = acc_35_q;
+            mxacc_4_acc = acc_36_q;
+            mxacc_5_acc = acc_37_q;
+            mxacc_6_acc = acc_38_q;
+            mxacc_7_acc = acc_39_q;
+            mxacc_8_acc = acc_40_q;
+            mxacc_9_acc = acc_41_q;
+            mxacc_10_acc = acc_42_q;
+            mxacc_11_acc = acc_43_q;
+            mxacc_12_acc = acc_44_q;
+            mxacc_13_acc = acc_45_q;
+            mxacc_14_acc = acc_46_q;
+            mxacc_15_acc = acc_47_q;
+        end
+        if (rd_row == row_id_3) begin
+            mxacc_0_acc = acc_48_q;
+            mxacc_1_acc = acc_49_q;
+            mxacc_2_acc = acc_50_q;
+            mxacc_3_acc = acc_51_q;
+            mxacc_4_acc = acc_52_q;
+            mxacc_5_acc = acc_53_q;
+            mxacc_6_acc = acc_54_q;
+            mxacc_7_acc = acc_55_q;
+            mxacc_8_acc = acc_56_q;
+            mxacc_9_acc = acc_57_q;
+            mxacc_10_acc = acc_58_q;
+            mxacc_11_acc = acc_59_q;
+            mxacc_12_acc = acc_60_q;
+            mxacc_13_acc = acc_61_q;
+            mxacc_14_acc = acc_62_q;
+            mxacc_15_acc = acc_63_q;
+        end
+        if (rd_row == row_id_4) begin
+            mxacc_0_acc = acc_64_q;
+            mxacc_1_acc = acc_65_q;
+            mxacc_2_acc = acc_66_q;
+            mxacc_3_acc = acc_67_q;
+            mxacc_4_acc = acc_68_q;
+            mxacc_5_acc = acc_69_q;
+            mxacc_6_acc = acc_70_q;
+            mxacc_7_acc = acc_71_q;
+            mxacc_8_acc = acc_72_q;
+            mxacc_9_acc = acc_73_q;
+            mxacc_10_acc = acc_74_q;
+            mxacc_11_acc = acc_75_q;
+            mxacc_12_acc = acc_76_q;
+            mxacc_13_acc = acc_77_q;
+            mxacc_14_acc = acc_78_q;
+            mxacc_15_acc = acc_79_q;
+        end
+        if (rd_row == row_id_5) begin
+            mxacc_0_acc = acc_80_q;
+            mxacc_1_acc = acc_81_q;
+            mxacc_2_acc = acc_82_q;
+            mxacc_3_acc = acc_83_q;
+            mxacc_4_acc = acc_84_q;
+            mxacc_5_acc = acc_85_q;
+            mxacc_6_acc = acc_86_q;
+            mxacc_7_acc = acc_87_q;
+            mxacc_8_acc = acc_88_q;
+            mxacc_9_acc = acc_89_q;
+            mxacc_10_acc = acc_90_q;
+            mxacc_11_acc = acc_91_q;
+            mxacc_12_acc = acc_92_q;
+            mxacc_13_acc = acc_93_q;
+            mxacc_14_acc = acc_94_q;
+            mxacc_15_acc = acc_95_q;
+        end
+        if (rd_row == row_id_6) begin
+            mxacc_0_acc = acc_96_q;
+            mxacc_1_acc = acc_97_q;
+            mxacc_2_acc = acc_98_q;
+            mxacc_3_acc = acc_99_q;
+            mxacc_4_acc = acc_100_q;
+            mxacc_5_acc = acc_101_q;
+            mxacc_6_acc = acc_102_q;
+            mxacc_7_acc = acc_103_q;
+            mxacc_8_acc = acc_104_q;
+            mxacc_9_acc = acc_105_q;
+            mxacc_10_acc = acc_106_q;
+            mxacc_11_acc = acc_107_q;
+            mxacc_12_acc = acc_108_q;
+            mxacc_13_acc = acc_109_q;
+            mxacc_14_acc = acc_110_q;
+            mxacc_15_acc = acc_111_q;
+        end
+        if (rd_row == row_id_7) begin
+            mxacc_0_acc = acc_112_q;
+            mxacc_1_acc = acc_113_q;
+            mxacc_2_acc = acc_114_q;
+            mxacc_3_acc = acc_115_q;
+            mxacc_4_acc = acc_116_q;
+            mxacc_5_acc = acc_117_q;
+            mxacc_6_acc = acc_118_q;
+            mxacc_7_acc = acc_119_q;
+            mxacc_8_acc = acc_120_q;
+            mxacc_9_acc = acc_121_q;
+            mxacc_10_acc = acc_122_q;
+            mxacc_11_acc = acc_123_q;
+            mxacc_12_acc = acc_124_q;
+            mxacc_13_acc = acc_125_q;
+            mxacc_14_acc = acc_126_q;
+            mxacc_15_acc = acc_127_q;
+        end
+        if (rd_row == row_id_8) begin
+            mxacc_0_acc = acc_128_q;
+            mxacc_1_acc = acc_129_q;
+            mxacc_2_acc = acc_130_q;
+            mxacc_3_acc = acc_131_q;
+            mxacc_4_acc = acc_132_q;
+            mxacc_5_acc = acc_133_q;
+            mxacc_6_acc = acc_134_q;
+            mxacc_7_acc = acc_135_q;
+            mxacc_8_acc = acc_136_q;
+            mxacc_9_acc = acc_137_q;
+            mxacc_10_acc = acc_138_q;
+            mxacc_11_acc = acc_139_q;
+            mxacc_12_acc = acc_140_q;
+            mxacc_13_acc = acc_141_q;
+            mxacc_14_acc = acc_142_q;
+            mxacc_15_acc = acc_143_q;
+        end
+        if (rd_row == row_id_9) begin
+            mxacc_0_acc = acc_144_q;
+            mxacc_1_acc = acc_145_q;
+            mxacc_2_acc = acc_146_q;
+            mxacc_3_acc = acc_147_q;
+            mxacc_4_acc = acc_148_q;
+            mxacc_5_acc = acc_149_q;
+            mxacc_6_acc = acc_150_q;
+            mxacc_7_acc = acc_151_q;
+            mxacc_8_acc = acc_152_q;
+            mxacc_9_acc = acc_153_q;
+            mxacc_10_acc = acc_154_q;
+            mxacc_11_acc = acc_155_q;
+            mxacc_12_acc = acc_156_q;
+            mxacc_13_acc = acc_157_q;
+            mxacc_14_acc = acc_158_q;
+            mxacc_15_acc = acc_159_q;
+        end
+        if (rd_row == row_id_10) begin
+            mxacc_0_acc = acc_160_q;
+            mxacc_1_acc = acc_161_q;
+            mxacc_2_acc = acc_162_q;
+            mxacc_3_acc = acc_163_q;
+            mxacc_4_acc = acc_164_q;
+            mxacc_5_acc = acc_165_q;
+            mxacc_6_acc = acc_166_q;
+            mxacc_7_acc = acc_167_q;
+            mxacc_8_acc = acc_168_q;
+            mxacc_9_acc = acc_169_q;
+            mxacc_10_acc = acc_170_q;
+            mxacc_11_acc = acc_171_q;
+            mxacc_12_acc = acc_172_q;
+            mxacc_13_acc = acc_173_q;
+            mxacc_14_acc = acc_174_q;
+            mxacc_15_acc = acc_175_q;
+        end
+        if (rd_row == row_id_11) begin
+            mxacc_0_acc = acc_176_q;
+            mxacc_1_acc = acc_177_q;
+            mxacc_2_acc = acc_178_q;
+            mxacc_3_acc = acc_179_q;
+            mxacc_4_acc = acc_180_q;
+            mxacc_5_acc = acc_181_q;
+            mxacc_6_acc = acc_182_q;
+            mxacc_7_acc = acc_183_q;
+            mxacc_8_acc = acc_184_q;
+            mxacc_9_acc = acc_185_q;
+            mxacc_10_acc = acc_186_q;
+            mxacc_11_acc = acc_187_q;
+            mxacc_12_acc = acc_188_q;
+            mxacc_13_acc = acc_189_q;
+            mxacc_14_acc = acc_190_q;
+            mxacc_15_acc = acc_191_q;
+        end
+        if (rd_row == row_id_12) begin
+            mxacc_0_acc = acc_192_q;
+            mxacc_1_acc = acc_193_q;
+            mxacc_2_acc = acc_194_q;
+            mxacc_3_acc = acc_195_q;
+            mxacc_4_acc = acc_196_q;
+            mxacc_5_acc = acc_197_q;
+            mxacc_6_acc = acc_198_q;
+            mxacc_7_acc = acc_199_q;
+            mxacc_8_acc = acc_200_q;
+            mxacc_9_acc = acc_201_q;
+            mxacc_10_acc = acc_202_q;
+            mxacc_11_acc = acc_203_q;
+            mxacc_12_acc = acc_204_q;
+            mxacc_13_acc = acc_205_q;
+            mxacc_14_acc = acc_206_q;
+            mxacc_15_acc = acc_207_q;
+        end
+        if (rd_row == row_id_13) begin
+            mxacc_0_acc = acc_208_q;
+            mxacc_1_acc = acc_209_q;
+            mxacc_2_acc = acc_210_q;
+            mxacc_3_acc = acc_211_q;
+            mxacc_4_acc = acc_212_q;
+            mxacc_5_acc = acc_213_q;
+            mxacc_6_acc = acc_214_q;
+            mxacc_7_acc = acc_215_q;
+            mxacc_8_acc = acc_216_q;
+            mxacc_9_acc = acc_217_q;
+            mxacc_10_acc = acc_218_q;
+            mxacc_11_acc = acc_219_q;
+            mxacc_12_acc = acc_220_q;
+            mxacc_13_acc = acc_221_q;
+            mxacc_14_acc = acc_222_q;
+            mxacc_15_acc = acc_223_q;
+        end
+        if (rd_row == row_id_14) begin
+            mxacc_0_acc = acc_224_q;
+            mxacc_1_acc = acc_225_q;
+            mxacc_2_acc = acc_226_q;
+            mxacc_3_acc = acc_227_q;
+            mxacc_4_acc = acc_228_q;
+            mxacc_5_acc = acc_229_q;
+            mxacc_6_acc = acc_230_q;
+            mxacc_7_acc = acc_231_q;
+            mxacc_8_acc = acc_232_q;
+            mxacc_9_acc = acc_233_q;
+            mxacc_10_acc = acc_234_q;
+            mxacc_11_acc = acc_235_q;
+            mxacc_12_acc = acc_236_q;
+            mxacc_13_acc = acc_237_q;
+            mxacc_14_acc = acc_238_q;
+            mxacc_15_acc = acc_239_q;
+        end
+        if (rd_row == row_id_15) begin
+            mxacc_0_acc = acc_240_q;
+            mxacc_1_acc = acc_241_q;
+            mxacc_2_acc = acc_242_q;
+            mxacc_3_acc = acc_243_q;
+            mxacc_4_acc = acc_244_q;
+            mxacc_5_acc = acc_245_q;
+            mxacc_6_acc = acc_246_q;
+            mxacc_7_acc = acc_247_q;
+            mxacc_8_acc = acc_248_q;
+            mxacc_9_acc = acc_249_q;
+            mxacc_10_acc = acc_250_q;
+            mxacc_11_acc = acc_251_q;
+            mxacc_12_acc = acc_252_q;
+            mxacc_13_acc = acc_253_q;
+            mxacc_14_acc = acc_254_q;
+            mxacc_15_acc = acc_255_q;
+        end
         if (dr_first_q) begin
+            mxacc_0_acc = zero32;
+            if (use_c0) begin
+                mxacc_0_acc = c0_data_0;
+            end
+            mxacc_1_acc = zero32;
+            if (use_c0) begin
+                mxacc_1_acc = c0_data_1;
+            end
+            mxacc_2_acc = zero32;
+            if (use_c0) begin
+                mxacc_2_acc = c0_data_2;
+            end
+            mxacc_3_acc = zero32;
+            if (use_c0) begin
+                mxacc_3_acc = c0_data_3;
+            end
+            mxacc_4_acc = zero32;
+            if (use_c0) begin
+                mxacc_4_acc = c0_data_4;
+            end
+            mxacc_5_acc = zero32;
+            if (use_c0) begin
+                mxacc_5_acc = c0_data_5;
+            end
+            mxacc_6_acc = zero32;
+            if (use_c0) begin
+                mxacc_6_acc = c0_data_6;
+            end
+            mxacc_7_acc = zero32;
+            if (use_c0) begin
+                mxacc_7_acc = c0_data_7;
+            end
+            mxacc_8_acc = zero32;
+            if (use_c0) begin
+                mxacc_8_acc = c0_data_8;
+            end
+            mxacc_9_acc = zero32;
+            if (use_c0) begin
+                mxacc_9_acc = c0_data_9;
+            end
+            mxacc_10_acc = zero32;
+            if (use_c0) begin
+                mxacc_10_acc = c0_data_10;
+            end
+            mxacc_11_acc = zero32;
+            if (use_c0) begin
+                mxacc_11_acc = c0_data_11;
+            end
+            mxacc_12_acc = zero32;
+            if (use_c0) begin
+                mxacc_12_acc = c0_data_12;
+            end
+            mxacc_13_acc = zero32;
+            if (use_c0) begin
+                mxacc_13_acc = c0_data_13;
+            end
+            mxacc_14_acc = zero32;
+            if (use_c0) begin
+                mxacc_14_acc = c0_data_14;
+            end
             mxacc_15_acc = zero32;
             if (use_c0) begin
                 mxacc_15_acc = c0_data_15;
@@ -26622,9 +27950,6 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         if (step) begin
             if (~capture) begin
                 drain_left_d = drain_left_q - one8;
-            end
-            if ((drain_left_q == one8) & dr_last_q) begin
-                acc_final_d = 1'b1;
             end
             sh_asc_0_d = sh_asc_1_q;
             sh_sum_0_d = sh_sum_16_q;
@@ -27601,246 +28926,1362 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             sh_nan_239_d = sh_nan_255_q;
             sh_pinf_239_d = sh_pinf_255_q;
             sh_ninf_239_d = sh_ninf_255_q;
-            acc_0_d = acc_16_q;
-            acc_1_d = acc_17_q;
-            acc_2_d = acc_18_q;
-            acc_3_d = acc_19_q;
-            acc_4_d = acc_20_q;
-            acc_5_d = acc_21_q;
-            acc_6_d = acc_22_q;
-            acc_7_d = acc_23_q;
-            acc_8_d = acc_24_q;
-            acc_9_d = acc_25_q;
-            acc_10_d = acc_26_q;
-            acc_11_d = acc_27_q;
-            acc_12_d = acc_28_q;
-            acc_13_d = acc_29_q;
-            acc_14_d = acc_30_q;
-            acc_15_d = acc_31_q;
-            acc_16_d = acc_32_q;
-            acc_17_d = acc_33_q;
-            acc_18_d = acc_34_q;
-            acc_19_d = acc_35_q;
-            acc_20_d = acc_36_q;
-            acc_21_d = acc_37_q;
-            acc_22_d = acc_38_q;
-            acc_23_d = acc_39_q;
-            acc_24_d = acc_40_q;
-            acc_25_d = acc_41_q;
-            acc_26_d = acc_42_q;
-            acc_27_d = acc_43_q;
-            acc_28_d = acc_44_q;
-            acc_29_d = acc_45_q;
-            acc_30_d = acc_46_q;
-            acc_31_d = acc_47_q;
-            acc_32_d = acc_48_q;
-            acc_33_d = acc_49_q;
-            acc_34_d = acc_50_q;
-            acc_35_d = acc_51_q;
-            acc_36_d = acc_52_q;
-            acc_37_d = acc_53_q;
-            acc_38_d = acc_54_q;
-            acc_39_d = acc_55_q;
-            acc_40_d = acc_56_q;
-            acc_41_d = acc_57_q;
-            acc_42_d = acc_58_q;
-            acc_43_d = acc_59_q;
-            acc_44_d = acc_60_q;
-            acc_45_d = acc_61_q;
-            acc_46_d = acc_62_q;
-            acc_47_d = acc_63_q;
-            acc_48_d = acc_64_q;
-            acc_49_d = acc_65_q;
-            acc_50_d = acc_66_q;
-            acc_51_d = acc_67_q;
-            acc_52_d = acc_68_q;
-            acc_53_d = acc_69_q;
-            acc_54_d = acc_70_q;
-            acc_55_d = acc_71_q;
-            acc_56_d = acc_72_q;
-            acc_57_d = acc_73_q;
-            acc_58_d = acc_74_q;
-            acc_59_d = acc_75_q;
-            acc_60_d = acc_76_q;
-            acc_61_d = acc_77_q;
-            acc_62_d = acc_78_q;
-            acc_63_d = acc_79_q;
-            acc_64_d = acc_80_q;
-            acc_65_d = acc_81_q;
-            acc_66_d = acc_82_q;
-            acc_67_d = acc_83_q;
-            acc_68_d = acc_84_q;
-            acc_69_d = acc_85_q;
-            acc_70_d = acc_86_q;
-            acc_71_d = acc_87_q;
-            acc_72_d = acc_88_q;
-            acc_73_d = acc_89_q;
-            acc_74_d = acc_90_q;
-            acc_75_d = acc_91_q;
-            acc_76_d = acc_92_q;
-            acc_77_d = acc_93_q;
-            acc_78_d = acc_94_q;
-            acc_79_d = acc_95_q;
-            acc_80_d = acc_96_q;
-            acc_81_d = acc_97_q;
-            acc_82_d = acc_98_q;
-            acc_83_d = acc_99_q;
-            acc_84_d = acc_100_q;
-            acc_85_d = acc_101_q;
-            acc_86_d = acc_102_q;
-            acc_87_d = acc_103_q;
-            acc_88_d = acc_104_q;
-            acc_89_d = acc_105_q;
-            acc_90_d = acc_106_q;
-            acc_91_d = acc_107_q;
-            acc_92_d = acc_108_q;
-            acc_93_d = acc_109_q;
-            acc_94_d = acc_110_q;
-            acc_95_d = acc_111_q;
-            acc_96_d = acc_112_q;
-            acc_97_d = acc_113_q;
-            acc_98_d = acc_114_q;
-            acc_99_d = acc_115_q;
-            acc_100_d = acc_116_q;
-            acc_101_d = acc_117_q;
-            acc_102_d = acc_118_q;
-            acc_103_d = acc_119_q;
-            acc_104_d = acc_120_q;
-            acc_105_d = acc_121_q;
-            acc_106_d = acc_122_q;
-            acc_107_d = acc_123_q;
-            acc_108_d = acc_124_q;
-            acc_109_d = acc_125_q;
-            acc_110_d = acc_126_q;
-            acc_111_d = acc_127_q;
-            acc_112_d = acc_128_q;
-            acc_113_d = acc_129_q;
-            acc_114_d = acc_130_q;
-            acc_115_d = acc_131_q;
-            acc_116_d = acc_132_q;
-            acc_117_d = acc_133_q;
-            acc_118_d = acc_134_q;
-            acc_119_d = acc_135_q;
-            acc_120_d = acc_136_q;
-            acc_121_d = acc_137_q;
-            acc_122_d = acc_138_q;
-            acc_123_d = acc_139_q;
-            acc_124_d = acc_140_q;
-            acc_125_d = acc_141_q;
-            acc_126_d = acc_142_q;
-            acc_127_d = acc_143_q;
-            acc_128_d = acc_144_q;
-            acc_129_d = acc_145_q;
-            acc_130_d = acc_146_q;
-            acc_131_d = acc_147_q;
-            acc_132_d = acc_148_q;
-            acc_133_d = acc_149_q;
-            acc_134_d = acc_150_q;
-            acc_135_d = acc_151_q;
-            acc_136_d = acc_152_q;
-            acc_137_d = acc_153_q;
-            acc_138_d = acc_154_q;
-            acc_139_d = acc_155_q;
-            acc_140_d = acc_156_q;
-            acc_141_d = acc_157_q;
-            acc_142_d = acc_158_q;
-            acc_143_d = acc_159_q;
-            acc_144_d = acc_160_q;
-            acc_145_d = acc_161_q;
-            acc_146_d = acc_162_q;
-            acc_147_d = acc_163_q;
-            acc_148_d = acc_164_q;
-            acc_149_d = acc_165_q;
-            acc_150_d = acc_166_q;
-            acc_151_d = acc_167_q;
-            acc_152_d = acc_168_q;
-            acc_153_d = acc_169_q;
-            acc_154_d = acc_170_q;
-            acc_155_d = acc_171_q;
-            acc_156_d = acc_172_q;
-            acc_157_d = acc_173_q;
-            acc_158_d = acc_174_q;
-            acc_159_d = acc_175_q;
-            acc_160_d = acc_176_q;
-            acc_161_d = acc_177_q;
-            acc_162_d = acc_178_q;
-            acc_163_d = acc_179_q;
-            acc_164_d = acc_180_q;
-            acc_165_d = acc_181_q;
-            acc_166_d = acc_182_q;
-            acc_167_d = acc_183_q;
-            acc_168_d = acc_184_q;
-            acc_169_d = acc_185_q;
-            acc_170_d = acc_186_q;
-            acc_171_d = acc_187_q;
-            acc_172_d = acc_188_q;
-            acc_173_d = acc_189_q;
-            acc_174_d = acc_190_q;
-            acc_175_d = acc_191_q;
-            acc_176_d = acc_192_q;
-            acc_177_d = acc_193_q;
-            acc_178_d = acc_194_q;
-            acc_179_d = acc_195_q;
-            acc_180_d = acc_196_q;
-            acc_181_d = acc_197_q;
-            acc_182_d = acc_198_q;
-            acc_183_d = acc_199_q;
-            acc_184_d = acc_200_q;
-            acc_185_d = acc_201_q;
-            acc_186_d = acc_202_q;
-            acc_187_d = acc_203_q;
-            acc_188_d = acc_204_q;
-            acc_189_d = acc_205_q;
-            acc_190_d = acc_206_q;
-            acc_191_d = acc_207_q;
-            acc_192_d = acc_208_q;
-            acc_193_d = acc_209_q;
-            acc_194_d = acc_210_q;
-            acc_195_d = acc_211_q;
-            acc_196_d = acc_212_q;
-            acc_197_d = acc_213_q;
-            acc_198_d = acc_214_q;
-            acc_199_d = acc_215_q;
-            acc_200_d = acc_216_q;
-            acc_201_d = acc_217_q;
-            acc_202_d = acc_218_q;
-            acc_203_d = acc_219_q;
-            acc_204_d = acc_220_q;
-            acc_205_d = acc_221_q;
-            acc_206_d = acc_222_q;
-            acc_207_d = acc_223_q;
-            acc_208_d = acc_224_q;
-            acc_209_d = acc_225_q;
-            acc_210_d = acc_226_q;
-            acc_211_d = acc_227_q;
-            acc_212_d = acc_228_q;
-            acc_213_d = acc_229_q;
-            acc_214_d = acc_230_q;
-            acc_215_d = acc_231_q;
-            acc_216_d = acc_232_q;
-            acc_217_d = acc_233_q;
-            acc_218_d = acc_234_q;
-            acc_219_d = acc_235_q;
-            acc_220_d = acc_236_q;
-            acc_221_d = acc_237_q;
-            acc_222_d = acc_238_q;
-            acc_223_d = acc_239_q;
-            acc_224_d = acc_240_q;
-            acc_225_d = acc_241_q;
-            acc_226_d = acc_242_q;
-            acc_227_d = acc_243_q;
-            acc_228_d = acc_244_q;
-            acc_229_d = acc_245_q;
-            acc_230_d = acc_246_q;
-            acc_231_d = acc_247_q;
-            acc_232_d = acc_248_q;
-            acc_233_d = acc_249_q;
-            acc_234_d = acc_250_q;
-            acc_235_d = acc_251_q;
-            acc_236_d = acc_252_q;
-            acc_237_d = acc_253_q;
-            acc_238_d = acc_254_q;
-            acc_239_d = acc_255_q;
+        end
+        if (capture) begin
+            if (~complete) begin
+                blk_done_d = 1'b0;
+            end
+            dr_first_d = bd_first_q;
+            dr_last_d = bd_last_q;
+            drain_left_d = rows_c;
+            sh_asc_0_d = asc_c_0_q;
+            sh_sum_0_d = pe_0_sum;
+            sh_nan_0_d = pe_0_nan;
+            sh_pinf_0_d = pe_0_pinf;
+            sh_ninf_0_d = pe_0_ninf;
+            sh_sum_1_d = pe_1_sum;
+            sh_nan_1_d = pe_1_nan;
+            sh_pinf_1_d = pe_1_pinf;
+            sh_ninf_1_d = pe_1_ninf;
+            sh_sum_2_d = pe_2_sum;
+            sh_nan_2_d = pe_2_nan;
+            sh_pinf_2_d = pe_2_pinf;
+            sh_ninf_2_d = pe_2_ninf;
+            sh_sum_3_d = pe_3_sum;
+            sh_nan_3_d = pe_3_nan;
+            sh_pinf_3_d = pe_3_pinf;
+            sh_ninf_3_d = pe_3_ninf;
+            sh_sum_4_d = pe_4_sum;
+            sh_nan_4_d = pe_4_nan;
+            sh_pinf_4_d = pe_4_pinf;
+            sh_ninf_4_d = pe_4_ninf;
+            sh_sum_5_d = pe_5_sum;
+            sh_nan_5_d = pe_5_nan;
+            sh_pinf_5_d = pe_5_pinf;
+            sh_ninf_5_d = pe_5_ninf;
+            sh_sum_6_d = pe_6_sum;
+            sh_nan_6_d = pe_6_nan;
+            sh_pinf_6_d = pe_6_pinf;
+            sh_ninf_6_d = pe_6_ninf;
+            sh_sum_7_d = pe_7_sum;
+            sh_nan_7_d = pe_7_nan;
+            sh_pinf_7_d = pe_7_pinf;
+            sh_ninf_7_d = pe_7_ninf;
+            sh_sum_8_d = pe_8_sum;
+            sh_nan_8_d = pe_8_nan;
+            sh_pinf_8_d = pe_8_pinf;
+            sh_ninf_8_d = pe_8_ninf;
+            sh_sum_9_d = pe_9_sum;
+            sh_nan_9_d = pe_9_nan;
+            sh_pinf_9_d = pe_9_pinf;
+            sh_ninf_9_d = pe_9_ninf;
+            sh_sum_10_d = pe_10_sum;
+            sh_nan_10_d = pe_10_nan;
+            sh_pinf_10_d = pe_10_pinf;
+            sh_ninf_10_d = pe_10_ninf;
+            sh_sum_11_d = pe_11_sum;
+            sh_nan_11_d = pe_11_nan;
+            sh_pinf_11_d = pe_11_pinf;
+            sh_ninf_11_d = pe_11_ninf;
+            sh_sum_12_d = pe_12_sum;
+            sh_nan_12_d = pe_12_nan;
+            sh_pinf_12_d = pe_12_pinf;
+            sh_ninf_12_d = pe_12_ninf;
+            sh_sum_13_d = pe_13_sum;
+            sh_nan_13_d = pe_13_nan;
+            sh_pinf_13_d = pe_13_pinf;
+            sh_ninf_13_d = pe_13_ninf;
+            sh_sum_14_d = pe_14_sum;
+            sh_nan_14_d = pe_14_nan;
+            sh_pinf_14_d = pe_14_pinf;
+            sh_ninf_14_d = pe_14_ninf;
+            sh_sum_15_d = pe_15_sum;
+            sh_nan_15_d = pe_15_nan;
+            sh_pinf_15_d = pe_15_pinf;
+            sh_ninf_15_d = pe_15_ninf;
+            sh_asc_1_d = asc_c_1_q;
+            sh_sum_16_d = pe_16_sum;
+            sh_nan_16_d = pe_16_nan;
+            sh_pinf_16_d = pe_16_pinf;
+            sh_ninf_16_d = pe_16_ninf;
+            sh_sum_17_d = pe_17_sum;
+            sh_nan_17_d = pe_17_nan;
+            sh_pinf_17_d = pe_17_pinf;
+            sh_ninf_17_d = pe_17_ninf;
+            sh_sum_18_d = pe_18_sum;
+            sh_nan_18_d = pe_18_nan;
+            sh_pinf_18_d = pe_18_pinf;
+            sh_ninf_18_d = pe_18_ninf;
+            sh_sum_19_d = pe_19_sum;
+            sh_nan_19_d = pe_19_nan;
+            sh_pinf_19_d = pe_19_pinf;
+            sh_ninf_19_d = pe_19_ninf;
+            sh_sum_20_d = pe_20_sum;
+            sh_nan_20_d = pe_20_nan;
+            sh_pinf_20_d = pe_20_pinf;
+            sh_ninf_20_d = pe_20_ninf;
+            sh_sum_21_d = pe_21_sum;
+            sh_nan_21_d = pe_21_nan;
+            sh_pinf_21_d = pe_21_pinf;
+            sh_ninf_21_d = pe_21_ninf;
+            sh_sum_22_d = pe_22_sum;
+            sh_nan_22_d = pe_22_nan;
+            sh_pinf_22_d = pe_22_pinf;
+            sh_ninf_22_d = pe_22_ninf;
+            sh_sum_23_d = pe_23_sum;
+            sh_nan_23_d = pe_23_nan;
+            sh_pinf_23_d = pe_23_pinf;
+            sh_ninf_23_d = pe_23_ninf;
+            sh_sum_24_d = pe_24_sum;
+            sh_nan_24_d = pe_24_nan;
+            sh_pinf_24_d = pe_24_pinf;
+            sh_ninf_24_d = pe_24_ninf;
+            sh_sum_25_d = pe_25_sum;
+            sh_nan_25_d = pe_25_nan;
+            sh_pinf_25_d = pe_25_pinf;
+            sh_ninf_25_d = pe_25_ninf;
+            sh_sum_26_d = pe_26_sum;
+            sh_nan_26_d = pe_26_nan;
+            sh_pinf_26_d = pe_26_pinf;
+            sh_ninf_26_d = pe_26_ninf;
+            sh_sum_27_d = pe_27_sum;
+            sh_nan_27_d = pe_27_nan;
+            sh_pinf_27_d = pe_27_pinf;
+            sh_ninf_27_d = pe_27_ninf;
+            sh_sum_28_d = pe_28_sum;
+            sh_nan_28_d = pe_28_nan;
+            sh_pinf_28_d = pe_28_pinf;
+            sh_ninf_28_d = pe_28_ninf;
+            sh_sum_29_d = pe_29_sum;
+            sh_nan_29_d = pe_29_nan;
+            sh_pinf_29_d = pe_29_pinf;
+            sh_ninf_29_d = pe_29_ninf;
+            sh_sum_30_d = pe_30_sum;
+            sh_nan_30_d = pe_30_nan;
+            sh_pinf_30_d = pe_30_pinf;
+            sh_ninf_30_d = pe_30_ninf;
+            sh_sum_31_d = pe_31_sum;
+            sh_nan_31_d = pe_31_nan;
+            sh_pinf_31_d = pe_31_pinf;
+            sh_ninf_31_d = pe_31_ninf;
+            sh_asc_2_d = asc_c_2_q;
+            sh_sum_32_d = pe_32_sum;
+            sh_nan_32_d = pe_32_nan;
+            sh_pinf_32_d = pe_32_pinf;
+            sh_ninf_32_d = pe_32_ninf;
+            sh_sum_33_d = pe_33_sum;
+            sh_nan_33_d = pe_33_nan;
+            sh_pinf_33_d = pe_33_pinf;
+            sh_ninf_33_d = pe_33_ninf;
+            sh_sum_34_d = pe_34_sum;
+            sh_nan_34_d = pe_34_nan;
+            sh_pinf_34_d = pe_34_pinf;
+            sh_ninf_34_d = pe_34_ninf;
+            sh_sum_35_d = pe_35_sum;
+            sh_nan_35_d = pe_35_nan;
+            sh_pinf_35_d = pe_35_pinf;
+            sh_ninf_35_d = pe_35_ninf;
+            sh_sum_36_d = pe_36_sum;
+            sh_nan_36_d = pe_36_nan;
+            sh_pinf_36_d = pe_36_pinf;
+            sh_ninf_36_d = pe_36_ninf;
+            sh_sum_37_d = pe_37_sum;
+            sh_nan_37_d = pe_37_nan;
+            sh_pinf_37_d = pe_37_pinf;
+            sh_ninf_37_d = pe_37_ninf;
+            sh_sum_38_d = pe_38_sum;
+            sh_nan_38_d = pe_38_nan;
+            sh_pinf_38_d = pe_38_pinf;
+            sh_ninf_38_d = pe_38_ninf;
+            sh_sum_39_d = pe_39_sum;
+            sh_nan_39_d = pe_39_nan;
+            sh_pinf_39_d = pe_39_pinf;
+            sh_ninf_39_d = pe_39_ninf;
+            sh_sum_40_d = pe_40_sum;
+            sh_nan_40_d = pe_40_nan;
+            sh_pinf_40_d = pe_40_pinf;
+            sh_ninf_40_d = pe_40_ninf;
+            sh_sum_41_d = pe_41_sum;
+            sh_nan_41_d = pe_41_nan;
+            sh_pinf_41_d = pe_41_pinf;
+            sh_ninf_41_d = pe_41_ninf;
+            sh_sum_42_d = pe_42_sum;
+            sh_nan_42_d = pe_42_nan;
+            sh_pinf_42_d = pe_42_pinf;
+            sh_ninf_42_d = pe_42_ninf;
+            sh_sum_43_d = pe_43_sum;
+            sh_nan_43_d = pe_43_nan;
+            sh_pinf_43_d = pe_43_pinf;
+            sh_ninf_43_d = pe_43_ninf;
+            sh_sum_44_d = pe_44_sum;
+            sh_nan_44_d = pe_44_nan;
+            sh_pinf_44_d = pe_44_pinf;
+            sh_ninf_44_d = pe_44_ninf;
+            sh_sum_45_d = pe_45_sum;
+            sh_nan_45_d = pe_45_nan;
+            sh_pinf_45_d = pe_45_pinf;
+            sh_ninf_45_d = pe_45_ninf;
+            sh_sum_46_d = pe_46_sum;
+            sh_nan_46_d = pe_46_nan;
+            sh_pinf_46_d = pe_46_pinf;
+            sh_ninf_46_d = pe_46_ninf;
+            sh_sum_47_d = pe_47_sum;
+            sh_nan_47_d = pe_47_nan;
+            sh_pinf_47_d = pe_47_pinf;
+            sh_ninf_47_d = pe_47_ninf;
+            sh_asc_3_d = asc_c_3_q;
+            sh_sum_48_d = pe_48_sum;
+            sh_nan_48_d = pe_48_nan;
+            sh_pinf_48_d = pe_48_pinf;
+            sh_ninf_48_d = pe_48_ninf;
+            sh_sum_49_d = pe_49_sum;
+            sh_nan_49_d = pe_49_nan;
+            sh_pinf_49_d = pe_49_pinf;
+            sh_ninf_49_d = pe_49_ninf;
+            sh_sum_50_d = pe_50_sum;
+            sh_nan_50_d = pe_50_nan;
+            sh_pinf_50_d = pe_50_pinf;
+            sh_ninf_50_d = pe_50_ninf;
+            sh_sum_51_d = pe_51_sum;
+            sh_nan_51_d = pe_51_nan;
+            sh_pinf_51_d = pe_51_pinf;
+            sh_ninf_51_d = pe_51_ninf;
+            sh_sum_52_d = pe_52_sum;
+            sh_nan_52_d = pe_52_nan;
+            sh_pinf_52_d = pe_52_pinf;
+            sh_ninf_52_d = pe_52_ninf;
+            sh_sum_53_d = pe_53_sum;
+            sh_nan_53_d = pe_53_nan;
+            sh_pinf_53_d = pe_53_pinf;
+            sh_ninf_53_d = pe_53_ninf;
+            sh_sum_54_d = pe_54_sum;
+            sh_nan_54_d = pe_54_nan;
+            sh_pinf_54_d = pe_54_pinf;
+            sh_ninf_54_d = pe_54_ninf;
+            sh_sum_55_d = pe_55_sum;
+            sh_nan_55_d = pe_55_nan;
+            sh_pinf_55_d = pe_55_pinf;
+            sh_ninf_55_d = pe_55_ninf;
+            sh_sum_56_d = pe_56_sum;
+            sh_nan_56_d = pe_56_nan;
+            sh_pinf_56_d = pe_56_pinf;
+            sh_ninf_56_d = pe_56_ninf;
+            sh_sum_57_d = pe_57_sum;
+            sh_nan_57_d = pe_57_nan;
+            sh_pinf_57_d = pe_57_pinf;
+            sh_ninf_57_d = pe_57_ninf;
+            sh_sum_58_d = pe_58_sum;
+            sh_nan_58_d = pe_58_nan;
+            sh_pinf_58_d = pe_58_pinf;
+            sh_ninf_58_d = pe_58_ninf;
+            sh_sum_59_d = pe_59_sum;
+            sh_nan_59_d = pe_59_nan;
+            sh_pinf_59_d = pe_59_pinf;
+            sh_ninf_59_d = pe_59_ninf;
+            sh_sum_60_d = pe_60_sum;
+            sh_nan_60_d = pe_60_nan;
+            sh_pinf_60_d = pe_60_pinf;
+            sh_ninf_60_d = pe_60_ninf;
+            sh_sum_61_d = pe_61_sum;
+            sh_nan_61_d = pe_61_nan;
+            sh_pinf_61_d = pe_61_pinf;
+            sh_ninf_61_d = pe_61_ninf;
+            sh_sum_62_d = pe_62_sum;
+            sh_nan_62_d = pe_62_nan;
+            sh_pinf_62_d = pe_62_pinf;
+            sh_ninf_62_d = pe_62_ninf;
+            sh_sum_63_d = pe_63_sum;
+            sh_nan_63_d = pe_63_nan;
+            sh_pinf_63_d = pe_63_pinf;
+            sh_ninf_63_d = pe_63_ninf;
+            sh_asc_4_d = asc_c_4_q;
+            sh_sum_64_d = pe_64_sum;
+            sh_nan_64_d = pe_64_nan;
+            sh_pinf_64_d = pe_64_pinf;
+            sh_ninf_64_d = pe_64_ninf;
+            sh_sum_65_d = pe_65_sum;
+            sh_nan_65_d = pe_65_nan;
+            sh_pinf_65_d = pe_65_pinf;
+            sh_ninf_65_d = pe_65_ninf;
+            sh_sum_66_d = pe_66_sum;
+            sh_nan_66_d = pe_66_nan;
+            sh_pinf_66_d = pe_66_pinf;
+            sh_ninf_66_d = pe_66_ninf;
+            sh_sum_67_d = pe_67_sum;
+            sh_nan_67_d = pe_67_nan;
+            sh_pinf_67_d = pe_67_pinf;
+            sh_ninf_67_d = pe_67_ninf;
+            sh_sum_68_d = pe_68_sum;
+            sh_nan_68_d = pe_68_nan;
+            sh_pinf_68_d = pe_68_pinf;
+            sh_ninf_68_d = pe_68_ninf;
+            sh_sum_69_d = pe_69_sum;
+            sh_nan_69_d = pe_69_nan;
+            sh_pinf_69_d = pe_69_pinf;
+            sh_ninf_69_d = pe_69_ninf;
+            sh_sum_70_d = pe_70_sum;
+            sh_nan_70_d = pe_70_nan;
+            sh_pinf_70_d = pe_70_pinf;
+            sh_ninf_70_d = pe_70_ninf;
+            sh_sum_71_d = pe_71_sum;
+            sh_nan_71_d = pe_71_nan;
+            sh_pinf_71_d = pe_71_pinf;
+            sh_ninf_71_d = pe_71_ninf;
+            sh_sum_72_d = pe_72_sum;
+            sh_nan_72_d = pe_72_nan;
+            sh_pinf_72_d = pe_72_pinf;
+            sh_ninf_72_d = pe_72_ninf;
+            sh_sum_73_d = pe_73_sum;
+            sh_nan_73_d = pe_73_nan;
+            sh_pinf_73_d = pe_73_pinf;
+            sh_ninf_73_d = pe_73_ninf;
+            sh_sum_74_d = pe_74_sum;
+            sh_nan_74_d = pe_74_nan;
+            sh_pinf_74_d = pe_74_pinf;
+            sh_ninf_74_d = pe_74_ninf;
+            sh_sum_75_d = pe_75_sum;
+            sh_nan_75_d = pe_75_nan;
+            sh_pinf_75_d = pe_75_pinf;
+            sh_ninf_75_d = pe_75_ninf;
+            sh_sum_76_d = pe_76_sum;
+            sh_nan_76_d = pe_76_nan;
+            sh_pinf_76_d = pe_76_pinf;
+            sh_ninf_76_d = pe_76_ninf;
+            sh_sum_77_d = pe_77_sum;
+            sh_nan_77_d = pe_77_nan;
+            sh_pinf_77_d = pe_77_pinf;
+            sh_ninf_77_d = pe_77_ninf;
+            sh_sum_78_d = pe_78_sum;
+            sh_nan_78_d = pe_78_nan;
+            sh_pinf_78_d = pe_78_pinf;
+            sh_ninf_78_d = pe_78_ninf;
+            sh_sum_79_d = pe_79_sum;
+            sh_nan_79_d = pe_79_nan;
+            sh_pinf_79_d = pe_79_pinf;
+            sh_ninf_79_d = pe_79_ninf;
+            sh_asc_5_d = asc_c_5_q;
+            sh_sum_80_d = pe_80_sum;
+            sh_nan_80_d = pe_80_nan;
+            sh_pinf_80_d = pe_80_pinf;
+            sh_ninf_80_d = pe_80_ninf;
+            sh_sum_81_d = pe_81_sum;
+            sh_nan_81_d = pe_81_nan;
+            sh_pinf_81_d = pe_81_pinf;
+            sh_ninf_81_d = pe_81_ninf;
+            sh_sum_82_d = pe_82_sum;
+            sh_nan_82_d = pe_82_nan;
+            sh_pinf_82_d = pe_82_pinf;
+            sh_ninf_82_d = pe_82_ninf;
+            sh_sum_83_d = pe_83_sum;
+            sh_nan_83_d = pe_83_nan;
+            sh_pinf_83_d = pe_83_pinf;
+            sh_ninf_83_d = pe_83_ninf;
+            sh_sum_84_d = pe_84_sum;
+            sh_nan_84_d = pe_84_nan;
+            sh_pinf_84_d = pe_84_pinf;
+            sh_ninf_84_d = pe_84_ninf;
+            sh_sum_85_d = pe_85_sum;
+            sh_nan_85_d = pe_85_nan;
+            sh_pinf_85_d = pe_85_pinf;
+            sh_ninf_85_d = pe_85_ninf;
+            sh_sum_86_d = pe_86_sum;
+            sh_nan_86_d = pe_86_nan;
+            sh_pinf_86_d = pe_86_pinf;
+            sh_ninf_86_d = pe_86_ninf;
+            sh_sum_87_d = pe_87_sum;
+            sh_nan_87_d = pe_87_nan;
+            sh_pinf_87_d = pe_87_pinf;
+            sh_ninf_87_d = pe_87_ninf;
+            sh_sum_88_d = pe_88_sum;
+            sh_nan_88_d = pe_88_nan;
+            sh_pinf_88_d = pe_88_pinf;
+            sh_ninf_88_d = pe_88_ninf;
+            sh_sum_89_d = pe_89_sum;
+            sh_nan_89_d = pe_89_nan;
+            sh_pinf_89_d = pe_89_pinf;
+            sh_ninf_89_d = pe_89_ninf;
+            sh_sum_90_d = pe_90_sum;
+            sh_nan_90_d = pe_90_nan;
+            sh_pinf_90_d = pe_90_pinf;
+            sh_ninf_90_d = pe_90_ninf;
+            sh_sum_91_d = pe_91_sum;
+            sh_nan_91_d = pe_91_nan;
+            sh_pinf_91_d = pe_91_pinf;
+            sh_ninf_91_d = pe_91_ninf;
+            sh_sum_92_d = pe_92_sum;
+            sh_nan_92_d = pe_92_nan;
+            sh_pinf_92_d = pe_92_pinf;
+            sh_ninf_92_d = pe_92_ninf;
+            sh_sum_93_d = pe_93_sum;
+            sh_nan_93_d = pe_93_nan;
+            sh_pinf_93_d = pe_93_pinf;
+            sh_ninf_93_d = pe_93_ninf;
+            sh_sum_94_d = pe_94_sum;
+            sh_nan_94_d = pe_94_nan;
+            sh_pinf_94_d = pe_94_pinf;
+            sh_ninf_94_d = pe_94_ninf;
+            sh_sum_95_d = pe_95_sum;
+            sh_nan_95_d = pe_95_nan;
+            sh_pinf_95_d = pe_95_pinf;
+            sh_ninf_95_d = pe_95_ninf;
+            sh_asc_6_d = asc_c_6_q;
+            sh_sum_96_d = pe_96_sum;
+            sh_nan_96_d = pe_96_nan;
+            sh_pinf_96_d = pe_96_pinf;
+            sh_ninf_96_d = pe_96_ninf;
+            sh_sum_97_d = pe_97_sum;
+            sh_nan_97_d = pe_97_nan;
+            sh_pinf_97_d = pe_97_pinf;
+            sh_ninf_97_d = pe_97_ninf;
+            sh_sum_98_d = pe_98_sum;
+            sh_nan_98_d = pe_98_nan;
+            sh_pinf_98_d = pe_98_pinf;
+            sh_ninf_98_d = pe_98_ninf;
+            sh_sum_99_d = pe_99_sum;
+            sh_nan_99_d = pe_99_nan;
+            sh_pinf_99_d = pe_99_pinf;
+            sh_ninf_99_d = pe_99_ninf;
+            sh_sum_100_d = pe_100_sum;
+            sh_nan_100_d = pe_100_nan;
+            sh_pinf_100_d = pe_100_pinf;
+            sh_ninf_100_d = pe_100_ninf;
+            sh_sum_101_d = pe_101_sum;
+            sh_nan_101_d = pe_101_nan;
+            sh_pinf_101_d = pe_101_pinf;
+            sh_ninf_101_d = pe_101_ninf;
+            sh_sum_102_d = pe_102_sum;
+            sh_nan_102_d = pe_102_nan;
+            sh_pinf_102_d = pe_102_pinf;
+            sh_ninf_102_d = pe_102_ninf;
+            sh_sum_103_d = pe_103_sum;
+            sh_nan_103_d = pe_103_nan;
+            sh_pinf_103_d = pe_103_pinf;
+            sh_ninf_103_d = pe_103_ninf;
+            sh_sum_104_d = pe_104_sum;
+            sh_nan_104_d = pe_104_nan;
+            sh_pinf_104_d = pe_104_pinf;
+            sh_ninf_104_d = pe_104_ninf;
+            sh_sum_105_d = pe_105_sum;
+            sh_nan_105_d = pe_105_nan;
+            sh_pinf_105_d = pe_105_pinf;
+            sh_ninf_105_d = pe_105_ninf;
+            sh_sum_106_d = pe_106_sum;
+            sh_nan_106_d = pe_106_nan;
+            sh_pinf_106_d = pe_106_pinf;
+            sh_ninf_106_d = pe_106_ninf;
+            sh_sum_107_d = pe_107_sum;
+            sh_nan_107_d = pe_107_nan;
+            sh_pinf_107_d = pe_107_pinf;
+            sh_ninf_107_d = pe_107_ninf;
+            sh_sum_108_d = pe_108_sum;
+            sh_nan_108_d = pe_108_nan;
+            sh_pinf_108_d = pe_108_pinf;
+            sh_ninf_108_d = pe_108_ninf;
+            sh_sum_109_d = pe_109_sum;
+            sh_nan_109_d = pe_109_nan;
+            sh_pinf_109_d = pe_109_pinf;
+            sh_ninf_109_d = pe_109_ninf;
+            sh_sum_110_d = pe_110_sum;
+            sh_nan_110_d = pe_110_nan;
+            sh_pinf_110_d = pe_110_pinf;
+            sh_ninf_110_d = pe_110_ninf;
+            sh_sum_111_d = pe_111_sum;
+            sh_nan_111_d = pe_111_nan;
+            sh_pinf_111_d = pe_111_pinf;
+            sh_ninf_111_d = pe_111_ninf;
+            sh_asc_7_d = asc_c_7_q;
+            sh_sum_112_d = pe_112_sum;
+            sh_nan_112_d = pe_112_nan;
+            sh_pinf_112_d = pe_112_pinf;
+            sh_ninf_112_d = pe_112_ninf;
+            sh_sum_113_d = pe_113_sum;
+            sh_nan_113_d = pe_113_nan;
+            sh_pinf_113_d = pe_113_pinf;
+            sh_ninf_113_d = pe_113_ninf;
+            sh_sum_114_d = pe_114_sum;
+            sh_nan_114_d = pe_114_nan;
+            sh_pinf_114_d = pe_114_pinf;
+            sh_ninf_114_d = pe_114_ninf;
+            sh_sum_115_d = pe_115_sum;
+            sh_nan_115_d = pe_115_nan;
+            sh_pinf_115_d = pe_115_pinf;
+            sh_ninf_115_d = pe_115_ninf;
+            sh_sum_116_d = pe_116_sum;
+            sh_nan_116_d = pe_116_nan;
+            sh_pinf_116_d = pe_116_pinf;
+            sh_ninf_116_d = pe_116_ninf;
+            sh_sum_117_d = pe_117_sum;
+            sh_nan_117_d = pe_117_nan;
+            sh_pinf_117_d = pe_117_pinf;
+            sh_ninf_117_d = pe_117_ninf;
+            sh_sum_118_d = pe_118_sum;
+            sh_nan_118_d = pe_118_nan;
+            sh_pinf_118_d = pe_118_pinf;
+            sh_ninf_118_d = pe_118_ninf;
+            sh_sum_119_d = pe_119_sum;
+            sh_nan_119_d = pe_119_nan;
+            sh_pinf_119_d = pe_119_pinf;
+            sh_ninf_119_d = pe_119_ninf;
+            sh_sum_120_d = pe_120_sum;
+            sh_nan_120_d = pe_120_nan;
+            sh_pinf_120_d = pe_120_pinf;
+            sh_ninf_120_d = pe_120_ninf;
+            sh_sum_121_d = pe_121_sum;
+            sh_nan_121_d = pe_121_nan;
+            sh_pinf_121_d = pe_121_pinf;
+            sh_ninf_121_d = pe_121_ninf;
+            sh_sum_122_d = pe_122_sum;
+            sh_nan_122_d = pe_122_nan;
+            sh_pinf_122_d = pe_122_pinf;
+            sh_ninf_122_d = pe_122_ninf;
+            sh_sum_123_d = pe_123_sum;
+            sh_nan_123_d = pe_123_nan;
+            sh_pinf_123_d = pe_123_pinf;
+            sh_ninf_123_d = pe_123_ninf;
+            sh_sum_124_d = pe_124_sum;
+            sh_nan_124_d = pe_124_nan;
+            sh_pinf_124_d = pe_124_pinf;
+            sh_ninf_124_d = pe_124_ninf;
+            sh_sum_125_d = pe_125_sum;
+            sh_nan_125_d = pe_125_nan;
+            sh_pinf_125_d = pe_125_pinf;
+            sh_ninf_125_d = pe_125_ninf;
+            sh_sum_126_d = pe_126_sum;
+            sh_nan_126_d = pe_126_nan;
+            sh_pinf_126_d = pe_126_pinf;
+            sh_ninf_126_d = pe_126_ninf;
+            sh_sum_127_d = pe_127_sum;
+            sh_nan_127_d = pe_127_nan;
+            sh_pinf_127_d = pe_127_pinf;
+            sh_ninf_127_d = pe_127_ninf;
+            sh_asc_8_d = asc_c_8_q;
+            sh_sum_128_d = pe_128_sum;
+            sh_nan_128_d = pe_128_nan;
+            sh_pinf_128_d = pe_128_pinf;
+            sh_ninf_128_d = pe_128_ninf;
+            sh_sum_129_d = pe_129_sum;
+            sh_nan_129_d = pe_129_nan;
+            sh_pinf_129_d = pe_129_pinf;
+            sh_ninf_129_d = pe_129_ninf;
+            sh_sum_130_d = pe_130_sum;
+            sh_nan_130_d = pe_130_nan;
+            sh_pinf_130_d = pe_130_pinf;
+            sh_ninf_130_d = pe_130_ninf;
+            sh_sum_131_d = pe_131_sum;
+            sh_nan_131_d = pe_131_nan;
+            sh_pinf_131_d = pe_131_pinf;
+            sh_ninf_131_d = pe_131_ninf;
+            sh_sum_132_d = pe_132_sum;
+            sh_nan_132_d = pe_132_nan;
+            sh_pinf_132_d = pe_132_pinf;
+            sh_ninf_132_d = pe_132_ninf;
+            sh_sum_133_d = pe_133_sum;
+            sh_nan_133_d = pe_133_nan;
+            sh_pinf_133_d = pe_133_pinf;
+            sh_ninf_133_d = pe_133_ninf;
+            sh_sum_134_d = pe_134_sum;
+            sh_nan_134_d = pe_134_nan;
+            sh_pinf_134_d = pe_134_pinf;
+            sh_ninf_134_d = pe_134_ninf;
+            sh_sum_135_d = pe_135_sum;
+            sh_nan_135_d = pe_135_nan;
+            sh_pinf_135_d = pe_135_pinf;
+            sh_ninf_135_d = pe_135_ninf;
+            sh_sum_136_d = pe_136_sum;
+            sh_nan_136_d = pe_136_nan;
+            sh_pinf_136_d = pe_136_pinf;
+            sh_ninf_136_d = pe_136_ninf;
+            sh_sum_137_d = pe_137_sum;
+            sh_nan_137_d = pe_137_nan;
+            sh_pinf_137_d = pe_137_pinf;
+            sh_ninf_137_d = pe_137_ninf;
+            sh_sum_138_d = pe_138_sum;
+            sh_nan_138_d = pe_138_nan;
+            sh_pinf_138_d = pe_138_pinf;
+            sh_ninf_138_d = pe_138_ninf;
+            sh_sum_139_d = pe_139_sum;
+            sh_nan_139_d = pe_139_nan;
+            sh_pinf_139_d = pe_139_pinf;
+            sh_ninf_139_d = pe_139_ninf;
+            sh_sum_140_d = pe_140_sum;
+            sh_nan_140_d = pe_140_nan;
+            sh_pinf_140_d = pe_140_pinf;
+            sh_ninf_140_d = pe_140_ninf;
+            sh_sum_141_d = pe_141_sum;
+            sh_nan_141_d = pe_141_nan;
+            sh_pinf_141_d = pe_141_pinf;
+            sh_ninf_141_d = pe_141_ninf;
+            sh_sum_142_d = pe_142_sum;
+            sh_nan_142_d = pe_142_nan;
+            sh_pinf_142_d = pe_142_pinf;
+            sh_ninf_142_d = pe_142_ninf;
+            sh_sum_143_d = pe_143_sum;
+            sh_nan_143_d = pe_143_nan;
+            sh_pinf_143_d = pe_143_pinf;
+            sh_ninf_143_d = pe_143_ninf;
+            sh_asc_9_d = asc_c_9_q;
+            sh_sum_144_d = pe_144_sum;
+            sh_nan_144_d = pe_144_nan;
+            sh_pinf_144_d = pe_144_pinf;
+            sh_ninf_144_d = pe_144_ninf;
+            sh_sum_145_d = pe_145_sum;
+            sh_nan_145_d = pe_145_nan;
+            sh_pinf_145_d = pe_145_pinf;
+            sh_ninf_145_d = pe_145_ninf;
+            sh_sum_146_d = pe_146_sum;
+            sh_nan_146_d = pe_146_nan;
+            sh_pinf_146_d = pe_146_pinf;
+            sh_ninf_146_d = pe_146_ninf;
+            sh_sum_147_d = pe_147_sum;
+            sh_nan_147_d = pe_147_nan;
+            sh_pinf_147_d = pe_147_pinf;
+            sh_ninf_147_d = pe_147_ninf;
+            sh_sum_148_d = pe_148_sum;
+            sh_nan_148_d = pe_148_nan;
+            sh_pinf_148_d = pe_148_pinf;
+            sh_ninf_148_d = pe_148_ninf;
+            sh_sum_149_d = pe_149_sum;
+            sh_nan_149_d = pe_149_nan;
+            sh_pinf_149_d = pe_149_pinf;
+            sh_ninf_149_d = pe_149_ninf;
+            sh_sum_150_d = pe_150_sum;
+            sh_nan_150_d = pe_150_nan;
+            sh_pinf_150_d = pe_150_pinf;
+            sh_ninf_150_d = pe_150_ninf;
+            sh_sum_151_d = pe_151_sum;
+            sh_nan_151_d = pe_151_nan;
+            sh_pinf_151_d = pe_151_pinf;
+            sh_ninf_151_d = pe_151_ninf;
+            sh_sum_152_d = pe_152_sum;
+            sh_nan_152_d = pe_152_nan;
+            sh_pinf_152_d = pe_152_pinf;
+            sh_ninf_152_d = pe_152_ninf;
+            sh_sum_153_d = pe_153_sum;
+            sh_nan_153_d = pe_153_nan;
+            sh_pinf_153_d = pe_153_pinf;
+            sh_ninf_153_d = pe_153_ninf;
+            sh_sum_154_d = pe_154_sum;
+            sh_nan_154_d = pe_154_nan;
+            sh_pinf_154_d = pe_154_pinf;
+            sh_ninf_154_d = pe_154_ninf;
+            sh_sum_155_d = pe_155_sum;
+            sh_nan_155_d = pe_155_nan;
+            sh_pinf_155_d = pe_155_pinf;
+            sh_ninf_155_d = pe_155_ninf;
+            sh_sum_156_d = pe_156_sum;
+            sh_nan_156_d = pe_156_nan;
+            sh_pinf_156_d = pe_156_pinf;
+            sh_ninf_156_d = pe_156_ninf;
+            sh_sum_157_d = pe_157_sum;
+            sh_nan_157_d = pe_157_nan;
+            sh_pinf_157_d = pe_157_pinf;
+            sh_ninf_157_d = pe_157_ninf;
+            sh_sum_158_d = pe_158_sum;
+            sh_nan_158_d = pe_158_nan;
+            sh_pinf_158_d = pe_158_pinf;
+            sh_ninf_158_d = pe_158_ninf;
+            sh_sum_159_d = pe_159_sum;
+            sh_nan_159_d = pe_159_nan;
+            sh_pinf_159_d = pe_159_pinf;
+            sh_ninf_159_d = pe_159_ninf;
+            sh_asc_10_d = asc_c_10_q;
+            sh_sum_160_d = pe_160_sum;
+            sh_nan_160_d = pe_160_nan;
+            sh_pinf_160_d = pe_160_pinf;
+            sh_ninf_160_d = pe_160_ninf;
+            sh_sum_161_d = pe_161_sum;
+            sh_nan_161_d = pe_161_nan;
+            sh_pinf_161_d = pe_161_pinf;
+            sh_ninf_161_d = pe_161_ninf;
+            sh_sum_162_d = pe_162_sum;
+            sh_nan_162_d = pe_162_nan;
+            sh_pinf_162_d = pe_162_pinf;
+            sh_ninf_162_d = pe_162_ninf;
+            sh_sum_163_d = pe_163_sum;
+            sh_nan_163_d = pe_163_nan;
+            sh_pinf_163_d = pe_163_pinf;
+            sh_ninf_163_d = pe_163_ninf;
+            sh_sum_164_d = pe_164_sum;
+            sh_nan_164_d = pe_164_nan;
+            sh_pinf_164_d = pe_164_pinf;
+            sh_ninf_164_d = pe_164_ninf;
+            sh_sum_165_d = pe_165_sum;
+            sh_nan_165_d = pe_165_nan;
+            sh_pinf_165_d = pe_165_pinf;
+            sh_ninf_165_d = pe_165_ninf;
+            sh_sum_166_d = pe_166_sum;
+            sh_nan_166_d = pe_166_nan;
+            sh_pinf_166_d = pe_166_pinf;
+            sh_ninf_166_d = pe_166_ninf;
+            sh_sum_167_d = pe_167_sum;
+            sh_nan_167_d = pe_167_nan;
+            sh_pinf_167_d = pe_167_pinf;
+            sh_ninf_167_d = pe_167_ninf;
+            sh_sum_168_d = pe_168_sum;
+            sh_nan_168_d = pe_168_nan;
+            sh_pinf_168_d = pe_168_pinf;
+            sh_ninf_168_d = pe_168_ninf;
+            sh_sum_169_d = pe_169_sum;
+            sh_nan_169_d = pe_169_nan;
+            sh_pinf_169_d = pe_169_pinf;
+            sh_ninf_169_d = pe_169_ninf;
+            sh_sum_170_d = pe_170_sum;
+            sh_nan_170_d = pe_170_nan;
+            sh_pinf_170_d = pe_170_pinf;
+            sh_ninf_170_d = pe_170_ninf;
+            sh_sum_171_d = pe_171_sum;
+            sh_nan_171_d = pe_171_nan;
+            sh_pinf_171_d = pe_171_pinf;
+            sh_ninf_171_d = pe_171_ninf;
+            sh_sum_172_d = pe_172_sum;
+            sh_nan_172_d = pe_172_nan;
+            sh_pinf_172_d = pe_172_pinf;
+            sh_ninf_172_d = pe_172_ninf;
+            sh_sum_173_d = pe_173_sum;
+            sh_nan_173_d = pe_173_nan;
+            sh_pinf_173_d = pe_173_pinf;
+            sh_ninf_173_d = pe_173_ninf;
+            sh_sum_174_d = pe_174_sum;
+            sh_nan_174_d = pe_174_nan;
+            sh_pinf_174_d = pe_174_pinf;
+            sh_ninf_174_d = pe_174_ninf;
+            sh_sum_175_d = pe_175_sum;
+            sh_nan_175_d = pe_175_nan;
+            sh_pinf_175_d = pe_175_pinf;
+            sh_ninf_175_d = pe_175_ninf;
+            sh_asc_11_d = asc_c_11_q;
+            sh_sum_176_d = pe_176_sum;
+            sh_nan_176_d = pe_176_nan;
+            sh_pinf_176_d = pe_176_pinf;
+            sh_ninf_176_d = pe_176_ninf;
+            sh_sum_177_d = pe_177_sum;
+            sh_nan_177_d = pe_177_nan;
+            sh_pinf_177_d = pe_177_pinf;
+            sh_ninf_177_d = pe_177_ninf;
+            sh_sum_178_d = pe_178_sum;
+            sh_nan_178_d = pe_178_nan;
+            sh_pinf_178_d = pe_178_pinf;
+            sh_ninf_178_d = pe_178_ninf;
+            sh_sum_179_d = pe_179_sum;
+            sh_nan_179_d = pe_179_nan;
+            sh_pinf_179_d = pe_179_pinf;
+            sh_ninf_179_d = pe_179_ninf;
+            sh_sum_180_d = pe_180_sum;
+            sh_nan_180_d = pe_180_nan;
+            sh_pinf_180_d = pe_180_pinf;
+            sh_ninf_180_d = pe_180_ninf;
+            sh_sum_181_d = pe_181_sum;
+            sh_nan_181_d = pe_181_nan;
+            sh_pinf_181_d = pe_181_pinf;
+            sh_ninf_181_d = pe_181_ninf;
+            sh_sum_182_d = pe_182_sum;
+            sh_nan_182_d = pe_182_nan;
+            sh_pinf_182_d = pe_182_pinf;
+            sh_ninf_182_d = pe_182_ninf;
+            sh_sum_183_d = pe_183_sum;
+            sh_nan_183_d = pe_183_nan;
+            sh_pinf_183_d = pe_183_pinf;
+            sh_ninf_183_d = pe_183_ninf;
+            sh_sum_184_d = pe_184_sum;
+            sh_nan_184_d = pe_184_nan;
+            sh_pinf_184_d = pe_184_pinf;
+            sh_ninf_184_d = pe_184_ninf;
+            sh_sum_185_d = pe_185_sum;
+            sh_nan_185_d = pe_185_nan;
+            sh_pinf_185_d = pe_185_pinf;
+            sh_ninf_185_d = pe_185_ninf;
+            sh_sum_186_d = pe_186_sum;
+            sh_nan_186_d = pe_186_nan;
+            sh_pinf_186_d = pe_186_pinf;
+            sh_ninf_186_d = pe_186_ninf;
+            sh_sum_187_d = pe_187_sum;
+            sh_nan_187_d = pe_187_nan;
+            sh_pinf_187_d = pe_187_pinf;
+            sh_ninf_187_d = pe_187_ninf;
+            sh_sum_188_d = pe_188_sum;
+            sh_nan_188_d = pe_188_nan;
+            sh_pinf_188_d = pe_188_pinf;
+            sh_ninf_188_d = pe_188_ninf;
+            sh_sum_189_d = pe_189_sum;
+            sh_nan_189_d = pe_189_nan;
+            sh_pinf_189_d = pe_189_pinf;
+            sh_ninf_189_d = pe_189_ninf;
+            sh_sum_190_d = pe_190_sum;
+            sh_nan_190_d = pe_190_nan;
+            sh_pinf_190_d = pe_190_pinf;
+            sh_ninf_190_d = pe_190_ninf;
+            sh_sum_191_d = pe_191_sum;
+            sh_nan_191_d = pe_191_nan;
+            sh_pinf_191_d = pe_191_pinf;
+            sh_ninf_191_d = pe_191_ninf;
+            sh_asc_12_d = asc_c_12_q;
+            sh_sum_192_d = pe_192_sum;
+            sh_nan_192_d = pe_192_nan;
+            sh_pinf_192_d = pe_192_pinf;
+            sh_ninf_192_d = pe_192_ninf;
+            sh_sum_193_d = pe_193_sum;
+            sh_nan_193_d = pe_193_nan;
+            sh_pinf_193_d = pe_193_pinf;
+            sh_ninf_193_d = pe_193_ninf;
+            sh_sum_194_d = pe_194_sum;
+            sh_nan_194_d = pe_194_nan;
+            sh_pinf_194_d = pe_194_pinf;
+            sh_ninf_194_d = pe_194_ninf;
+            sh_sum_195_d = pe_195_sum;
+            sh_nan_195_d = pe_195_nan;
+            sh_pinf_195_d = pe_195_pinf;
+            sh_ninf_195_d = pe_195_ninf;
+            sh_sum_196_d = pe_196_sum;
+            sh_nan_196_d = pe_196_nan;
+            sh_pinf_196_d = pe_196_pinf;
+            sh_ninf_196_d = pe_196_ninf;
+            sh_sum_197_d = pe_197_sum;
+            sh_nan_197_d = pe_197_nan;
+            sh_pinf_197_d = pe_197_pinf;
+            sh_ninf_197_d = pe_197_ninf;
+            sh_sum_198_d = pe_198_sum;
+            sh_nan_198_d = pe_198_nan;
+            sh_pinf_198_d = pe_198_pinf;
+            sh_ninf_198_d = pe_198_ninf;
+            sh_sum_199_d = pe_199_sum;
+            sh_nan_199_d = pe_199_nan;
+            sh_pinf_199_d = pe_199_pinf;
+            sh_ninf_199_d = pe_199_ninf;
+            sh_sum_200_d = pe_200_sum;
+            sh_nan_200_d = pe_200_nan;
+            sh_pinf_200_d = pe_200_pinf;
+            sh_ninf_200_d = pe_200_ninf;
+            sh_sum_201_d = pe_201_sum;
+            sh_nan_201_d = pe_201_nan;
+            sh_pinf_201_d = pe_201_pinf;
+            sh_ninf_201_d = pe_201_ninf;
+            sh_sum_202_d = pe_202_sum;
+            sh_nan_202_d = pe_202_nan;
+            sh_pinf_202_d = pe_202_pinf;
+            sh_ninf_202_d = pe_202_ninf;
+            sh_sum_203_d = pe_203_sum;
+            sh_nan_203_d = pe_203_nan;
+            sh_pinf_203_d = pe_203_pinf;
+            sh_ninf_203_d = pe_203_ninf;
+            sh_sum_204_d = pe_204_sum;
+            sh_nan_204_d = pe_204_nan;
+            sh_pinf_204_d = pe_204_pinf;
+            sh_ninf_204_d = pe_204_ninf;
+            sh_sum_205_d = pe_205_sum;
+            sh_nan_205_d = pe_205_nan;
+            sh_pinf_205_d = pe_205_pinf;
+            sh_ninf_205_d = pe_205_ninf;
+            sh_sum_206_d = pe_206_sum;
+            sh_nan_206_d = pe_206_nan;
+            sh_pinf_206_d = pe_206_pinf;
+            sh_ninf_206_d = pe_206_ninf;
+            sh_sum_207_d = pe_207_sum;
+            sh_nan_207_d = pe_207_nan;
+            sh_pinf_207_d = pe_207_pinf;
+            sh_ninf_207_d = pe_207_ninf;
+            sh_asc_13_d = asc_c_13_q;
+            sh_sum_208_d = pe_208_sum;
+            sh_nan_208_d = pe_208_nan;
+            sh_pinf_208_d = pe_208_pinf;
+            sh_ninf_208_d = pe_208_ninf;
+            sh_sum_209_d = pe_209_sum;
+            sh_nan_209_d = pe_209_nan;
+            sh_pinf_209_d = pe_209_pinf;
+            sh_ninf_209_d = pe_209_ninf;
+            sh_sum_210_d = pe_210_sum;
+            sh_nan_210_d = pe_210_nan;
+            sh_pinf_210_d = pe_210_pinf;
+            sh_ninf_210_d = pe_210_ninf;
+            sh_sum_211_d = pe_211_sum;
+            sh_nan_211_d = pe_211_nan;
+            sh_pinf_211_d = pe_211_pinf;
+            sh_ninf_211_d = pe_211_ninf;
+            sh_sum_212_d = pe_212_sum;
+            sh_nan_212_d = pe_212_nan;
+            sh_pinf_212_d = pe_212_pinf;
+            sh_ninf_212_d = pe_212_ninf;
+            sh_sum_213_d = pe_213_sum;
+            sh_nan_213_d = pe_213_nan;
+            sh_pinf_213_d = pe_213_pinf;
+            sh_ninf_213_d = pe_213_ninf;
+            sh_sum_214_d = pe_214_sum;
+            sh_nan_214_d = pe_214_nan;
+            sh_pinf_214_d = pe_214_pinf;
+            sh_ninf_214_d = pe_214_ninf;
+            sh_sum_215_d = pe_215_sum;
+            sh_nan_215_d = pe_215_nan;
+            sh_pinf_215_d = pe_215_pinf;
+            sh_ninf_215_d = pe_215_ninf;
+            sh_sum_216_d = pe_216_sum;
+            sh_nan_216_d = pe_216_nan;
+            sh_pinf_216_d = pe_216_pinf;
+            sh_ninf_216_d = pe_216_ninf;
+            sh_sum_217_d = pe_217_sum;
+            sh_nan_217_d = pe_217_nan;
+            sh_pinf_217_d = pe_217_pinf;
+            sh_ninf_217_d = pe_217_ninf;
+            sh_sum_218_d = pe_218_sum;
+            sh_nan_218_d = pe_218_nan;
+            sh_pinf_218_d = pe_218_pinf;
+            sh_ninf_218_d = pe_218_ninf;
+            sh_sum_219_d = pe_219_sum;
+            sh_nan_219_d = pe_219_nan;
+            sh_pinf_219_d = pe_219_pinf;
+            sh_ninf_219_d = pe_219_ninf;
+            sh_sum_220_d = pe_220_sum;
+            sh_nan_220_d = pe_220_nan;
+            sh_pinf_220_d = pe_220_pinf;
+            sh_ninf_220_d = pe_220_ninf;
+            sh_sum_221_d = pe_221_sum;
+            sh_nan_221_d = pe_221_nan;
+            sh_pinf_221_d = pe_221_pinf;
+            sh_ninf_221_d = pe_221_ninf;
+            sh_sum_222_d = pe_222_sum;
+            sh_nan_222_d = pe_222_nan;
+            sh_pinf_222_d = pe_222_pinf;
+            sh_ninf_222_d = pe_222_ninf;
+            sh_sum_223_d = pe_223_sum;
+            sh_nan_223_d = pe_223_nan;
+            sh_pinf_223_d = pe_223_pinf;
+            sh_ninf_223_d = pe_223_ninf;
+            sh_asc_14_d = asc_c_14_q;
+            sh_sum_224_d = pe_224_sum;
+            sh_nan_224_d = pe_224_nan;
+            sh_pinf_224_d = pe_224_pinf;
+            sh_ninf_224_d = pe_224_ninf;
+            sh_sum_225_d = pe_225_sum;
+            sh_nan_225_d = pe_225_nan;
+            sh_pinf_225_d = pe_225_pinf;
+            sh_ninf_225_d = pe_225_ninf;
+            sh_sum_226_d = pe_226_sum;
+            sh_nan_226_d = pe_226_nan;
+            sh_pinf_226_d = pe_226_pinf;
+            sh_ninf_226_d = pe_226_ninf;
+            sh_sum_227_d = pe_227_sum;
+            sh_nan_227_d = pe_227_nan;
+            sh_pinf_227_d = pe_227_pinf;
+            sh_ninf_227_d = pe_227_ninf;
+            sh_sum_228_d = pe_228_sum;
+            sh_nan_228_d = pe_228_nan;
+            sh_pinf_228_d = pe_228_pinf;
+            sh_ninf_228_d = pe_228_ninf;
+            sh_sum_229_d = pe_229_sum;
+            sh_nan_229_d = pe_229_nan;
+            sh_pinf_229_d = pe_229_pinf;
+            sh_ninf_229_d = pe_229_ninf;
+            sh_sum_230_d = pe_230_sum;
+            sh_nan_230_d = pe_230_nan;
+            sh_pinf_230_d = pe_230_pinf;
+            sh_ninf_230_d = pe_230_ninf;
+            sh_sum_231_d = pe_231_sum;
+            sh_nan_231_d = pe_231_nan;
+            sh_pinf_231_d = pe_231_pinf;
+            sh_ninf_231_d = pe_231_ninf;
+            sh_sum_232_d = pe_232_sum;
+            sh_nan_232_d = pe_232_nan;
+            sh_pinf_232_d = pe_232_pinf;
+            sh_ninf_232_d = pe_232_ninf;
+            sh_sum_233_d = pe_233_sum;
+            sh_nan_233_d = pe_233_nan;
+            sh_pinf_233_d = pe_233_pinf;
+            sh_ninf_233_d = pe_233_ninf;
+            sh_sum_234_d = pe_234_sum;
+            sh_nan_234_d = pe_234_nan;
+            sh_pinf_234_d = pe_234_pinf;
+            sh_ninf_234_d = pe_234_ninf;
+            sh_sum_235_d = pe_235_sum;
+            sh_nan_235_d = pe_235_nan;
+            sh_pinf_235_d = pe_235_pinf;
+            sh_ninf_235_d = pe_235_ninf;
+            sh_sum_236_d = pe_236_sum;
+            sh_nan_236_d = pe_236_nan;
+            sh_pinf_236_d = pe_236_pinf;
+            sh_ninf_236_d = pe_236_ninf;
+            sh_sum_237_d = pe_237_sum;
+            sh_nan_237_d = pe_237_nan;
+            sh_pinf_237_d = pe_237_pinf;
+            sh_ninf_237_d = pe_237_ninf;
+            sh_sum_238_d = pe_238_sum;
+            sh_nan_238_d = pe_238_nan;
+            sh_pinf_238_d = pe_238_pinf;
+            sh_ninf_238_d = pe_238_ninf;
+            sh_sum_239_d = pe_239_sum;
+            sh_nan_239_d = pe_239_nan;
+            sh_pinf_239_d = pe_239_pinf;
+            sh_ninf_239_d = pe_239_ninf;
+            sh_asc_15_d = asc_c_15_q;
+            sh_sum_240_d = pe_240_sum;
+            sh_nan_240_d = pe_240_nan;
+            sh_pinf_240_d = pe_240_pinf;
+            sh_ninf_240_d = pe_240_ninf;
+            sh_sum_241_d = pe_241_sum;
+            sh_nan_241_d = pe_241_nan;
+            sh_pinf_241_d = pe_241_pinf;
+            sh_ninf_241_d = pe_241_ninf;
+            sh_sum_242_d = pe_242_sum;
+            sh_nan_242_d = pe_242_nan;
+            sh_pinf_242_d = pe_242_pinf;
+            sh_ninf_242_d = pe_242_ninf;
+            sh_sum_243_d = pe_243_sum;
+            sh_nan_243_d = pe_243_nan;
+            sh_pinf_243_d = pe_243_pinf;
+            sh_ninf_243_d = pe_243_ninf;
+            sh_sum_244_d = pe_244_sum;
+            sh_nan_244_d = pe_244_nan;
+            sh_pinf_244_d = pe_244_pinf;
+            sh_ninf_244_d = pe_244_ninf;
+            sh_sum_245_d = pe_245_sum;
+            sh_nan_245_d = pe_245_nan;
+            sh_pinf_245_d = pe_245_pinf;
+            sh_ninf_245_d = pe_245_ninf;
+            sh_sum_246_d = pe_246_sum;
+            sh_nan_246_d = pe_246_nan;
+            sh_pinf_246_d = pe_246_pinf;
+            sh_ninf_246_d = pe_246_ninf;
+            sh_sum_247_d = pe_247_sum;
+            sh_nan_247_d = pe_247_nan;
+            sh_pinf_247_d = pe_247_pinf;
+            sh_ninf_247_d = pe_247_ninf;
+            sh_sum_248_d = pe_248_sum;
+            sh_nan_248_d = pe_248_nan;
+            sh_pinf_248_d = pe_248_pinf;
+            sh_ninf_248_d = pe_248_ninf;
+            sh_sum_249_d = pe_249_sum;
+            sh_nan_249_d = pe_249_nan;
+            sh_pinf_249_d = pe_249_pinf;
+            sh_ninf_249_d = pe_249_ninf;
+            sh_sum_250_d = pe_250_sum;
+            sh_nan_250_d = pe_250_nan;
+            sh_pinf_250_d = pe_250_pinf;
+            sh_ninf_250_d = pe_250_ninf;
+            sh_sum_251_d = pe_251_sum;
+            sh_nan_251_d = pe_251_nan;
+            sh_pinf_251_d = pe_251_pinf;
+            sh_ninf_251_d = pe_251_ninf;
+            sh_sum_252_d = pe_252_sum;
+            sh_nan_252_d = pe_252_nan;
+            sh_pinf_252_d = pe_252_pinf;
+            sh_ninf_252_d = pe_252_ninf;
+            sh_sum_253_d = pe_253_sum;
+            sh_nan_253_d = pe_253_nan;
+            sh_pinf_253_d = pe_253_pinf;
+            sh_ninf_253_d = pe_253_ninf;
+            sh_sum_254_d = pe_254_sum;
+            sh_nan_254_d = pe_254_nan;
+            sh_pinf_254_d = pe_254_pinf;
+            sh_ninf_254_d = pe_254_ninf;
+            sh_sum_255_d = pe_255_sum;
+            sh_nan_255_d = pe_255_nan;
+            sh_pinf_255_d = pe_255_pinf;
+            sh_ninf_255_d = pe_255_ninf;
+            sh_bsc_0_d = bsc_c_0_q;
+            sh_bsc_1_d = bsc_c_1_q;
+            sh_bsc_2_d = bsc_c_2_q;
+            sh_bsc_3_d = bsc_c_3_q;
+            sh_bsc_4_d = bsc_c_4_q;
+            sh_bsc_5_d = bsc_c_5_q;
+            sh_bsc_6_d = bsc_c_6_q;
+            sh_bsc_7_d = bsc_c_7_q;
+            sh_bsc_8_d = bsc_c_8_q;
+            sh_bsc_9_d = bsc_c_9_q;
+            sh_bsc_10_d = bsc_c_10_q;
+            sh_bsc_11_d = bsc_c_11_q;
+            sh_bsc_12_d = bsc_c_12_q;
+            sh_bsc_13_d = bsc_c_13_q;
+            sh_bsc_14_d = bsc_c_14_q;
+            sh_bsc_15_d = bsc_c_15_q;
+        end
+        wb_v_0_d = step;
+        wb_row_0_d = rd_row;
+        wb_fin_0_d = dr_last_q & (rd_row == rows_m1);
+        wb_v_1_d = wb_v_0_q;
+        wb_row_1_d = wb_row_0_q;
+        wb_fin_1_d = wb_fin_0_q;
+        wb_v_2_d = wb_v_1_q;
+        wb_row_2_d = wb_row_1_q;
+        wb_fin_2_d = wb_fin_1_q;
+        wb_v_3_d = wb_v_2_q;
+        wb_row_3_d = wb_row_2_q;
+        wb_fin_3_d = wb_fin_2_q;
+        wb_v_4_d = wb_v_3_q;
+        wb_row_4_d = wb_row_3_q;
+        wb_fin_4_d = wb_fin_3_q;
+        wb_v_5_d = wb_v_4_q;
+        wb_row_5_d = wb_row_4_q;
+        wb_fin_5_d = wb_fin_4_q;
+        wb = 1'b0;
+        wb = wb_v_5_q;
+        if (wb_v_5_q & (wb_row_5_q == row_id_0)) begin
+            acc_0_d = mxacc_0_res;
+            acc_1_d = mxacc_1_res;
+            acc_2_d = mxacc_2_res;
+            acc_3_d = mxacc_3_res;
+            acc_4_d = mxacc_4_res;
+            acc_5_d = mxacc_5_res;
+            acc_6_d = mxacc_6_res;
+            acc_7_d = mxacc_7_res;
+            acc_8_d = mxacc_8_res;
+            acc_9_d = mxacc_9_res;
+            acc_10_d = mxacc_10_res;
+            acc_11_d = mxacc_11_res;
+            acc_12_d = mxacc_12_res;
+            acc_13_d = mxacc_13_res;
+            acc_14_d = mxacc_14_res;
+            acc_15_d = mxacc_15_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_1)) begin
+            acc_16_d = mxacc_0_res;
+            acc_17_d = mxacc_1_res;
+            acc_18_d = mxacc_2_res;
+            acc_19_d = mxacc_3_res;
+            acc_20_d = mxacc_4_res;
+            acc_21_d = mxacc_5_res;
+            acc_22_d = mxacc_6_res;
+            acc_23_d = mxacc_7_res;
+            acc_24_d = mxacc_8_res;
+            acc_25_d = mxacc_9_res;
+            acc_26_d = mxacc_10_res;
+            acc_27_d = mxacc_11_res;
+            acc_28_d = mxacc_12_res;
+            acc_29_d = mxacc_13_res;
+            acc_30_d = mxacc_14_res;
+            acc_31_d = mxacc_15_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_2)) begin
+            acc_32_d = mxacc_0_res;
+            acc_33_d = mxacc_1_res;
+            acc_34_d = mxacc_2_res;
+            acc_35_d = mxacc_3_res;
+            acc_36_d = mxacc_4_res;
+            acc_37_d = mxacc_5_res;
+            acc_38_d = mxacc_6_res;
+            acc_39_d = mxacc_7_res;
+            acc_40_d = mxacc_8_res;
+            acc_41_d = mxacc_9_res;
+            acc_42_d = mxacc_10_res;
+            acc_43_d = mxacc_11_res;
+            acc_44_d = mxacc_12_res;
+            acc_45_d = mxacc_13_res;
+            acc_46_d = mxacc_14_res;
+            acc_47_d = mxacc_15_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_3)) begin
+            acc_48_d = mxacc_0_res;
+            acc_49_d = mxacc_1_res;
+            acc_50_d = mxacc_2_res;
+            acc_51_d = mxacc_3_res;
+            acc_52_d = mxacc_4_res;
+            acc_53_d = mxacc_5_res;
+            acc_54_d = mxacc_6_res;
+            acc_55_d = mxacc_7_res;
+            acc_56_d = mxacc_8_res;
+            acc_57_d = mxacc_9_res;
+            acc_58_d = mxacc_10_res;
+            acc_59_d = mxacc_11_res;
+            acc_60_d = mxacc_12_res;
+            acc_61_d = mxacc_13_res;
+            acc_62_d = mxacc_14_res;
+            acc_63_d = mxacc_15_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_4)) begin
+            acc_64_d = mxacc_0_res;
+            acc_65_d = mxacc_1_res;
+            acc_66_d = mxacc_2_res;
+            acc_67_d = mxacc_3_res;
+            acc_68_d = mxacc_4_res;
+            acc_69_d = mxacc_5_res;
+            acc_70_d = mxacc_6_res;
+            acc_71_d = mxacc_7_res;
+            acc_72_d = mxacc_8_res;
+            acc_73_d = mxacc_9_res;
+            acc_74_d = mxacc_10_res;
+            acc_75_d = mxacc_11_res;
+            acc_76_d = mxacc_12_res;
+            acc_77_d = mxacc_13_res;
+            acc_78_d = mxacc_14_res;
+            acc_79_d = mxacc_15_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_5)) begin
+            acc_80_d = mxacc_0_res;
+            acc_81_d = mxacc_1_res;
+            acc_82_d = mxacc_2_res;
+            acc_83_d = mxacc_3_res;
+            acc_84_d = mxacc_4_res;
+            acc_85_d = mxacc_5_res;
+            acc_86_d = mxacc_6_res;
+            acc_87_d = mxacc_7_res;
+            acc_88_d = mxacc_8_res;
+            acc_89_d = mxacc_9_res;
+            acc_90_d = mxacc_10_res;
+            acc_91_d = mxacc_11_res;
+            acc_92_d = mxacc_12_res;
+            acc_93_d = mxacc_13_res;
+            acc_94_d = mxacc_14_res;
+            acc_95_d = mxacc_15_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_6)) begin
+            acc_96_d = mxacc_0_res;
+            acc_97_d = mxacc_1_res;
+            acc_98_d = mxacc_2_res;
+            acc_99_d = mxacc_3_res;
+            acc_100_d = mxacc_4_res;
+            acc_101_d = mxacc_5_res;
+            acc_102_d = mxacc_6_res;
+            acc_103_d = mxacc_7_res;
+            acc_104_d = mxacc_8_res;
+            acc_105_d = mxacc_9_res;
+            acc_106_d = mxacc_10_res;
+            acc_107_d = mxacc_11_res;
+            acc_108_d = mxacc_12_res;
+            acc_109_d = mxacc_13_res;
+            acc_110_d = mxacc_14_res;
+            acc_111_d = mxacc_15_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_7)) begin
+            acc_112_d = mxacc_0_res;
+            acc_113_d = mxacc_1_res;
+            acc_114_d = mxacc_2_res;
+            acc_115_d = mxacc_3_res;
+            acc_116_d = mxacc_4_res;
+            acc_117_d = mxacc_5_res;
+            acc_118_d = mxacc_6_res;
+            acc_119_d = mxacc_7_res;
+            acc_120_d = mxacc_8_res;
+            acc_121_d = mxacc_9_res;
+            acc_122_d = mxacc_10_res;
+            acc_123_d = mxacc_11_res;
+            acc_124_d = mxacc_12_res;
+            acc_125_d = mxacc_13_res;
+            acc_126_d = mxacc_14_res;
+            acc_127_d = mxacc_15_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_8)) begin
+            acc_128_d = mxacc_0_res;
+            acc_129_d = mxacc_1_res;
+            acc_130_d = mxacc_2_res;
+            acc_131_d = mxacc_3_res;
+            acc_132_d = mxacc_4_res;
+            acc_133_d = mxacc_5_res;
+            acc_134_d = mxacc_6_res;
+            acc_135_d = mxacc_7_res;
+            acc_136_d = mxacc_8_res;
+            acc_137_d = mxacc_9_res;
+            acc_138_d = mxacc_10_res;
+            acc_139_d = mxacc_11_res;
+            acc_140_d = mxacc_12_res;
+            acc_141_d = mxacc_13_res;
+            acc_142_d = mxacc_14_res;
+            acc_143_d = mxacc_15_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_9)) begin
+            acc_144_d = mxacc_0_res;
+            acc_145_d = mxacc_1_res;
+            acc_146_d = mxacc_2_res;
+            acc_147_d = mxacc_3_res;
+            acc_148_d = mxacc_4_res;
+            acc_149_d = mxacc_5_res;
+            acc_150_d = mxacc_6_res;
+            acc_151_d = mxacc_7_res;
+            acc_152_d = mxacc_8_res;
+            acc_153_d = mxacc_9_res;
+            acc_154_d = mxacc_10_res;
+            acc_155_d = mxacc_11_res;
+            acc_156_d = mxacc_12_res;
+            acc_157_d = mxacc_13_res;
+            acc_158_d = mxacc_14_res;
+            acc_159_d = mxacc_15_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_10)) begin
+            acc_160_d = mxacc_0_res;
+            acc_161_d = mxacc_1_res;
+            acc_162_d = mxacc_2_res;
+            acc_163_d = mxacc_3_res;
+            acc_164_d = mxacc_4_res;
+            acc_165_d = mxacc_5_res;
+            acc_166_d = mxacc_6_res;
+            acc_167_d = mxacc_7_res;
+            acc_168_d = mxacc_8_res;
+            acc_169_d = mxacc_9_res;
+            acc_170_d = mxacc_10_res;
+            acc_171_d = mxacc_11_res;
+            acc_172_d = mxacc_12_res;
+            acc_173_d = mxacc_13_res;
+            acc_174_d = mxacc_14_res;
+            acc_175_d = mxacc_15_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_11)) begin
+            acc_176_d = mxacc_0_res;
+            acc_177_d = mxacc_1_res;
+            acc_178_d = mxacc_2_res;
+            acc_179_d = mxacc_3_res;
+            acc_180_d = mxacc_4_res;
+            acc_181_d = mxacc_5_res;
+            acc_182_d = mxacc_6_res;
+            acc_183_d = mxacc_7_res;
+            acc_184_d = mxacc_8_res;
+            acc_185_d = mxacc_9_res;
+            acc_186_d = mxacc_10_res;
+            acc_187_d = mxacc_11_res;
+            acc_188_d = mxacc_12_res;
+            acc_189_d = mxacc_13_res;
+            acc_190_d = mxacc_14_res;
+            acc_191_d = mxacc_15_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_12)) begin
+            acc_192_d = mxacc_0_res;
+            acc_193_d = mxacc_1_res;
+            acc_194_d = mxacc_2_res;
+            acc_195_d = mxacc_3_res;
+            acc_196_d = mxacc_4_res;
+            acc_197_d = mxacc_5_res;
+            acc_198_d = mxacc_6_res;
+            acc_199_d = mxacc_7_res;
+            acc_200_d = mxacc_8_res;
+            acc_201_d = mxacc_9_res;
+            acc_202_d = mxacc_10_res;
+            acc_203_d = mxacc_11_res;
+            acc_204_d = mxacc_12_res;
+            acc_205_d = mxacc_13_res;
+            acc_206_d = mxacc_14_res;
+            acc_207_d = mxacc_15_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_13)) begin
+            acc_208_d = mxacc_0_res;
+            acc_209_d = mxacc_1_res;
+            acc_210_d = mxacc_2_res;
+            acc_211_d = mxacc_3_res;
+            acc_212_d = mxacc_4_res;
+            acc_213_d = mxacc_5_res;
+            acc_214_d = mxacc_6_res;
+            acc_215_d = mxacc_7_res;
+            acc_216_d = mxacc_8_res;
+            acc_217_d = mxacc_9_res;
+            acc_218_d = mxacc_10_res;
+            acc_219_d = mxacc_11_res;
+            acc_220_d = mxacc_12_res;
+            acc_221_d = mxacc_13_res;
+            acc_222_d = mxacc_14_res;
+            acc_223_d = mxacc_15_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_14)) begin
+            acc_224_d = mxacc_0_res;
+            acc_225_d = mxacc_1_res;
+            acc_226_d = mxacc_2_res;
+            acc_227_d = mxacc_3_res;
+            acc_228_d = mxacc_4_res;
+            acc_229_d = mxacc_5_res;
+            acc_230_d = mxacc_6_res;
+            acc_231_d = mxacc_7_res;
+            acc_232_d = mxacc_8_res;
+            acc_233_d = mxacc_9_res;
+            acc_234_d = mxacc_10_res;
+            acc_235_d = mxacc_11_res;
+            acc_236_d = mxacc_12_res;
+            acc_237_d = mxacc_13_res;
+            acc_238_d = mxacc_14_res;
+            acc_239_d = mxacc_15_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_15)) begin
             acc_240_d = mxacc_0_res;
             acc_241_d = mxacc_1_res;
             acc_242_d = mxacc_2_res;
@@ -27857,6 +30298,13 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_253_d = mxacc_13_res;
             acc_254_d = mxacc_14_res;
             acc_255_d = mxacc_15_res;
+        end
+        inflight_d = inflight_q;
+        if (step & ~wb) begin
+            inflight_d = inflight_q + one8;
+        end
+        if (~step & wb) begin
+            inflight_d = inflight_q - one8;
         end
         if (res_xfer) begin
             out_left_d = out_left_q - one8;
@@ -28102,9 +30550,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             out_239_d = out_255_q;
         end
         if (copy_now) begin
-            if (~(step & (drain_left_q == one8) & dr_last_q)) begin
-                acc_final_d = 1'b0;
-            end
+            acc_final_d = 1'b0;
             out_left_d = rows_c;
             out_0_d = acc_0_q;
             out_1_d = acc_1_q;
@@ -28363,6 +30809,9 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             out_254_d = acc_254_q;
             out_255_d = acc_255_q;
         end
+        if (wb_v_5_q & wb_fin_5_q) begin
+            acc_final_d = 1'b1;
+        end
         res_valid = |out_left_q;
         res_data_0 = out_0_q;
         res_data_1 = out_1_q;
@@ -28380,7 +30829,20 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         res_data_13 = out_13_q;
         res_data_14 = out_14_q;
         res_data_15 = out_15_q;
-        busy = advance | |beat_cnt_q | |blk_cnt_q | blk_done_q | |drain_left_q | acc_final_q | |out_left_q;
+        in_pipe = 1'b0;
+        if (tg_v_0_q) begin
+            in_pipe = 1'b1;
+        end
+        if (tg_v_1_q) begin
+            in_pipe = 1'b1;
+        end
+        if (tg_v_2_q) begin
+            in_pipe = 1'b1;
+        end
+        if (tg_v_3_q) begin
+            in_pipe = 1'b1;
+        end
+        busy = advance | in_pipe | |beat_cnt_q | |blk_cnt_q | blk_done_q | |drain_left_q | |inflight_q | acc_final_q | |out_left_q;
         if (busy) begin
             busy_q_d = busy_q_q + one48;
         end
@@ -28390,7 +30852,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
                 macs_q_d = macs_q_q + macs2;
             end
         end
-        if (can_accept & ~(a_valid & b_valid) & (|beat_cnt_q | |blk_cnt_q)) begin
+        if (go & ~(a_valid & b_valid) & (|beat_cnt_q | |blk_cnt_q)) begin
             starved_q_d = starved_q_q + one48;
         end
         if (|out_left_q & ~res_ready) begin
@@ -28408,6 +30870,17 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             drain_left_d = zero8;
             acc_final_d = 1'b0;
             out_left_d = zero8;
+            inflight_d = zero8;
+            tg_v_0_d = 1'b0;
+            tg_v_1_d = 1'b0;
+            tg_v_2_d = 1'b0;
+            tg_v_3_d = 1'b0;
+            wb_v_0_d = 1'b0;
+            wb_v_1_d = 1'b0;
+            wb_v_2_d = 1'b0;
+            wb_v_3_d = 1'b0;
+            wb_v_4_d = 1'b0;
+            wb_v_5_d = 1'b0;
             busy_q_d = zero48;
             macs_q_d = zero48;
             starved_q_d = zero48;
@@ -28501,685 +30974,91 @@ module ttu_dff_w48(d,q,clock);
     end
 endmodule // ttu_dff_w48
 
-module ttu_mxacc(sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
-
-    // Module arguments
-    input wire  [69:0] sum;
-    input wire  nan;
-    input wire  pinf;
-    input wire  ninf;
-    input wire  [7:0] scale_a;
-    input wire  [7:0] scale_b;
-    input wire  [31:0] acc;
-    output reg  [31:0] res;
-
-    // Constant declarations
-    localparam  half_w = 70'h200000000000000000;
-    localparam  zero_w = 70'h0;
-    localparam  one_f = 100'h1;
-    localparam  zero12 = 12'h0;
-    localparam  one12 = 12'h1;
-    localparam  k_ex = 12'h327;
-    localparam  k_ea = 12'h381;
-    localparam  k_px = 8'h1d;
-    localparam  k_pa = 8'h4b;
-    localparam  k_emin = 12'h382;
-    localparam  k_eovf = 12'h480;
-    localparam  k_rsh = 12'h4a;
-    localparam  k_efield = 12'h382;
-    localparam  hidden = 24'h800000;
-    localparam  k_26 = 8'h1a;
-    localparam  one25 = 25'h1;
-    localparam  ff8 = 8'hff;
-    localparam  f32_nan = 32'h7fc00000;
-    localparam  f32_inf = 32'h7f800000;
-    localparam  f32_sign = 32'h80000000;
-    localparam  zero32 = 32'h0;
-
-    // Stub signals
-    reg  [69:0] norm_x_x;
-    wire  [69:0] norm_x_y;
-    wire  [7:0] norm_x_lz;
-    reg  [23:0] norm_a_x;
-    wire  [23:0] norm_a_y;
-    wire  [7:0] norm_a_lz;
-    reg  [99:0] norm_r_x;
-    wire  [99:0] norm_r_y;
-    wire  [7:0] norm_r_lz;
-    reg  [99:0] align_x;
-    reg  [11:0] align_amt;
-    wire  [99:0] align_y;
-    wire  align_sticky;
-    reg  [99:0] round_x;
-    reg  [11:0] round_amt;
-    wire  [99:0] round_y;
-    wire  round_sticky;
-
-    // Local signals
-    reg  sx;
-    reg  [69:0] magx;
-    reg  zx;
-    reg  [11:0] ex;
-    reg  [99:0] px;
-    reg  sa;
-    reg  [7:0] aexp;
-    reg  [22:0] afrac;
-    reg  a_nan;
-    reg  a_inf;
-    reg  [23:0] ma;
-    reg  za;
-    reg  [11:0] ea;
-    reg  [99:0] pa;
-    reg  x_big;
-    reg  [99:0] big;
-    reg  [99:0] lesser;
-    reg  sbig;
-    reg  ssmall;
-    reg  [11:0] ebig;
-    reg  [11:0] esmall;
-    reg  [99:0] smallj;
-    reg  [99:0] r;
-    reg  rs;
-    reg  [11:0] er;
-    reg  [11:0] sub_sh;
-    reg  [23:0] m;
-    reg  guard;
-    reg  stk;
-    reg  [24:0] mr;
-    reg  [31:0] mag;
-    reg  [11:0] efield;
-    reg  blk_inf;
-    reg  nan_out;
-
-    // Sub module instances
-    ttu_norm_x norm_x(
-        .x(norm_x_x),
-        .y(norm_x_y),
-        .lz(norm_x_lz)
-    );
-    ttu_norm_a norm_a(
-        .x(norm_a_x),
-        .y(norm_a_y),
-        .lz(norm_a_lz)
-    );
-    ttu_norm_r norm_r(
-        .x(norm_r_x),
-        .y(norm_r_y),
-        .lz(norm_r_lz)
-    );
-    ttu_align align(
-        .x(align_x),
-        .amt(align_amt),
-        .y(align_y),
-        .sticky(align_sticky)
-    );
-    ttu_align round(
-        .x(round_x),
-        .amt(round_amt),
-        .y(round_y),
-        .sticky(round_sticky)
-    );
-
-    // Update code
-    always @(*) begin
-        sx = sum >= half_w;
-        magx = sum;
-        if (sx) begin
-            magx = zero_w - sum;
-        end
-        zx = ~|magx;
-        norm_x_x = magx;
-        ex = k_ex + {4'h0, scale_a} + {4'h0, scale_b} - {4'h0, norm_x_lz};
-        if (zx) begin
-            ex = zero12;
-        end
-        px = {30'b0, norm_x_y} << k_px;
-        sa = acc[32'h1f];
-        aexp = acc[(32'h17)+:(8)];
-        afrac = acc[(32'h0)+:(23)];
-        a_nan = (aexp == ff8) & |afrac;
-        a_inf = (aexp == ff8) & ~|afrac;
-        ma = {1'b0, afrac};
-        if (|aexp) begin
-            ma = ma | hidden;
-        end
-        za = ~|ma;
-        norm_a_x = ma;
-        ea = k_ea + {4'h0, aexp} - {4'h0, norm_a_lz};
-        if (~|aexp) begin
-            ea = k_ea + one12 - {4'h0, norm_a_lz};
-        end
-        if (za) begin
-            ea = zero12;
-        end
-        pa = {76'h0, norm_a_y} << k_pa;
-        x_big = ex >= ea;
-        big = pa;
-        lesser = px;
-        sbig = sa;
-        ssmall = sx;
-        ebig = ea;
-        esmall = ex;
-        if (x_big) begin
-            big = px;
-            lesser = pa;
-            sbig = sx;
-            ssmall = sa;
-            ebig = ex;
-            esmall = ea;
-        end
-        align_x = lesser;
-        align_amt = ebig - esmall;
-        smallj = align_y;
-        if (align_sticky) begin
-            smallj = align_y | one_f;
-        end
-        rs = sbig;
-        r = big + smallj;
-        if (sbig != ssmall) begin
-            r = big - smallj;
-            if (smallj > big) begin
-                r = smallj - big;
-                rs = ssmall;
-            end
-        end
-        norm_r_x = r;
-        er = ebig + one12 - {4'h0, norm_r_lz};
-        sub_sh = zero12;
-        if (er < k_emin) begin
-            sub_sh = k_emin - er;
-        end
-        round_x = norm_r_y;
-        round_amt = k_rsh + sub_sh;
-        m = round_y[(32'h2)+:(24)];
-        guard = round_y[32'h1];
-        stk = round_y[32'h0] | round_sticky | |(round_y >> k_26);
-        mr = {1'b0, m};
-        if (guard & (stk | m[32'h0])) begin
-            mr = {1'b0, m} + one25;
-        end
-        mag = {7'b0, mr};
-        efield = er - k_efield;
-        if (er >= k_emin) begin
-            mag = ({20'h0, efield} << 32'h17) + {7'b0, mr};
-        end
-        if ((er >= k_eovf) | (mag >= f32_inf)) begin
-            mag = f32_inf;
-        end
-        blk_inf = pinf | ninf;
-        nan_out = nan | (pinf & ninf) | (scale_a == ff8) | (scale_b == ff8) | a_nan | (a_inf & blk_inf & (sa != ninf));
-        if (nan_out) begin
-            res = f32_nan;
-        end
-        else if (blk_inf) begin
-            res = f32_inf;
-            if (ninf) begin
-                res = f32_inf | f32_sign;
-            end
-        end
-        else if (a_inf) begin
-            res = acc;
-        end
-        else if (~|r) begin
-            res = zero32;
-        end
-        else begin
-            res = mag;
-            if (rs) begin
-                res = mag | f32_sign;
-            end
-        end
-    end
-endmodule // ttu_mxacc
-
-module ttu_align(x,amt,y,sticky);
-
-    // Module arguments
-    input wire  [99:0] x;
-    input wire  [11:0] amt;
-    output reg  [99:0] y;
-    output reg  sticky;
-
-    // Local signals
-    reg  [99:0] shifted;
-
-    // Update code
-    always @(*) begin
-        shifted = x >> amt;
-        y = shifted;
-        sticky = (shifted << amt) != x;
-    end
-endmodule // ttu_align
-
-module ttu_norm_a(x,y,lz);
-
-    // Module arguments
-    input wire  [23:0] x;
-    output reg  [23:0] y;
-    output reg  [7:0] lz;
-
-    // Constant declarations
-    localparam  stage_amt_0 = 8'h0;
-    localparam  stage_amt_1 = 8'h0;
-    localparam  stage_amt_2 = 8'h10;
-    localparam  stage_amt_3 = 8'h8;
-    localparam  stage_amt_4 = 8'h4;
-    localparam  stage_amt_5 = 8'h2;
-    localparam  stage_amt_6 = 8'h1;
-    localparam  stage_chk_0 = 8'h0;
-    localparam  stage_chk_1 = 8'h0;
-    localparam  stage_chk_2 = 8'h8;
-    localparam  stage_chk_3 = 8'h10;
-    localparam  stage_chk_4 = 8'h14;
-    localparam  stage_chk_5 = 8'h16;
-    localparam  stage_chk_6 = 8'h17;
-    localparam  stage_en_0 = 1'b0;
-    localparam  stage_en_1 = 1'b0;
-    localparam  stage_en_2 = 1'b1;
-    localparam  stage_en_3 = 1'b1;
-    localparam  stage_en_4 = 1'b1;
-    localparam  stage_en_5 = 1'b1;
-    localparam  stage_en_6 = 1'b1;
-    localparam  zero8 = 8'h0;
-
-    // Local signals
-    reg  [23:0] t;
-    reg  [7:0] n;
-
-    // Update code
-    always @(*) begin
-        t = x;
-        n = zero8;
-        if (stage_en_0 & ~|(t >> stage_chk_0)) begin
-            t = t << stage_amt_0;
-            n = n + stage_amt_0;
-        end
-        if (stage_en_1 & ~|(t >> stage_chk_1)) begin
-            t = t << stage_amt_1;
-            n = n + stage_amt_1;
-        end
-        if (stage_en_2 & ~|(t >> stage_chk_2)) begin
-            t = t << stage_amt_2;
-            n = n + stage_amt_2;
-        end
-        if (stage_en_3 & ~|(t >> stage_chk_3)) begin
-            t = t << stage_amt_3;
-            n = n + stage_amt_3;
-        end
-        if (stage_en_4 & ~|(t >> stage_chk_4)) begin
-            t = t << stage_amt_4;
-            n = n + stage_amt_4;
-        end
-        if (stage_en_5 & ~|(t >> stage_chk_5)) begin
-            t = t << stage_amt_5;
-            n = n + stage_amt_5;
-        end
-        if (stage_en_6 & ~|(t >> stage_chk_6)) begin
-            t = t << stage_amt_6;
-            n = n + stage_amt_6;
-        end
-        y = t;
-        lz = n;
-    end
-endmodule // ttu_norm_a
-
-module ttu_norm_r(x,y,lz);
-
-    // Module arguments
-    input wire  [99:0] x;
-    output reg  [99:0] y;
-    output reg  [7:0] lz;
-
-    // Constant declarations
-    localparam  stage_amt_0 = 8'h40;
-    localparam  stage_amt_1 = 8'h20;
-    localparam  stage_amt_2 = 8'h10;
-    localparam  stage_amt_3 = 8'h8;
-    localparam  stage_amt_4 = 8'h4;
-    localparam  stage_amt_5 = 8'h2;
-    localparam  stage_amt_6 = 8'h1;
-    localparam  stage_chk_0 = 8'h24;
-    localparam  stage_chk_1 = 8'h44;
-    localparam  stage_chk_2 = 8'h54;
-    localparam  stage_chk_3 = 8'h5c;
-    localparam  stage_chk_4 = 8'h60;
-    localparam  stage_chk_5 = 8'h62;
-    localparam  stage_chk_6 = 8'h63;
-    localparam  stage_en_0 = 1'b1;
-    localparam  stage_en_1 = 1'b1;
-    localparam  stage_en_2 = 1'b1;
-    localparam  stage_en_3 = 1'b1;
-    localparam  stage_en_4 = 1'b1;
-    localparam  stage_en_5 = 1'b1;
-    localparam  stage_en_6 = 1'b1;
-    localparam  zero8 = 8'h0;
-
-    // Local signals
-    reg  [99:0] t;
-    reg  [7:0] n;
-
-    // Update code
-    always @(*) begin
-        t = x;
-        n = zero8;
-        if (stage_en_0 & ~|(t >> stage_chk_0)) begin
-            t = t << stage_amt_0;
-            n = n + stage_amt_0;
-        end
-        if (stage_en_1 & ~|(t >> stage_chk_1)) begin
-            t = t << stage_amt_1;
-            n = n + stage_amt_1;
-        end
-        if (stage_en_2 & ~|(t >> stage_chk_2)) begin
-            t = t << stage_amt_2;
-            n = n + stage_amt_2;
-        end
-        if (stage_en_3 & ~|(t >> stage_chk_3)) begin
-            t = t << stage_amt_3;
-            n = n + stage_amt_3;
-        end
-        if (stage_en_4 & ~|(t >> stage_chk_4)) begin
-            t = t << stage_amt_4;
-            n = n + stage_amt_4;
-        end
-        if (stage_en_5 & ~|(t >> stage_chk_5)) begin
-            t = t << stage_amt_5;
-            n = n + stage_amt_5;
-        end
-        if (stage_en_6 & ~|(t >> stage_chk_6)) begin
-            t = t << stage_amt_6;
-            n = n + stage_amt_6;
-        end
-        y = t;
-        lz = n;
-    end
-endmodule // ttu_norm_r
-
-module ttu_norm_x(x,y,lz);
-
-    // Module arguments
-    input wire  [69:0] x;
-    output reg  [69:0] y;
-    output reg  [7:0] lz;
-
-    // Constant declarations
-    localparam  stage_amt_0 = 8'h40;
-    localparam  stage_amt_1 = 8'h20;
-    localparam  stage_amt_2 = 8'h10;
-    localparam  stage_amt_3 = 8'h8;
-    localparam  stage_amt_4 = 8'h4;
-    localparam  stage_amt_5 = 8'h2;
-    localparam  stage_amt_6 = 8'h1;
-    localparam  stage_chk_0 = 8'h6;
-    localparam  stage_chk_1 = 8'h26;
-    localparam  stage_chk_2 = 8'h36;
-    localparam  stage_chk_3 = 8'h3e;
-    localparam  stage_chk_4 = 8'h42;
-    localparam  stage_chk_5 = 8'h44;
-    localparam  stage_chk_6 = 8'h45;
-    localparam  stage_en_0 = 1'b1;
-    localparam  stage_en_1 = 1'b1;
-    localparam  stage_en_2 = 1'b1;
-    localparam  stage_en_3 = 1'b1;
-    localparam  stage_en_4 = 1'b1;
-    localparam  stage_en_5 = 1'b1;
-    localparam  stage_en_6 = 1'b1;
-    localparam  zero8 = 8'h0;
-
-    // Local signals
-    reg  [69:0] t;
-    reg  [7:0] n;
-
-    // Update code
-    always @(*) begin
-        t = x;
-        n = zero8;
-        if (stage_en_0 & ~|(t >> stage_chk_0)) begin
-            t = t << stage_amt_0;
-            n = n + stage_amt_0;
-        end
-        if (stage_en_1 & ~|(t >> stage_chk_1)) begin
-            t = t << stage_amt_1;
-            n = n + stage_amt_1;
-        end
-        if (stage_en_2 & ~|(t >> stage_chk_2)) begin
-            t = t << stage_amt_2;
-            n = n + stage_amt_2;
-        end
-        if (stage_en_3 & ~|(t >> stage_chk_3)) begin
-            t = t << stage_amt_3;
-            n = n + stage_amt_3;
-        end
-        if (stage_en_4 & ~|(t >> stage_chk_4)) begin
-            t = t << stage_amt_4;
-            n = n + stage_amt_4;
-        end
-        if (stage_en_5 & ~|(t >> stage_chk_5)) begin
-            t = t << stage_amt_5;
-            n = n + stage_amt_5;
-        end
-        if (stage_en_6 & ~|(t >> stage_chk_6)) begin
-            t = t << stage_amt_6;
-            n = n + stage_amt_6;
-        end
-        y = t;
-        lz = n;
-    end
-endmodule // ttu_norm_x
-
-module ttu_pe(clock,en,first,dual,fmt_a,fmt_b,code_a,code_b,sum,nan,pinf,ninf);
+module ttu_edge_a(clock,go,code,fmt,lane0,lane1);
 
     // Module arguments
     input wire  clock;
-    input wire  en;
-    input wire  first;
-    input wire  dual;
-    input wire  [2:0] fmt_a;
-    input wire  [2:0] fmt_b;
-    input wire  [7:0] code_a;
-    input wire  [7:0] code_b;
-    output reg  [69:0] sum;
-    output reg  nan;
-    output reg  pinf;
-    output reg  ninf;
+    input wire  go;
+    input wire  [7:0] code;
+    input wire  [2:0] fmt;
+    output reg  [16:0] lane0;
+    output reg  [16:0] lane1;
 
     // Constant declarations
-    localparam  zero_w = 70'h0;
     localparam  f_e2m1 = 3'b100;
 
     // Stub signals
-    reg  [7:0] dec_a_code;
-    reg  [2:0] dec_a_fmt;
-    wire  dec_a_sign;
-    wire  [7:0] dec_a_mag;
-    wire  [5:0] dec_a_shift;
-    wire  dec_a_nan;
-    wire  dec_a_inf;
-    reg  [7:0] dec_b_code;
-    reg  [2:0] dec_b_fmt;
-    wire  dec_b_sign;
-    wire  [7:0] dec_b_mag;
-    wire  [5:0] dec_b_shift;
-    wire  dec_b_nan;
-    wire  dec_b_inf;
-    reg  [7:0] dec_a1_code;
-    reg  [2:0] dec_a1_fmt;
-    wire  dec_a1_sign;
-    wire  [7:0] dec_a1_mag;
-    wire  [5:0] dec_a1_shift;
-    reg  [7:0] dec_b1_code;
-    reg  [2:0] dec_b1_fmt;
-    wire  dec_b1_sign;
-    wire  [7:0] dec_b1_mag;
-    wire  [5:0] dec_b1_shift;
-    reg  [7:0] mul0_a;
-    reg  [7:0] mul0_b;
-    wire  [31:0] mul0_p;
-    reg  [7:0] mul1_a;
-    reg  [7:0] mul1_b;
-    wire  [31:0] mul1_p;
-    reg  [69:0] acc_d;
-    wire  [69:0] acc_q;
-    reg  acc_clock;
-    reg  f_nan_d;
-    wire  f_nan_q;
-    reg  f_nan_clock;
-    reg  f_pinf_d;
-    wire  f_pinf_q;
-    reg  f_pinf_clock;
-    reg  f_ninf_d;
-    wire  f_ninf_q;
-    reg  f_ninf_clock;
-
-    // Local signals
-    reg  [69:0] mag0;
-    reg  [69:0] mag1;
-    reg  [69:0] term0;
-    reg  [69:0] term1;
-    reg  nan0;
-    reg  inf0;
-    reg  [69:0] base;
+    reg  [7:0] dec0_code;
+    reg  [2:0] dec0_fmt;
+    wire  dec0_sign;
+    wire  [7:0] dec0_mag;
+    wire  [5:0] dec0_shift;
+    wire  dec0_nan;
+    wire  dec0_inf;
+    reg  [7:0] dec1_code;
+    reg  [2:0] dec1_fmt;
+    wire  dec1_sign;
+    wire  [7:0] dec1_mag;
+    wire  [5:0] dec1_shift;
+    wire  dec1_nan;
+    wire  dec1_inf;
+    reg  [16:0] q0_d;
+    wire  [16:0] q0_q;
+    reg  q0_clock;
+    reg  [16:0] q1_d;
+    wire  [16:0] q1_q;
+    reg  q1_clock;
 
     // Sub module instances
-    ttu_dec_a dec_a(
-        .code(dec_a_code),
-        .fmt(dec_a_fmt),
-        .sign(dec_a_sign),
-        .mag(dec_a_mag),
-        .shift(dec_a_shift),
-        .nan(dec_a_nan),
-        .inf(dec_a_inf)
+    ttu_dec0 dec0(
+        .code(dec0_code),
+        .fmt(dec0_fmt),
+        .sign(dec0_sign),
+        .mag(dec0_mag),
+        .shift(dec0_shift),
+        .nan(dec0_nan),
+        .inf(dec0_inf)
     );
-    ttu_dec_a dec_b(
-        .code(dec_b_code),
-        .fmt(dec_b_fmt),
-        .sign(dec_b_sign),
-        .mag(dec_b_mag),
-        .shift(dec_b_shift),
-        .nan(dec_b_nan),
-        .inf(dec_b_inf)
+    ttu_dec0 dec1(
+        .code(dec1_code),
+        .fmt(dec1_fmt),
+        .sign(dec1_sign),
+        .mag(dec1_mag),
+        .shift(dec1_shift),
+        .nan(dec1_nan),
+        .inf(dec1_inf)
     );
-    ttu_dec_a dec_a1(
-        .code(dec_a1_code),
-        .fmt(dec_a1_fmt),
-        .sign(dec_a1_sign),
-        .mag(dec_a1_mag),
-        .shift(dec_a1_shift),
-        .nan(),
-        .inf()
+    ttu_dff_w17 q0(
+        .d(q0_d),
+        .q(q0_q),
+        .clock(q0_clock)
     );
-    ttu_dec_a dec_b1(
-        .code(dec_b1_code),
-        .fmt(dec_b1_fmt),
-        .sign(dec_b1_sign),
-        .mag(dec_b1_mag),
-        .shift(dec_b1_shift),
-        .nan(),
-        .inf()
-    );
-    ttu_mul0 mul0(
-        .a(mul0_a),
-        .b(mul0_b),
-        .p(mul0_p)
-    );
-    ttu_mul0 mul1(
-        .a(mul1_a),
-        .b(mul1_b),
-        .p(mul1_p)
-    );
-    ttu_dff_w70 acc(
-        .d(acc_d),
-        .q(acc_q),
-        .clock(acc_clock)
-    );
-    ttu_dff_w1 f_nan(
-        .d(f_nan_d),
-        .q(f_nan_q),
-        .clock(f_nan_clock)
-    );
-    ttu_dff_w1 f_pinf(
-        .d(f_pinf_d),
-        .q(f_pinf_q),
-        .clock(f_pinf_clock)
-    );
-    ttu_dff_w1 f_ninf(
-        .d(f_ninf_d),
-        .q(f_ninf_q),
-        .clock(f_ninf_clock)
+    ttu_dff_w17 q1(
+        .d(q1_d),
+        .q(q1_q),
+        .clock(q1_clock)
     );
 
     // Update code
     always @(*) begin
-        acc_clock = clock;
-        f_nan_clock = clock;
-        f_pinf_clock = clock;
-        f_ninf_clock = clock;
-        acc_d = acc_q;
-        f_nan_d = f_nan_q;
-        f_pinf_d = f_pinf_q;
-        f_ninf_d = f_ninf_q;
-        dec_a_code = code_a;
-        dec_a_fmt = fmt_a;
-        dec_b_code = code_b;
-        dec_b_fmt = fmt_b;
-        dec_a1_code = code_a >> 32'h4;
-        dec_a1_fmt = f_e2m1;
-        dec_b1_code = code_b >> 32'h4;
-        dec_b1_fmt = f_e2m1;
-        mul0_a = dec_a_mag;
-        mul0_b = dec_b_mag;
-        mul1_a = dec_a1_mag;
-        mul1_b = dec_b1_mag;
-        mag0 = {38'b0, mul0_p} << ({1'b0, dec_a_shift} + {1'b0, dec_b_shift});
-        term0 = mag0;
-        if (dec_a_sign ^ dec_b_sign) begin
-            term0 = zero_w - mag0;
+        q0_clock = clock;
+        q1_clock = clock;
+        q0_d = q0_q;
+        q1_d = q1_q;
+        dec0_code = code;
+        dec0_fmt = fmt;
+        dec1_code = code >> 32'h4;
+        dec1_fmt = f_e2m1;
+        if (go) begin
+            q0_d = {16'h0, dec0_sign} | ({9'b0, dec0_mag} << 32'h1) | ({11'b0, dec0_shift} << 32'h9) | ({16'h0, dec0_nan} << 32'hf) | ({16'h0, dec0_inf} << 32'h10);
+            q1_d = {16'h0, dec1_sign} | ({9'b0, dec1_mag} << 32'h1) | ({11'b0, dec1_shift} << 32'h9) | ({16'h0, dec1_nan} << 32'hf) | ({16'h0, dec1_inf} << 32'h10);
         end
-        mag1 = {38'b0, mul1_p} << ({1'b0, dec_a1_shift} + {1'b0, dec_b1_shift});
-        term1 = zero_w;
-        if (dual) begin
-            term1 = mag1;
-            if (dec_a1_sign ^ dec_b1_sign) begin
-                term1 = zero_w - mag1;
-            end
-        end
-        nan0 = dec_a_nan | dec_b_nan | (dec_a_inf & ~dec_b_inf & ~|dec_b_mag) | (dec_b_inf & ~dec_a_inf & ~|dec_a_mag);
-        inf0 = (dec_a_inf | dec_b_inf) & ~nan0;
-        base = acc_q;
-        if (first) begin
-            base = zero_w;
-        end
-        if (en) begin
-            acc_d = base + term0 + term1;
-            f_nan_d = (f_nan_q & ~first) | nan0;
-            f_pinf_d = (f_pinf_q & ~first) | (inf0 & ~(dec_a_sign ^ dec_b_sign));
-            f_ninf_d = (f_ninf_q & ~first) | (inf0 & (dec_a_sign ^ dec_b_sign));
-        end
-        sum = acc_q;
-        nan = f_nan_q;
-        pinf = f_pinf_q;
-        ninf = f_ninf_q;
+        lane0 = q0_q;
+        lane1 = q1_q;
     end
-endmodule // ttu_pe
+endmodule // ttu_edge_a
 
-module ttu_dff_w70(d,q,clock);
-
-    // Module arguments
-    input wire  [69:0] d;
-    output reg  [69:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 70'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-endmodule // ttu_dff_w70
-
-module ttu_dec_a(code,fmt,sign,mag,shift,nan,inf);
+module ttu_dec0(code,fmt,sign,mag,shift,nan,inf);
 
     // Module arguments
     input wire  [7:0] code;
@@ -29299,7 +31178,1214 @@ module ttu_dec_a(code,fmt,sign,mag,shift,nan,inf);
             shift = off_int8;
         end
     end
-endmodule // ttu_dec_a
+endmodule // ttu_dec0
+
+module ttu_dff_w17(d,q,clock);
+
+    // Module arguments
+    input wire  [16:0] d;
+    output reg  [16:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 17'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w17
+
+module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
+
+    // Module arguments
+    input wire  clock;
+    input wire  [69:0] sum;
+    input wire  nan;
+    input wire  pinf;
+    input wire  ninf;
+    input wire  [7:0] scale_a;
+    input wire  [7:0] scale_b;
+    input wire  [31:0] acc;
+    output reg  [31:0] res;
+
+    // Constant declarations
+    localparam  half_w = 70'h200000000000000000;
+    localparam  keep2 = 1'b1;
+    localparam  keep4 = 1'b1;
+    localparam  keep6 = 1'b1;
+    localparam  zero_w = 70'h0;
+    localparam  sz_zero = 2'b10;
+    localparam  one_f = 100'h1;
+    localparam  zero12 = 12'h0;
+    localparam  one12 = 12'h1;
+    localparam  k_ex = 12'h327;
+    localparam  k_ea = 12'h381;
+    localparam  k_px = 8'h1d;
+    localparam  k_pa = 8'h4b;
+    localparam  k_emin = 12'h382;
+    localparam  k_eovf = 12'h480;
+    localparam  k_rsh = 12'h4a;
+    localparam  k_rsh_emin = 12'h3cc;
+    localparam  hidden = 24'h800000;
+    localparam  k_26 = 8'h1a;
+    localparam  one25 = 25'h1;
+    localparam  ff8 = 8'hff;
+    localparam  f32_nan = 32'h7fc00000;
+    localparam  f32_inf = 32'h7f800000;
+    localparam  f32_sign = 32'h80000000;
+    localparam  zero32 = 32'h0;
+
+    // Stub signals
+    reg  [99:0] align_x;
+    reg  [11:0] align_amt;
+    wire  [99:0] align_y;
+    wire  align_sticky;
+    reg  [99:0] norm_hi_x;
+    wire  [99:0] norm_hi_y;
+    wire  [7:0] norm_hi_lz;
+    reg  [99:0] norm_lo_x;
+    wire  [99:0] norm_lo_y;
+    wire  [7:0] norm_lo_lz;
+    reg  [99:0] round_x;
+    reg  [11:0] round_amt;
+    wire  [99:0] round_y;
+    wire  round_sticky;
+    reg  [99:0] s1_big_d;
+    wire  [99:0] s1_big_q;
+    reg  s1_big_clock;
+    reg  [99:0] s1_lesser_d;
+    wire  [99:0] s1_lesser_q;
+    reg  s1_lesser_clock;
+    reg  [11:0] s1_d_d;
+    wire  [11:0] s1_d_q;
+    reg  s1_d_clock;
+    reg  [11:0] s1_ebig_d;
+    wire  [11:0] s1_ebig_q;
+    reg  s1_ebig_clock;
+    reg  s1_sbig_d;
+    wire  s1_sbig_q;
+    reg  s1_sbig_clock;
+    reg  s1_ssmall_d;
+    wire  s1_ssmall_q;
+    reg  s1_ssmall_clock;
+    reg  [4:0] s1_fl_d;
+    wire  [4:0] s1_fl_q;
+    reg  s1_fl_clock;
+    reg  [99:0] s2_big_d;
+    wire  [99:0] s2_big_q;
+    reg  s2_big_clock;
+    reg  [99:0] s2_smallj_d;
+    wire  [99:0] s2_smallj_q;
+    reg  s2_smallj_clock;
+    reg  [11:0] s2_ebig_d;
+    wire  [11:0] s2_ebig_q;
+    reg  s2_ebig_clock;
+    reg  [1:0] s2_sgn_d;
+    wire  [1:0] s2_sgn_q;
+    reg  s2_sgn_clock;
+    reg  [4:0] s2_fl_d;
+    wire  [4:0] s2_fl_q;
+    reg  s2_fl_clock;
+    reg  [99:0] s3_r_d;
+    wire  [99:0] s3_r_q;
+    reg  s3_r_clock;
+    reg  s3_rs_d;
+    wire  s3_rs_q;
+    reg  s3_rs_clock;
+    reg  [11:0] s3_ebig_d;
+    wire  [11:0] s3_ebig_q;
+    reg  s3_ebig_clock;
+    reg  [4:0] s3_fl_d;
+    wire  [4:0] s3_fl_q;
+    reg  s3_fl_clock;
+    reg  [99:0] s4_t_d;
+    wire  [99:0] s4_t_q;
+    reg  s4_t_clock;
+    reg  [7:0] s4_n_d;
+    wire  [7:0] s4_n_q;
+    reg  s4_n_clock;
+    reg  [11:0] s4_e1_d;
+    wire  [11:0] s4_e1_q;
+    reg  s4_e1_clock;
+    reg  [1:0] s4_sz_d;
+    wire  [1:0] s4_sz_q;
+    reg  s4_sz_clock;
+    reg  [4:0] s4_fl_d;
+    wire  [4:0] s4_fl_q;
+    reg  s4_fl_clock;
+    reg  [99:0] s5_y_d;
+    wire  [99:0] s5_y_q;
+    reg  s5_y_clock;
+    reg  [11:0] s5_er_d;
+    wire  [11:0] s5_er_q;
+    reg  s5_er_clock;
+    reg  [1:0] s5_sz_d;
+    wire  [1:0] s5_sz_q;
+    reg  s5_sz_clock;
+    reg  [4:0] s5_fl_d;
+    wire  [4:0] s5_fl_q;
+    reg  s5_fl_clock;
+    reg  [23:0] s6_m_d;
+    wire  [23:0] s6_m_q;
+    reg  s6_m_clock;
+    reg  [1:0] s6_gs_d;
+    wire  [1:0] s6_gs_q;
+    reg  s6_gs_clock;
+    reg  [11:0] s6_er_d;
+    wire  [11:0] s6_er_q;
+    reg  s6_er_clock;
+    reg  [1:0] s6_sz_d;
+    wire  [1:0] s6_sz_q;
+    reg  s6_sz_clock;
+    reg  [4:0] s6_fl_d;
+    wire  [4:0] s6_fl_q;
+    reg  s6_fl_clock;
+
+    // Local signals
+    reg  sx;
+    reg  [69:0] magx;
+    reg  [11:0] ex;
+    reg  [99:0] px;
+    reg  sa;
+    reg  [7:0] aexp;
+    reg  [22:0] afrac;
+    reg  a_nan;
+    reg  a_inf;
+    reg  [23:0] ma;
+    reg  [11:0] ea;
+    reg  [99:0] pa;
+    reg  x_big;
+    reg  [4:0] fl0;
+    reg  nan_o;
+    reg  binf;
+    reg  [99:0] c2_smallj;
+    reg  [99:0] u2_big;
+    reg  [99:0] u2_smallj;
+    reg  [11:0] u2_ebig;
+    reg  [1:0] u2_sgn;
+    reg  [4:0] u2_fl;
+    reg  [99:0] c3_r;
+    reg  c3_rs;
+    reg  [99:0] u4_t;
+    reg  [7:0] u4_n;
+    reg  [11:0] u4_e1;
+    reg  [1:0] u4_sz;
+    reg  [4:0] u4_fl;
+    reg  [1:0] c4_sz;
+    reg  [11:0] sub_sh;
+    reg  [23:0] c6_m;
+    reg  [1:0] c6_gs;
+    reg  stk6;
+    reg  [23:0] u6_m;
+    reg  [1:0] u6_gs;
+    reg  [11:0] u6_er;
+    reg  [1:0] u6_sz;
+    reg  [4:0] u6_fl;
+    reg  [24:0] mr;
+    reg  [31:0] mag;
+    reg  [11:0] efield;
+
+    // Sub module instances
+    ttu_align align(
+        .x(align_x),
+        .amt(align_amt),
+        .y(align_y),
+        .sticky(align_sticky)
+    );
+    ttu_norm_hi norm_hi(
+        .x(norm_hi_x),
+        .y(norm_hi_y),
+        .lz(norm_hi_lz)
+    );
+    ttu_norm_lo norm_lo(
+        .x(norm_lo_x),
+        .y(norm_lo_y),
+        .lz(norm_lo_lz)
+    );
+    ttu_align round(
+        .x(round_x),
+        .amt(round_amt),
+        .y(round_y),
+        .sticky(round_sticky)
+    );
+    ttu_dff_w100 s1_big(
+        .d(s1_big_d),
+        .q(s1_big_q),
+        .clock(s1_big_clock)
+    );
+    ttu_dff_w100 s1_lesser(
+        .d(s1_lesser_d),
+        .q(s1_lesser_q),
+        .clock(s1_lesser_clock)
+    );
+    ttu_dff_w12 s1_d(
+        .d(s1_d_d),
+        .q(s1_d_q),
+        .clock(s1_d_clock)
+    );
+    ttu_dff_w12 s1_ebig(
+        .d(s1_ebig_d),
+        .q(s1_ebig_q),
+        .clock(s1_ebig_clock)
+    );
+    ttu_dff_w1 s1_sbig(
+        .d(s1_sbig_d),
+        .q(s1_sbig_q),
+        .clock(s1_sbig_clock)
+    );
+    ttu_dff_w1 s1_ssmall(
+        .d(s1_ssmall_d),
+        .q(s1_ssmall_q),
+        .clock(s1_ssmall_clock)
+    );
+    ttu_dff_w5 s1_fl(
+        .d(s1_fl_d),
+        .q(s1_fl_q),
+        .clock(s1_fl_clock)
+    );
+    ttu_dff_w100 s2_big(
+        .d(s2_big_d),
+        .q(s2_big_q),
+        .clock(s2_big_clock)
+    );
+    ttu_dff_w100 s2_smallj(
+        .d(s2_smallj_d),
+        .q(s2_smallj_q),
+        .clock(s2_smallj_clock)
+    );
+    ttu_dff_w12 s2_ebig(
+        .d(s2_ebig_d),
+        .q(s2_ebig_q),
+        .clock(s2_ebig_clock)
+    );
+    ttu_dff_w2 s2_sgn(
+        .d(s2_sgn_d),
+        .q(s2_sgn_q),
+        .clock(s2_sgn_clock)
+    );
+    ttu_dff_w5 s2_fl(
+        .d(s2_fl_d),
+        .q(s2_fl_q),
+        .clock(s2_fl_clock)
+    );
+    ttu_dff_w100 s3_r(
+        .d(s3_r_d),
+        .q(s3_r_q),
+        .clock(s3_r_clock)
+    );
+    ttu_dff_w1 s3_rs(
+        .d(s3_rs_d),
+        .q(s3_rs_q),
+        .clock(s3_rs_clock)
+    );
+    ttu_dff_w12 s3_ebig(
+        .d(s3_ebig_d),
+        .q(s3_ebig_q),
+        .clock(s3_ebig_clock)
+    );
+    ttu_dff_w5 s3_fl(
+        .d(s3_fl_d),
+        .q(s3_fl_q),
+        .clock(s3_fl_clock)
+    );
+    ttu_dff_w100 s4_t(
+        .d(s4_t_d),
+        .q(s4_t_q),
+        .clock(s4_t_clock)
+    );
+    ttu_dff_w8 s4_n(
+        .d(s4_n_d),
+        .q(s4_n_q),
+        .clock(s4_n_clock)
+    );
+    ttu_dff_w12 s4_e1(
+        .d(s4_e1_d),
+        .q(s4_e1_q),
+        .clock(s4_e1_clock)
+    );
+    ttu_dff_w2 s4_sz(
+        .d(s4_sz_d),
+        .q(s4_sz_q),
+        .clock(s4_sz_clock)
+    );
+    ttu_dff_w5 s4_fl(
+        .d(s4_fl_d),
+        .q(s4_fl_q),
+        .clock(s4_fl_clock)
+    );
+    ttu_dff_w100 s5_y(
+        .d(s5_y_d),
+        .q(s5_y_q),
+        .clock(s5_y_clock)
+    );
+    ttu_dff_w12 s5_er(
+        .d(s5_er_d),
+        .q(s5_er_q),
+        .clock(s5_er_clock)
+    );
+    ttu_dff_w2 s5_sz(
+        .d(s5_sz_d),
+        .q(s5_sz_q),
+        .clock(s5_sz_clock)
+    );
+    ttu_dff_w5 s5_fl(
+        .d(s5_fl_d),
+        .q(s5_fl_q),
+        .clock(s5_fl_clock)
+    );
+    ttu_dff_w24 s6_m(
+        .d(s6_m_d),
+        .q(s6_m_q),
+        .clock(s6_m_clock)
+    );
+    ttu_dff_w2 s6_gs(
+        .d(s6_gs_d),
+        .q(s6_gs_q),
+        .clock(s6_gs_clock)
+    );
+    ttu_dff_w12 s6_er(
+        .d(s6_er_d),
+        .q(s6_er_q),
+        .clock(s6_er_clock)
+    );
+    ttu_dff_w2 s6_sz(
+        .d(s6_sz_d),
+        .q(s6_sz_q),
+        .clock(s6_sz_clock)
+    );
+    ttu_dff_w5 s6_fl(
+        .d(s6_fl_d),
+        .q(s6_fl_q),
+        .clock(s6_fl_clock)
+    );
+
+    // Update code
+    always @(*) begin
+        s1_big_clock = clock;
+        s1_lesser_clock = clock;
+        s1_d_clock = clock;
+        s1_ebig_clock = clock;
+        s1_sbig_clock = clock;
+        s1_ssmall_clock = clock;
+        s1_fl_clock = clock;
+        s2_big_clock = clock;
+        s2_smallj_clock = clock;
+        s2_ebig_clock = clock;
+        s2_sgn_clock = clock;
+        s2_fl_clock = clock;
+        s3_r_clock = clock;
+        s3_rs_clock = clock;
+        s3_ebig_clock = clock;
+        s3_fl_clock = clock;
+        s4_t_clock = clock;
+        s4_n_clock = clock;
+        s4_e1_clock = clock;
+        s4_sz_clock = clock;
+        s4_fl_clock = clock;
+        s5_y_clock = clock;
+        s5_er_clock = clock;
+        s5_sz_clock = clock;
+        s5_fl_clock = clock;
+        s6_m_clock = clock;
+        s6_gs_clock = clock;
+        s6_er_clock = clock;
+        s6_sz_clock = clock;
+        s6_fl_clock = clock;
+        s1_big_d = s1_big_q;
+        s1_lesser_d = s1_lesser_q;
+        s1_d_d = s1_d_q;
+        s1_ebig_d = s1_ebig_q;
+        s1_sbig_d = s1_sbig_q;
+        s1_ssmall_d = s1_ssmall_q;
+        s1_fl_d = s1_fl_q;
+        s2_big_d = s2_big_q;
+        s2_smallj_d = s2_smallj_q;
+        s2_ebig_d = s2_ebig_q;
+        s2_sgn_d = s2_sgn_q;
+        s2_fl_d = s2_fl_q;
+        s3_r_d = s3_r_q;
+        s3_rs_d = s3_rs_q;
+        s3_ebig_d = s3_ebig_q;
+        s3_fl_d = s3_fl_q;
+        s4_t_d = s4_t_q;
+        s4_n_d = s4_n_q;
+        s4_e1_d = s4_e1_q;
+        s4_sz_d = s4_sz_q;
+        s4_fl_d = s4_fl_q;
+        s5_y_d = s5_y_q;
+        s5_er_d = s5_er_q;
+        s5_sz_d = s5_sz_q;
+        s5_fl_d = s5_fl_q;
+        s6_m_d = s6_m_q;
+        s6_gs_d = s6_gs_q;
+        s6_er_d = s6_er_q;
+        s6_sz_d = s6_sz_q;
+        s6_fl_d = s6_fl_q;
+        sx = sum >= half_w;
+        magx = sum;
+        if (sx) begin
+            magx = zero_w - sum;
+        end
+        ex = k_ex + {4'h0, scale_a} + {4'h0, scale_b};
+        if (~|sum) begin
+            ex = zero12;
+        end
+        px = {30'b0, magx} << k_px;
+        sa = acc[32'h1f];
+        aexp = acc[(32'h17)+:(8)];
+        afrac = acc[(32'h0)+:(23)];
+        a_nan = (aexp == ff8) & |afrac;
+        a_inf = (aexp == ff8) & ~|afrac;
+        ma = {1'b0, afrac};
+        ea = k_ea + one12;
+        if (|aexp) begin
+            ma = ma | hidden;
+            ea = k_ea + {4'h0, aexp};
+        end
+        if (~|ma) begin
+            ea = zero12;
+        end
+        pa = {76'h0, ma} << k_pa;
+        x_big = ex >= ea;
+        s1_big_d = pa;
+        s1_lesser_d = px;
+        s1_sbig_d = sa;
+        s1_ssmall_d = sx;
+        s1_ebig_d = ea;
+        s1_d_d = ea - ex;
+        if (x_big) begin
+            s1_big_d = px;
+            s1_lesser_d = pa;
+            s1_sbig_d = sx;
+            s1_ssmall_d = sa;
+            s1_ebig_d = ex;
+            s1_d_d = ex - ea;
+        end
+        nan_o = nan | (pinf & ninf) | (scale_a == ff8) | (scale_b == ff8) | a_nan | (a_inf & (pinf | ninf) & (sa != ninf));
+        binf = pinf | ninf;
+        fl0 = {4'h0, nan_o} | ({4'h0, binf} << 32'h1) | ({4'h0, ninf} << 32'h2) | ({4'h0, a_inf} << 32'h3) | ({4'h0, sa} << 32'h4);
+        s1_fl_d = fl0;
+        align_x = s1_lesser_q;
+        align_amt = s1_d_q;
+        c2_smallj = align_y;
+        if (align_sticky) begin
+            c2_smallj = align_y | one_f;
+        end
+        s2_big_d = s1_big_q;
+        s2_smallj_d = c2_smallj;
+        s2_ebig_d = s1_ebig_q;
+        s2_sgn_d = {1'b0, s1_sbig_q} | ({1'b0, s1_ssmall_q} << 32'h1);
+        s2_fl_d = s1_fl_q;
+        u2_big = s2_big_d;
+        u2_smallj = s2_smallj_d;
+        u2_ebig = s2_ebig_d;
+        u2_sgn = s2_sgn_d;
+        u2_fl = s2_fl_d;
+        if (keep2) begin
+            u2_big = s2_big_q;
+            u2_smallj = s2_smallj_q;
+            u2_ebig = s2_ebig_q;
+            u2_sgn = s2_sgn_q;
+            u2_fl = s2_fl_q;
+        end
+        c3_rs = u2_sgn[32'h0];
+        c3_r = u2_big + u2_smallj;
+        if (u2_sgn[32'h0] != u2_sgn[32'h1]) begin
+            c3_r = u2_big - u2_smallj;
+            if (u2_smallj > u2_big) begin
+                c3_r = u2_smallj - u2_big;
+                c3_rs = u2_sgn[32'h1];
+            end
+        end
+        s3_r_d = c3_r;
+        s3_rs_d = c3_rs;
+        s3_ebig_d = u2_ebig;
+        s3_fl_d = u2_fl;
+        norm_hi_x = s3_r_q;
+        c4_sz = {1'b0, s3_rs_q};
+        if (~|s3_r_q) begin
+            c4_sz = c4_sz | sz_zero;
+        end
+        s4_t_d = norm_hi_y;
+        s4_n_d = norm_hi_lz;
+        s4_e1_d = s3_ebig_q + one12;
+        s4_sz_d = c4_sz;
+        s4_fl_d = s3_fl_q;
+        u4_t = s4_t_d;
+        u4_n = s4_n_d;
+        u4_e1 = s4_e1_d;
+        u4_sz = s4_sz_d;
+        u4_fl = s4_fl_d;
+        if (keep4) begin
+            u4_t = s4_t_q;
+            u4_n = s4_n_q;
+            u4_e1 = s4_e1_q;
+            u4_sz = s4_sz_q;
+            u4_fl = s4_fl_q;
+        end
+        norm_lo_x = u4_t;
+        s5_y_d = norm_lo_y;
+        s5_er_d = u4_e1 - {4'h0, u4_n} - {4'h0, norm_lo_lz};
+        s5_sz_d = u4_sz;
+        s5_fl_d = u4_fl;
+        sub_sh = k_rsh;
+        if (s5_er_q < k_emin) begin
+            sub_sh = k_rsh_emin - s5_er_q;
+        end
+        round_x = s5_y_q;
+        round_amt = sub_sh;
+        c6_m = round_y[(32'h2)+:(24)];
+        stk6 = round_y[32'h0] | round_sticky | |(round_y >> k_26);
+        c6_gs = {1'b0, stk6} | ({1'b0, round_y[1+:1]} << 32'h1);
+        s6_m_d = c6_m;
+        s6_gs_d = c6_gs;
+        s6_er_d = s5_er_q;
+        s6_sz_d = s5_sz_q;
+        s6_fl_d = s5_fl_q;
+        u6_m = s6_m_d;
+        u6_gs = s6_gs_d;
+        u6_er = s6_er_d;
+        u6_sz = s6_sz_d;
+        u6_fl = s6_fl_d;
+        if (keep6) begin
+            u6_m = s6_m_q;
+            u6_gs = s6_gs_q;
+            u6_er = s6_er_q;
+            u6_sz = s6_sz_q;
+            u6_fl = s6_fl_q;
+        end
+        mr = {1'b0, u6_m};
+        if (u6_gs[32'h1] & (u6_gs[32'h0] | u6_m[32'h0])) begin
+            mr = {1'b0, u6_m} + one25;
+        end
+        mag = {7'b0, mr};
+        efield = u6_er - k_emin;
+        if (u6_er >= k_emin) begin
+            mag = ({20'h0, efield} << 32'h17) + {7'b0, mr};
+        end
+        if ((u6_er >= k_eovf) | (mag >= f32_inf)) begin
+            mag = f32_inf;
+        end
+        if (u6_fl[32'h0]) begin
+            res = f32_nan;
+        end
+        else if (u6_fl[32'h1]) begin
+            res = f32_inf;
+            if (u6_fl[32'h2]) begin
+                res = f32_inf | f32_sign;
+            end
+        end
+        else if (u6_fl[32'h3]) begin
+            res = f32_inf;
+            if (u6_fl[32'h4]) begin
+                res = f32_inf | f32_sign;
+            end
+        end
+        else if (u6_sz[32'h1]) begin
+            res = zero32;
+        end
+        else begin
+            res = mag;
+            if (u6_sz[32'h0]) begin
+                res = mag | f32_sign;
+            end
+        end
+    end
+endmodule // ttu_mxacc
+
+module ttu_align(x,amt,y,sticky);
+
+    // Module arguments
+    input wire  [99:0] x;
+    input wire  [11:0] amt;
+    output reg  [99:0] y;
+    output reg  sticky;
+
+    // Constant declarations
+    localparam  ones = 100'hfffffffffffffffffffffffff;
+
+    // Local signals
+    reg  [99:0] shifted;
+
+    // Update code
+    always @(*) begin
+        shifted = x >> amt;
+        y = shifted;
+        sticky = |(x & ~(ones << amt));
+    end
+endmodule // ttu_align
+
+module ttu_norm_hi(x,y,lz);
+
+    // Module arguments
+    input wire  [99:0] x;
+    output reg  [99:0] y;
+    output reg  [7:0] lz;
+
+    // Constant declarations
+    localparam  stage_amt_0 = 8'h40;
+    localparam  stage_amt_1 = 8'h20;
+    localparam  stage_amt_2 = 8'h10;
+    localparam  stage_amt_3 = 8'h8;
+    localparam  stage_amt_4 = 8'h0;
+    localparam  stage_amt_5 = 8'h0;
+    localparam  stage_amt_6 = 8'h0;
+    localparam  stage_chk_0 = 8'h24;
+    localparam  stage_chk_1 = 8'h44;
+    localparam  stage_chk_2 = 8'h54;
+    localparam  stage_chk_3 = 8'h5c;
+    localparam  stage_chk_4 = 8'h0;
+    localparam  stage_chk_5 = 8'h0;
+    localparam  stage_chk_6 = 8'h0;
+    localparam  stage_en_0 = 1'b1;
+    localparam  stage_en_1 = 1'b1;
+    localparam  stage_en_2 = 1'b1;
+    localparam  stage_en_3 = 1'b1;
+    localparam  stage_en_4 = 1'b0;
+    localparam  stage_en_5 = 1'b0;
+    localparam  stage_en_6 = 1'b0;
+    localparam  zero8 = 8'h0;
+
+    // Local signals
+    reg  [99:0] t;
+    reg  [7:0] n;
+
+    // Update code
+    always @(*) begin
+        t = x;
+        n = zero8;
+        if (stage_en_0 & ~|(t >> stage_chk_0)) begin
+            t = t << stage_amt_0;
+            n = n + stage_amt_0;
+        end
+        if (stage_en_1 & ~|(t >> stage_chk_1)) begin
+            t = t << stage_amt_1;
+            n = n + stage_amt_1;
+        end
+        if (stage_en_2 & ~|(t >> stage_chk_2)) begin
+            t = t << stage_amt_2;
+            n = n + stage_amt_2;
+        end
+        if (stage_en_3 & ~|(t >> stage_chk_3)) begin
+            t = t << stage_amt_3;
+            n = n + stage_amt_3;
+        end
+        if (stage_en_4 & ~|(t >> stage_chk_4)) begin
+            t = t << stage_amt_4;
+            n = n + stage_amt_4;
+        end
+        if (stage_en_5 & ~|(t >> stage_chk_5)) begin
+            t = t << stage_amt_5;
+            n = n + stage_amt_5;
+        end
+        if (stage_en_6 & ~|(t >> stage_chk_6)) begin
+            t = t << stage_amt_6;
+            n = n + stage_amt_6;
+        end
+        y = t;
+        lz = n;
+    end
+endmodule // ttu_norm_hi
+
+module ttu_norm_lo(x,y,lz);
+
+    // Module arguments
+    input wire  [99:0] x;
+    output reg  [99:0] y;
+    output reg  [7:0] lz;
+
+    // Constant declarations
+    localparam  stage_amt_0 = 8'h0;
+    localparam  stage_amt_1 = 8'h0;
+    localparam  stage_amt_2 = 8'h0;
+    localparam  stage_amt_3 = 8'h0;
+    localparam  stage_amt_4 = 8'h4;
+    localparam  stage_amt_5 = 8'h2;
+    localparam  stage_amt_6 = 8'h1;
+    localparam  stage_chk_0 = 8'h0;
+    localparam  stage_chk_1 = 8'h0;
+    localparam  stage_chk_2 = 8'h0;
+    localparam  stage_chk_3 = 8'h0;
+    localparam  stage_chk_4 = 8'h60;
+    localparam  stage_chk_5 = 8'h62;
+    localparam  stage_chk_6 = 8'h63;
+    localparam  stage_en_0 = 1'b0;
+    localparam  stage_en_1 = 1'b0;
+    localparam  stage_en_2 = 1'b0;
+    localparam  stage_en_3 = 1'b0;
+    localparam  stage_en_4 = 1'b1;
+    localparam  stage_en_5 = 1'b1;
+    localparam  stage_en_6 = 1'b1;
+    localparam  zero8 = 8'h0;
+
+    // Local signals
+    reg  [99:0] t;
+    reg  [7:0] n;
+
+    // Update code
+    always @(*) begin
+        t = x;
+        n = zero8;
+        if (stage_en_0 & ~|(t >> stage_chk_0)) begin
+            t = t << stage_amt_0;
+            n = n + stage_amt_0;
+        end
+        if (stage_en_1 & ~|(t >> stage_chk_1)) begin
+            t = t << stage_amt_1;
+            n = n + stage_amt_1;
+        end
+        if (stage_en_2 & ~|(t >> stage_chk_2)) begin
+            t = t << stage_amt_2;
+            n = n + stage_amt_2;
+        end
+        if (stage_en_3 & ~|(t >> stage_chk_3)) begin
+            t = t << stage_amt_3;
+            n = n + stage_amt_3;
+        end
+        if (stage_en_4 & ~|(t >> stage_chk_4)) begin
+            t = t << stage_amt_4;
+            n = n + stage_amt_4;
+        end
+        if (stage_en_5 & ~|(t >> stage_chk_5)) begin
+            t = t << stage_amt_5;
+            n = n + stage_amt_5;
+        end
+        if (stage_en_6 & ~|(t >> stage_chk_6)) begin
+            t = t << stage_amt_6;
+            n = n + stage_amt_6;
+        end
+        y = t;
+        lz = n;
+    end
+endmodule // ttu_norm_lo
+
+module ttu_dff_w100(d,q,clock);
+
+    // Module arguments
+    input wire  [99:0] d;
+    output reg  [99:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 100'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w100
+
+module ttu_dff_w12(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w12
+
+module ttu_dff_w5(d,q,clock);
+
+    // Module arguments
+    input wire  [4:0] d;
+    output reg  [4:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 5'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w5
+
+module ttu_dff_w2(d,q,clock);
+
+    // Module arguments
+    input wire  [1:0] d;
+    output reg  [1:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 2'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w2
+
+module ttu_dff_w24(d,q,clock);
+
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w24
+
+module ttu_pe(clock,go,v,first,dual,a0,a1,b0,b1,sum,nan,pinf,ninf);
+
+    // Module arguments
+    input wire  clock;
+    input wire  go;
+    input wire  v;
+    input wire  first;
+    input wire  dual;
+    input wire  [16:0] a0;
+    input wire  [16:0] a1;
+    input wire  [16:0] b0;
+    input wire  [16:0] b1;
+    output reg  [69:0] sum;
+    output reg  nan;
+    output reg  pinf;
+    output reg  ninf;
+
+    // Constant declarations
+    localparam  ones_w = 70'h3fffffffffffffffff;
+    localparam  zero_w = 70'h0;
+    localparam  zero32 = 32'h0;
+    localparam  zero7 = 7'b0;
+
+    // Stub signals
+    reg  [7:0] mul0_a;
+    reg  [7:0] mul0_b;
+    wire  [31:0] mul0_p;
+    reg  [7:0] mul1_a;
+    reg  [7:0] mul1_b;
+    wire  [31:0] mul1_p;
+    reg  [31:0] s1_p0_d;
+    wire  [31:0] s1_p0_q;
+    reg  s1_p0_clock;
+    reg  [31:0] s1_p1_d;
+    wire  [31:0] s1_p1_q;
+    reg  s1_p1_clock;
+    reg  [6:0] s1_sh0_d;
+    wire  [6:0] s1_sh0_q;
+    reg  s1_sh0_clock;
+    reg  [6:0] s1_sh1_d;
+    wire  [6:0] s1_sh1_q;
+    reg  s1_sh1_clock;
+    reg  [4:0] s1_fl_d;
+    wire  [4:0] s1_fl_q;
+    reg  s1_fl_clock;
+    reg  s1_v_d;
+    wire  s1_v_q;
+    reg  s1_v_clock;
+    reg  s1_first_d;
+    wire  s1_first_q;
+    reg  s1_first_clock;
+    reg  [69:0] s2_x0_d;
+    wire  [69:0] s2_x0_q;
+    reg  s2_x0_clock;
+    reg  [69:0] s2_x1_d;
+    wire  [69:0] s2_x1_q;
+    reg  s2_x1_clock;
+    reg  [4:0] s2_fl_d;
+    wire  [4:0] s2_fl_q;
+    reg  s2_fl_clock;
+    reg  s2_v_d;
+    wire  s2_v_q;
+    reg  s2_v_clock;
+    reg  s2_first_d;
+    wire  s2_first_q;
+    reg  s2_first_clock;
+    reg  [69:0] s3_t_d;
+    wire  [69:0] s3_t_q;
+    reg  s3_t_clock;
+    reg  [2:0] s3_fl_d;
+    wire  [2:0] s3_fl_q;
+    reg  s3_fl_clock;
+    reg  s3_v_d;
+    wire  s3_v_q;
+    reg  s3_v_clock;
+    reg  s3_first_d;
+    wire  s3_first_q;
+    reg  s3_first_clock;
+    reg  [69:0] acc_d;
+    wire  [69:0] acc_q;
+    reg  acc_clock;
+    reg  f_nan_d;
+    wire  f_nan_q;
+    reg  f_nan_clock;
+    reg  f_pinf_d;
+    wire  f_pinf_q;
+    reg  f_pinf_clock;
+    reg  f_ninf_d;
+    wire  f_ninf_q;
+    reg  f_ninf_clock;
+
+    // Local signals
+    reg  nan0;
+    reg  inf0;
+    reg  neg0;
+    reg  nan1;
+    reg  inf1;
+    reg  neg1;
+    reg  pnan;
+    reg  ppinf;
+    reg  pninf;
+    reg  [69:0] base;
+
+    // Sub module instances
+    ttu_mul0 mul0(
+        .a(mul0_a),
+        .b(mul0_b),
+        .p(mul0_p)
+    );
+    ttu_mul0 mul1(
+        .a(mul1_a),
+        .b(mul1_b),
+        .p(mul1_p)
+    );
+    ttu_dff_w32 s1_p0(
+        .d(s1_p0_d),
+        .q(s1_p0_q),
+        .clock(s1_p0_clock)
+    );
+    ttu_dff_w32 s1_p1(
+        .d(s1_p1_d),
+        .q(s1_p1_q),
+        .clock(s1_p1_clock)
+    );
+    ttu_dff_w7 s1_sh0(
+        .d(s1_sh0_d),
+        .q(s1_sh0_q),
+        .clock(s1_sh0_clock)
+    );
+    ttu_dff_w7 s1_sh1(
+        .d(s1_sh1_d),
+        .q(s1_sh1_q),
+        .clock(s1_sh1_clock)
+    );
+    ttu_dff_w5 s1_fl(
+        .d(s1_fl_d),
+        .q(s1_fl_q),
+        .clock(s1_fl_clock)
+    );
+    ttu_dff_w1 s1_v(
+        .d(s1_v_d),
+        .q(s1_v_q),
+        .clock(s1_v_clock)
+    );
+    ttu_dff_w1 s1_first(
+        .d(s1_first_d),
+        .q(s1_first_q),
+        .clock(s1_first_clock)
+    );
+    ttu_dff_w70 s2_x0(
+        .d(s2_x0_d),
+        .q(s2_x0_q),
+        .clock(s2_x0_clock)
+    );
+    ttu_dff_w70 s2_x1(
+        .d(s2_x1_d),
+        .q(s2_x1_q),
+        .clock(s2_x1_clock)
+    );
+    ttu_dff_w5 s2_fl(
+        .d(s2_fl_d),
+        .q(s2_fl_q),
+        .clock(s2_fl_clock)
+    );
+    ttu_dff_w1 s2_v(
+        .d(s2_v_d),
+        .q(s2_v_q),
+        .clock(s2_v_clock)
+    );
+    ttu_dff_w1 s2_first(
+        .d(s2_first_d),
+        .q(s2_first_q),
+        .clock(s2_first_clock)
+    );
+    ttu_dff_w70 s3_t(
+        .d(s3_t_d),
+        .q(s3_t_q),
+        .clock(s3_t_clock)
+    );
+    ttu_dff_w3 s3_fl(
+        .d(s3_fl_d),
+        .q(s3_fl_q),
+        .clock(s3_fl_clock)
+    );
+    ttu_dff_w1 s3_v(
+        .d(s3_v_d),
+        .q(s3_v_q),
+        .clock(s3_v_clock)
+    );
+    ttu_dff_w1 s3_first(
+        .d(s3_first_d),
+        .q(s3_first_q),
+        .clock(s3_first_clock)
+    );
+    ttu_dff_w70 acc(
+        .d(acc_d),
+        .q(acc_q),
+        .clock(acc_clock)
+    );
+    ttu_dff_w1 f_nan(
+        .d(f_nan_d),
+        .q(f_nan_q),
+        .clock(f_nan_clock)
+    );
+    ttu_dff_w1 f_pinf(
+        .d(f_pinf_d),
+        .q(f_pinf_q),
+        .clock(f_pinf_clock)
+    );
+    ttu_dff_w1 f_ninf(
+        .d(f_ninf_d),
+        .q(f_ninf_q),
+        .clock(f_ninf_clock)
+    );
+
+    // Update code
+    always @(*) begin
+        s1_p0_clock = clock;
+        s1_p1_clock = clock;
+        s1_sh0_clock = clock;
+        s1_sh1_clock = clock;
+        s1_fl_clock = clock;
+        s1_v_clock = clock;
+        s1_first_clock = clock;
+        s2_x0_clock = clock;
+        s2_x1_clock = clock;
+        s2_fl_clock = clock;
+        s2_v_clock = clock;
+        s2_first_clock = clock;
+        s3_t_clock = clock;
+        s3_fl_clock = clock;
+        s3_v_clock = clock;
+        s3_first_clock = clock;
+        acc_clock = clock;
+        f_nan_clock = clock;
+        f_pinf_clock = clock;
+        f_ninf_clock = clock;
+        s1_p0_d = s1_p0_q;
+        s1_p1_d = s1_p1_q;
+        s1_sh0_d = s1_sh0_q;
+        s1_sh1_d = s1_sh1_q;
+        s1_fl_d = s1_fl_q;
+        s1_v_d = s1_v_q;
+        s1_first_d = s1_first_q;
+        s2_x0_d = s2_x0_q;
+        s2_x1_d = s2_x1_q;
+        s2_fl_d = s2_fl_q;
+        s2_v_d = s2_v_q;
+        s2_first_d = s2_first_q;
+        s3_t_d = s3_t_q;
+        s3_fl_d = s3_fl_q;
+        s3_v_d = s3_v_q;
+        s3_first_d = s3_first_q;
+        acc_d = acc_q;
+        f_nan_d = f_nan_q;
+        f_pinf_d = f_pinf_q;
+        f_ninf_d = f_ninf_q;
+        mul0_a = a0[(32'h1)+:(8)];
+        mul0_b = b0[(32'h1)+:(8)];
+        mul1_a = a1[(32'h1)+:(8)];
+        mul1_b = b1[(32'h1)+:(8)];
+        nan0 = a0[32'hf] | b0[32'hf] | (a0[32'h10] & ~b0[32'h10] & ~|b0[(32'h1)+:(8)]) | (b0[32'h10] & ~a0[32'h10] & ~|a0[(32'h1)+:(8)]);
+        inf0 = (a0[32'h10] | b0[32'h10]) & ~nan0;
+        neg0 = a0[32'h0] ^ b0[32'h0];
+        nan1 = a1[32'hf] | b1[32'hf] | (a1[32'h10] & ~b1[32'h10] & ~|b1[(32'h1)+:(8)]) | (b1[32'h10] & ~a1[32'h10] & ~|a1[(32'h1)+:(8)]);
+        inf1 = (a1[32'h10] | b1[32'h10]) & ~nan1;
+        neg1 = a1[32'h0] ^ b1[32'h0];
+        if (~dual) begin
+            nan1 = 1'b0;
+            inf1 = 1'b0;
+            neg1 = 1'b0;
+        end
+        pnan = nan0 | nan1;
+        ppinf = (inf0 & ~neg0) | (inf1 & ~neg1);
+        pninf = (inf0 & neg0) | (inf1 & neg1);
+        if (go) begin
+            s1_p0_d = mul0_p;
+            s1_sh0_d = {1'b0, a0[9+:6]} + {1'b0, b0[9+:6]};
+            s1_p1_d = zero32;
+            s1_sh1_d = zero7;
+            if (dual) begin
+                s1_p1_d = mul1_p;
+                s1_sh1_d = {1'b0, a1[9+:6]} + {1'b0, b1[9+:6]};
+            end
+            s1_fl_d = {4'h0, neg0} | ({4'h0, neg1} << 32'h1) | ({4'h0, pnan} << 32'h2) | ({4'h0, ppinf} << 32'h3) | ({4'h0, pninf} << 32'h4);
+            s1_v_d = v;
+            s1_first_d = first;
+        end
+        if (go) begin
+            s2_x0_d = {38'b0, s1_p0_q} << s1_sh0_q;
+            if (s1_fl_q[32'h0]) begin
+                s2_x0_d = ({38'b0, s1_p0_q} << s1_sh0_q) ^ ones_w;
+            end
+            s2_x1_d = {38'b0, s1_p1_q} << s1_sh1_q;
+            if (s1_fl_q[32'h1]) begin
+                s2_x1_d = ({38'b0, s1_p1_q} << s1_sh1_q) ^ ones_w;
+            end
+            s2_fl_d = s1_fl_q;
+            s2_v_d = s1_v_q;
+            s2_first_d = s1_first_q;
+        end
+        if (go) begin
+            s3_t_d = s2_x0_q + s2_x1_q + {69'b0, s2_fl_q[0+:1]} + {69'b0, s2_fl_q[1+:1]};
+            s3_fl_d = s2_fl_q[(32'h2)+:(3)];
+            s3_v_d = s2_v_q;
+            s3_first_d = s2_first_q;
+        end
+        base = acc_q;
+        if (s3_first_q) begin
+            base = zero_w;
+        end
+        if (go & s3_v_q) begin
+            acc_d = base + s3_t_q;
+            f_nan_d = (f_nan_q & ~s3_first_q) | s3_fl_q[32'h0];
+            f_pinf_d = (f_pinf_q & ~s3_first_q) | s3_fl_q[32'h1];
+            f_ninf_d = (f_ninf_q & ~s3_first_q) | s3_fl_q[32'h2];
+        end
+        sum = acc_q;
+        nan = f_nan_q;
+        pinf = f_pinf_q;
+        ninf = f_ninf_q;
+    end
+endmodule // ttu_pe
+
+module ttu_dff_w70(d,q,clock);
+
+    // Module arguments
+    input wire  [69:0] d;
+    output reg  [69:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 70'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w70
 
 module ttu_mul0(a,b,p);
 
@@ -29313,3 +32399,37 @@ module ttu_mul0(a,b,p);
         p = {8'h0, a} * {8'h0, b};
     end
 endmodule // ttu_mul0
+
+module ttu_dff_w7(d,q,clock);
+
+    // Module arguments
+    input wire  [6:0] d;
+    output reg  [6:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 7'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w7
+
+module ttu_dff_w3(d,q,clock);
+
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w3

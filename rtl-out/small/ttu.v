@@ -53,6 +53,11 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     localparam  bpb1 = 8'h1f;
     localparam  bpb2 = 8'hf;
     localparam  rows_c = 8'h4;
+    localparam  rows_m1 = 8'h3;
+    localparam  row_id_0 = 8'h0;
+    localparam  row_id_1 = 8'h1;
+    localparam  row_id_2 = 8'h2;
+    localparam  row_id_3 = 8'h3;
     localparam  zero8 = 8'h0;
     localparam  one8 = 8'h1;
     localparam  zero16 = 16'h0;
@@ -64,198 +69,263 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     localparam  macs2 = 48'h20;
 
     // Stub signals
+    reg  edge_a_0_clock;
+    reg  edge_a_0_go;
+    reg  [7:0] edge_a_0_code;
+    reg  [2:0] edge_a_0_fmt;
+    wire  [16:0] edge_a_0_lane0;
+    wire  [16:0] edge_a_0_lane1;
+    reg  edge_a_1_clock;
+    reg  edge_a_1_go;
+    reg  [7:0] edge_a_1_code;
+    reg  [2:0] edge_a_1_fmt;
+    wire  [16:0] edge_a_1_lane0;
+    wire  [16:0] edge_a_1_lane1;
+    reg  edge_a_2_clock;
+    reg  edge_a_2_go;
+    reg  [7:0] edge_a_2_code;
+    reg  [2:0] edge_a_2_fmt;
+    wire  [16:0] edge_a_2_lane0;
+    wire  [16:0] edge_a_2_lane1;
+    reg  edge_a_3_clock;
+    reg  edge_a_3_go;
+    reg  [7:0] edge_a_3_code;
+    reg  [2:0] edge_a_3_fmt;
+    wire  [16:0] edge_a_3_lane0;
+    wire  [16:0] edge_a_3_lane1;
+    reg  edge_b_0_clock;
+    reg  edge_b_0_go;
+    reg  [7:0] edge_b_0_code;
+    reg  [2:0] edge_b_0_fmt;
+    wire  [16:0] edge_b_0_lane0;
+    wire  [16:0] edge_b_0_lane1;
+    reg  edge_b_1_clock;
+    reg  edge_b_1_go;
+    reg  [7:0] edge_b_1_code;
+    reg  [2:0] edge_b_1_fmt;
+    wire  [16:0] edge_b_1_lane0;
+    wire  [16:0] edge_b_1_lane1;
+    reg  edge_b_2_clock;
+    reg  edge_b_2_go;
+    reg  [7:0] edge_b_2_code;
+    reg  [2:0] edge_b_2_fmt;
+    wire  [16:0] edge_b_2_lane0;
+    wire  [16:0] edge_b_2_lane1;
+    reg  edge_b_3_clock;
+    reg  edge_b_3_go;
+    reg  [7:0] edge_b_3_code;
+    reg  [2:0] edge_b_3_fmt;
+    wire  [16:0] edge_b_3_lane0;
+    wire  [16:0] edge_b_3_lane1;
     reg  pe_0_clock;
-    reg  pe_0_en;
+    reg  pe_0_go;
+    reg  pe_0_v;
     reg  pe_0_first;
     reg  pe_0_dual;
-    reg  [2:0] pe_0_fmt_a;
-    reg  [2:0] pe_0_fmt_b;
-    reg  [7:0] pe_0_code_a;
-    reg  [7:0] pe_0_code_b;
+    reg  [16:0] pe_0_a0;
+    reg  [16:0] pe_0_a1;
+    reg  [16:0] pe_0_b0;
+    reg  [16:0] pe_0_b1;
     wire  [41:0] pe_0_sum;
     wire  pe_0_nan;
     wire  pe_0_pinf;
     wire  pe_0_ninf;
     reg  pe_1_clock;
-    reg  pe_1_en;
+    reg  pe_1_go;
+    reg  pe_1_v;
     reg  pe_1_first;
     reg  pe_1_dual;
-    reg  [2:0] pe_1_fmt_a;
-    reg  [2:0] pe_1_fmt_b;
-    reg  [7:0] pe_1_code_a;
-    reg  [7:0] pe_1_code_b;
+    reg  [16:0] pe_1_a0;
+    reg  [16:0] pe_1_a1;
+    reg  [16:0] pe_1_b0;
+    reg  [16:0] pe_1_b1;
     wire  [41:0] pe_1_sum;
     wire  pe_1_nan;
     wire  pe_1_pinf;
     wire  pe_1_ninf;
     reg  pe_2_clock;
-    reg  pe_2_en;
+    reg  pe_2_go;
+    reg  pe_2_v;
     reg  pe_2_first;
     reg  pe_2_dual;
-    reg  [2:0] pe_2_fmt_a;
-    reg  [2:0] pe_2_fmt_b;
-    reg  [7:0] pe_2_code_a;
-    reg  [7:0] pe_2_code_b;
+    reg  [16:0] pe_2_a0;
+    reg  [16:0] pe_2_a1;
+    reg  [16:0] pe_2_b0;
+    reg  [16:0] pe_2_b1;
     wire  [41:0] pe_2_sum;
     wire  pe_2_nan;
     wire  pe_2_pinf;
     wire  pe_2_ninf;
     reg  pe_3_clock;
-    reg  pe_3_en;
+    reg  pe_3_go;
+    reg  pe_3_v;
     reg  pe_3_first;
     reg  pe_3_dual;
-    reg  [2:0] pe_3_fmt_a;
-    reg  [2:0] pe_3_fmt_b;
-    reg  [7:0] pe_3_code_a;
-    reg  [7:0] pe_3_code_b;
+    reg  [16:0] pe_3_a0;
+    reg  [16:0] pe_3_a1;
+    reg  [16:0] pe_3_b0;
+    reg  [16:0] pe_3_b1;
     wire  [41:0] pe_3_sum;
     wire  pe_3_nan;
     wire  pe_3_pinf;
     wire  pe_3_ninf;
     reg  pe_4_clock;
-    reg  pe_4_en;
+    reg  pe_4_go;
+    reg  pe_4_v;
     reg  pe_4_first;
     reg  pe_4_dual;
-    reg  [2:0] pe_4_fmt_a;
-    reg  [2:0] pe_4_fmt_b;
-    reg  [7:0] pe_4_code_a;
-    reg  [7:0] pe_4_code_b;
+    reg  [16:0] pe_4_a0;
+    reg  [16:0] pe_4_a1;
+    reg  [16:0] pe_4_b0;
+    reg  [16:0] pe_4_b1;
     wire  [41:0] pe_4_sum;
     wire  pe_4_nan;
     wire  pe_4_pinf;
     wire  pe_4_ninf;
     reg  pe_5_clock;
-    reg  pe_5_en;
+    reg  pe_5_go;
+    reg  pe_5_v;
     reg  pe_5_first;
     reg  pe_5_dual;
-    reg  [2:0] pe_5_fmt_a;
-    reg  [2:0] pe_5_fmt_b;
-    reg  [7:0] pe_5_code_a;
-    reg  [7:0] pe_5_code_b;
+    reg  [16:0] pe_5_a0;
+    reg  [16:0] pe_5_a1;
+    reg  [16:0] pe_5_b0;
+    reg  [16:0] pe_5_b1;
     wire  [41:0] pe_5_sum;
     wire  pe_5_nan;
     wire  pe_5_pinf;
     wire  pe_5_ninf;
     reg  pe_6_clock;
-    reg  pe_6_en;
+    reg  pe_6_go;
+    reg  pe_6_v;
     reg  pe_6_first;
     reg  pe_6_dual;
-    reg  [2:0] pe_6_fmt_a;
-    reg  [2:0] pe_6_fmt_b;
-    reg  [7:0] pe_6_code_a;
-    reg  [7:0] pe_6_code_b;
+    reg  [16:0] pe_6_a0;
+    reg  [16:0] pe_6_a1;
+    reg  [16:0] pe_6_b0;
+    reg  [16:0] pe_6_b1;
     wire  [41:0] pe_6_sum;
     wire  pe_6_nan;
     wire  pe_6_pinf;
     wire  pe_6_ninf;
     reg  pe_7_clock;
-    reg  pe_7_en;
+    reg  pe_7_go;
+    reg  pe_7_v;
     reg  pe_7_first;
     reg  pe_7_dual;
-    reg  [2:0] pe_7_fmt_a;
-    reg  [2:0] pe_7_fmt_b;
-    reg  [7:0] pe_7_code_a;
-    reg  [7:0] pe_7_code_b;
+    reg  [16:0] pe_7_a0;
+    reg  [16:0] pe_7_a1;
+    reg  [16:0] pe_7_b0;
+    reg  [16:0] pe_7_b1;
     wire  [41:0] pe_7_sum;
     wire  pe_7_nan;
     wire  pe_7_pinf;
     wire  pe_7_ninf;
     reg  pe_8_clock;
-    reg  pe_8_en;
+    reg  pe_8_go;
+    reg  pe_8_v;
     reg  pe_8_first;
     reg  pe_8_dual;
-    reg  [2:0] pe_8_fmt_a;
-    reg  [2:0] pe_8_fmt_b;
-    reg  [7:0] pe_8_code_a;
-    reg  [7:0] pe_8_code_b;
+    reg  [16:0] pe_8_a0;
+    reg  [16:0] pe_8_a1;
+    reg  [16:0] pe_8_b0;
+    reg  [16:0] pe_8_b1;
     wire  [41:0] pe_8_sum;
     wire  pe_8_nan;
     wire  pe_8_pinf;
     wire  pe_8_ninf;
     reg  pe_9_clock;
-    reg  pe_9_en;
+    reg  pe_9_go;
+    reg  pe_9_v;
     reg  pe_9_first;
     reg  pe_9_dual;
-    reg  [2:0] pe_9_fmt_a;
-    reg  [2:0] pe_9_fmt_b;
-    reg  [7:0] pe_9_code_a;
-    reg  [7:0] pe_9_code_b;
+    reg  [16:0] pe_9_a0;
+    reg  [16:0] pe_9_a1;
+    reg  [16:0] pe_9_b0;
+    reg  [16:0] pe_9_b1;
     wire  [41:0] pe_9_sum;
     wire  pe_9_nan;
     wire  pe_9_pinf;
     wire  pe_9_ninf;
     reg  pe_10_clock;
-    reg  pe_10_en;
+    reg  pe_10_go;
+    reg  pe_10_v;
     reg  pe_10_first;
     reg  pe_10_dual;
-    reg  [2:0] pe_10_fmt_a;
-    reg  [2:0] pe_10_fmt_b;
-    reg  [7:0] pe_10_code_a;
-    reg  [7:0] pe_10_code_b;
+    reg  [16:0] pe_10_a0;
+    reg  [16:0] pe_10_a1;
+    reg  [16:0] pe_10_b0;
+    reg  [16:0] pe_10_b1;
     wire  [41:0] pe_10_sum;
     wire  pe_10_nan;
     wire  pe_10_pinf;
     wire  pe_10_ninf;
     reg  pe_11_clock;
-    reg  pe_11_en;
+    reg  pe_11_go;
+    reg  pe_11_v;
     reg  pe_11_first;
     reg  pe_11_dual;
-    reg  [2:0] pe_11_fmt_a;
-    reg  [2:0] pe_11_fmt_b;
-    reg  [7:0] pe_11_code_a;
-    reg  [7:0] pe_11_code_b;
+    reg  [16:0] pe_11_a0;
+    reg  [16:0] pe_11_a1;
+    reg  [16:0] pe_11_b0;
+    reg  [16:0] pe_11_b1;
     wire  [41:0] pe_11_sum;
     wire  pe_11_nan;
     wire  pe_11_pinf;
     wire  pe_11_ninf;
     reg  pe_12_clock;
-    reg  pe_12_en;
+    reg  pe_12_go;
+    reg  pe_12_v;
     reg  pe_12_first;
     reg  pe_12_dual;
-    reg  [2:0] pe_12_fmt_a;
-    reg  [2:0] pe_12_fmt_b;
-    reg  [7:0] pe_12_code_a;
-    reg  [7:0] pe_12_code_b;
+    reg  [16:0] pe_12_a0;
+    reg  [16:0] pe_12_a1;
+    reg  [16:0] pe_12_b0;
+    reg  [16:0] pe_12_b1;
     wire  [41:0] pe_12_sum;
     wire  pe_12_nan;
     wire  pe_12_pinf;
     wire  pe_12_ninf;
     reg  pe_13_clock;
-    reg  pe_13_en;
+    reg  pe_13_go;
+    reg  pe_13_v;
     reg  pe_13_first;
     reg  pe_13_dual;
-    reg  [2:0] pe_13_fmt_a;
-    reg  [2:0] pe_13_fmt_b;
-    reg  [7:0] pe_13_code_a;
-    reg  [7:0] pe_13_code_b;
+    reg  [16:0] pe_13_a0;
+    reg  [16:0] pe_13_a1;
+    reg  [16:0] pe_13_b0;
+    reg  [16:0] pe_13_b1;
     wire  [41:0] pe_13_sum;
     wire  pe_13_nan;
     wire  pe_13_pinf;
     wire  pe_13_ninf;
     reg  pe_14_clock;
-    reg  pe_14_en;
+    reg  pe_14_go;
+    reg  pe_14_v;
     reg  pe_14_first;
     reg  pe_14_dual;
-    reg  [2:0] pe_14_fmt_a;
-    reg  [2:0] pe_14_fmt_b;
-    reg  [7:0] pe_14_code_a;
-    reg  [7:0] pe_14_code_b;
+    reg  [16:0] pe_14_a0;
+    reg  [16:0] pe_14_a1;
+    reg  [16:0] pe_14_b0;
+    reg  [16:0] pe_14_b1;
     wire  [41:0] pe_14_sum;
     wire  pe_14_nan;
     wire  pe_14_pinf;
     wire  pe_14_ninf;
     reg  pe_15_clock;
-    reg  pe_15_en;
+    reg  pe_15_go;
+    reg  pe_15_v;
     reg  pe_15_first;
     reg  pe_15_dual;
-    reg  [2:0] pe_15_fmt_a;
-    reg  [2:0] pe_15_fmt_b;
-    reg  [7:0] pe_15_code_a;
-    reg  [7:0] pe_15_code_b;
+    reg  [16:0] pe_15_a0;
+    reg  [16:0] pe_15_a1;
+    reg  [16:0] pe_15_b0;
+    reg  [16:0] pe_15_b1;
     wire  [41:0] pe_15_sum;
     wire  pe_15_nan;
     wire  pe_15_pinf;
     wire  pe_15_ninf;
+    reg  mxacc_0_clock;
     reg  [41:0] mxacc_0_sum;
     reg  mxacc_0_nan;
     reg  mxacc_0_pinf;
@@ -264,6 +334,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_0_scale_b;
     reg  [31:0] mxacc_0_acc;
     wire  [31:0] mxacc_0_res;
+    reg  mxacc_1_clock;
     reg  [41:0] mxacc_1_sum;
     reg  mxacc_1_nan;
     reg  mxacc_1_pinf;
@@ -272,6 +343,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_1_scale_b;
     reg  [31:0] mxacc_1_acc;
     wire  [31:0] mxacc_1_res;
+    reg  mxacc_2_clock;
     reg  [41:0] mxacc_2_sum;
     reg  mxacc_2_nan;
     reg  mxacc_2_pinf;
@@ -280,6 +352,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] mxacc_2_scale_b;
     reg  [31:0] mxacc_2_acc;
     wire  [31:0] mxacc_2_res;
+    reg  mxacc_3_clock;
     reg  [41:0] mxacc_3_sum;
     reg  mxacc_3_nan;
     reg  mxacc_3_pinf;
@@ -312,6 +385,81 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] bsc_q_3_d;
     wire  [7:0] bsc_q_3_q;
     reg  bsc_q_3_clock;
+    reg  [7:0] asc_c_0_d;
+    wire  [7:0] asc_c_0_q;
+    reg  asc_c_0_clock;
+    reg  [7:0] asc_c_1_d;
+    wire  [7:0] asc_c_1_q;
+    reg  asc_c_1_clock;
+    reg  [7:0] asc_c_2_d;
+    wire  [7:0] asc_c_2_q;
+    reg  asc_c_2_clock;
+    reg  [7:0] asc_c_3_d;
+    wire  [7:0] asc_c_3_q;
+    reg  asc_c_3_clock;
+    reg  [7:0] bsc_c_0_d;
+    wire  [7:0] bsc_c_0_q;
+    reg  bsc_c_0_clock;
+    reg  [7:0] bsc_c_1_d;
+    wire  [7:0] bsc_c_1_q;
+    reg  bsc_c_1_clock;
+    reg  [7:0] bsc_c_2_d;
+    wire  [7:0] bsc_c_2_q;
+    reg  bsc_c_2_clock;
+    reg  [7:0] bsc_c_3_d;
+    wire  [7:0] bsc_c_3_q;
+    reg  bsc_c_3_clock;
+    reg  tg_v_0_d;
+    wire  tg_v_0_q;
+    reg  tg_v_0_clock;
+    reg  tg_v_1_d;
+    wire  tg_v_1_q;
+    reg  tg_v_1_clock;
+    reg  tg_v_2_d;
+    wire  tg_v_2_q;
+    reg  tg_v_2_clock;
+    reg  tg_v_3_d;
+    wire  tg_v_3_q;
+    reg  tg_v_3_clock;
+    reg  tg_last_0_d;
+    wire  tg_last_0_q;
+    reg  tg_last_0_clock;
+    reg  tg_last_1_d;
+    wire  tg_last_1_q;
+    reg  tg_last_1_clock;
+    reg  tg_last_2_d;
+    wire  tg_last_2_q;
+    reg  tg_last_2_clock;
+    reg  tg_last_3_d;
+    wire  tg_last_3_q;
+    reg  tg_last_3_clock;
+    reg  tg_bfirst_0_d;
+    wire  tg_bfirst_0_q;
+    reg  tg_bfirst_0_clock;
+    reg  tg_bfirst_1_d;
+    wire  tg_bfirst_1_q;
+    reg  tg_bfirst_1_clock;
+    reg  tg_bfirst_2_d;
+    wire  tg_bfirst_2_q;
+    reg  tg_bfirst_2_clock;
+    reg  tg_bfirst_3_d;
+    wire  tg_bfirst_3_q;
+    reg  tg_bfirst_3_clock;
+    reg  tg_blast_0_d;
+    wire  tg_blast_0_q;
+    reg  tg_blast_0_clock;
+    reg  tg_blast_1_d;
+    wire  tg_blast_1_q;
+    reg  tg_blast_1_clock;
+    reg  tg_blast_2_d;
+    wire  tg_blast_2_q;
+    reg  tg_blast_2_clock;
+    reg  tg_blast_3_d;
+    wire  tg_blast_3_q;
+    reg  tg_blast_3_clock;
+    reg  tg_first0_d;
+    wire  tg_first0_q;
+    reg  tg_first0_clock;
     reg  [41:0] sh_sum_0_d;
     wire  [41:0] sh_sum_0_q;
     reg  sh_sum_0_clock;
@@ -576,6 +724,63 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [31:0] acc_15_d;
     wire  [31:0] acc_15_q;
     reg  acc_15_clock;
+    reg  wb_v_0_d;
+    wire  wb_v_0_q;
+    reg  wb_v_0_clock;
+    reg  wb_v_1_d;
+    wire  wb_v_1_q;
+    reg  wb_v_1_clock;
+    reg  wb_v_2_d;
+    wire  wb_v_2_q;
+    reg  wb_v_2_clock;
+    reg  wb_v_3_d;
+    wire  wb_v_3_q;
+    reg  wb_v_3_clock;
+    reg  wb_v_4_d;
+    wire  wb_v_4_q;
+    reg  wb_v_4_clock;
+    reg  wb_v_5_d;
+    wire  wb_v_5_q;
+    reg  wb_v_5_clock;
+    reg  [7:0] wb_row_0_d;
+    wire  [7:0] wb_row_0_q;
+    reg  wb_row_0_clock;
+    reg  [7:0] wb_row_1_d;
+    wire  [7:0] wb_row_1_q;
+    reg  wb_row_1_clock;
+    reg  [7:0] wb_row_2_d;
+    wire  [7:0] wb_row_2_q;
+    reg  wb_row_2_clock;
+    reg  [7:0] wb_row_3_d;
+    wire  [7:0] wb_row_3_q;
+    reg  wb_row_3_clock;
+    reg  [7:0] wb_row_4_d;
+    wire  [7:0] wb_row_4_q;
+    reg  wb_row_4_clock;
+    reg  [7:0] wb_row_5_d;
+    wire  [7:0] wb_row_5_q;
+    reg  wb_row_5_clock;
+    reg  wb_fin_0_d;
+    wire  wb_fin_0_q;
+    reg  wb_fin_0_clock;
+    reg  wb_fin_1_d;
+    wire  wb_fin_1_q;
+    reg  wb_fin_1_clock;
+    reg  wb_fin_2_d;
+    wire  wb_fin_2_q;
+    reg  wb_fin_2_clock;
+    reg  wb_fin_3_d;
+    wire  wb_fin_3_q;
+    reg  wb_fin_3_clock;
+    reg  wb_fin_4_d;
+    wire  wb_fin_4_q;
+    reg  wb_fin_4_clock;
+    reg  wb_fin_5_d;
+    wire  wb_fin_5_q;
+    reg  wb_fin_5_clock;
+    reg  [7:0] inflight_d;
+    wire  [7:0] inflight_q;
+    reg  inflight_clock;
     reg  [31:0] out_0_d;
     wire  [31:0] out_0_q;
     reg  out_0_clock;
@@ -672,24 +877,93 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  last_beat;
     reg  last_blk;
     reg  advance;
-    reg  can_accept;
+    reg  go;
+    reg  complete;
     reg  step;
     reg  capture;
     reg  copy_now;
     reg  res_xfer;
     reg  need_c0;
+    reg  [7:0] rd_row;
+    reg  wb;
+    reg  in_pipe;
     reg  busy;
 
     // Sub module instances
+    ttu_edge_a edge_a_0(
+        .clock(edge_a_0_clock),
+        .go(edge_a_0_go),
+        .code(edge_a_0_code),
+        .fmt(edge_a_0_fmt),
+        .lane0(edge_a_0_lane0),
+        .lane1(edge_a_0_lane1)
+    );
+    ttu_edge_a edge_a_1(
+        .clock(edge_a_1_clock),
+        .go(edge_a_1_go),
+        .code(edge_a_1_code),
+        .fmt(edge_a_1_fmt),
+        .lane0(edge_a_1_lane0),
+        .lane1(edge_a_1_lane1)
+    );
+    ttu_edge_a edge_a_2(
+        .clock(edge_a_2_clock),
+        .go(edge_a_2_go),
+        .code(edge_a_2_code),
+        .fmt(edge_a_2_fmt),
+        .lane0(edge_a_2_lane0),
+        .lane1(edge_a_2_lane1)
+    );
+    ttu_edge_a edge_a_3(
+        .clock(edge_a_3_clock),
+        .go(edge_a_3_go),
+        .code(edge_a_3_code),
+        .fmt(edge_a_3_fmt),
+        .lane0(edge_a_3_lane0),
+        .lane1(edge_a_3_lane1)
+    );
+    ttu_edge_a edge_b_0(
+        .clock(edge_b_0_clock),
+        .go(edge_b_0_go),
+        .code(edge_b_0_code),
+        .fmt(edge_b_0_fmt),
+        .lane0(edge_b_0_lane0),
+        .lane1(edge_b_0_lane1)
+    );
+    ttu_edge_a edge_b_1(
+        .clock(edge_b_1_clock),
+        .go(edge_b_1_go),
+        .code(edge_b_1_code),
+        .fmt(edge_b_1_fmt),
+        .lane0(edge_b_1_lane0),
+        .lane1(edge_b_1_lane1)
+    );
+    ttu_edge_a edge_b_2(
+        .clock(edge_b_2_clock),
+        .go(edge_b_2_go),
+        .code(edge_b_2_code),
+        .fmt(edge_b_2_fmt),
+        .lane0(edge_b_2_lane0),
+        .lane1(edge_b_2_lane1)
+    );
+    ttu_edge_a edge_b_3(
+        .clock(edge_b_3_clock),
+        .go(edge_b_3_go),
+        .code(edge_b_3_code),
+        .fmt(edge_b_3_fmt),
+        .lane0(edge_b_3_lane0),
+        .lane1(edge_b_3_lane1)
+    );
     ttu_pe pe_0(
         .clock(pe_0_clock),
-        .en(pe_0_en),
+        .go(pe_0_go),
+        .v(pe_0_v),
         .first(pe_0_first),
         .dual(pe_0_dual),
-        .fmt_a(pe_0_fmt_a),
-        .fmt_b(pe_0_fmt_b),
-        .code_a(pe_0_code_a),
-        .code_b(pe_0_code_b),
+        .a0(pe_0_a0),
+        .a1(pe_0_a1),
+        .b0(pe_0_b0),
+        .b1(pe_0_b1),
         .sum(pe_0_sum),
         .nan(pe_0_nan),
         .pinf(pe_0_pinf),
@@ -697,13 +971,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_1(
         .clock(pe_1_clock),
-        .en(pe_1_en),
+        .go(pe_1_go),
+        .v(pe_1_v),
         .first(pe_1_first),
         .dual(pe_1_dual),
-        .fmt_a(pe_1_fmt_a),
-        .fmt_b(pe_1_fmt_b),
-        .code_a(pe_1_code_a),
-        .code_b(pe_1_code_b),
+        .a0(pe_1_a0),
+        .a1(pe_1_a1),
+        .b0(pe_1_b0),
+        .b1(pe_1_b1),
         .sum(pe_1_sum),
         .nan(pe_1_nan),
         .pinf(pe_1_pinf),
@@ -711,13 +986,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_2(
         .clock(pe_2_clock),
-        .en(pe_2_en),
+        .go(pe_2_go),
+        .v(pe_2_v),
         .first(pe_2_first),
         .dual(pe_2_dual),
-        .fmt_a(pe_2_fmt_a),
-        .fmt_b(pe_2_fmt_b),
-        .code_a(pe_2_code_a),
-        .code_b(pe_2_code_b),
+        .a0(pe_2_a0),
+        .a1(pe_2_a1),
+        .b0(pe_2_b0),
+        .b1(pe_2_b1),
         .sum(pe_2_sum),
         .nan(pe_2_nan),
         .pinf(pe_2_pinf),
@@ -725,13 +1001,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_3(
         .clock(pe_3_clock),
-        .en(pe_3_en),
+        .go(pe_3_go),
+        .v(pe_3_v),
         .first(pe_3_first),
         .dual(pe_3_dual),
-        .fmt_a(pe_3_fmt_a),
-        .fmt_b(pe_3_fmt_b),
-        .code_a(pe_3_code_a),
-        .code_b(pe_3_code_b),
+        .a0(pe_3_a0),
+        .a1(pe_3_a1),
+        .b0(pe_3_b0),
+        .b1(pe_3_b1),
         .sum(pe_3_sum),
         .nan(pe_3_nan),
         .pinf(pe_3_pinf),
@@ -739,13 +1016,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_4(
         .clock(pe_4_clock),
-        .en(pe_4_en),
+        .go(pe_4_go),
+        .v(pe_4_v),
         .first(pe_4_first),
         .dual(pe_4_dual),
-        .fmt_a(pe_4_fmt_a),
-        .fmt_b(pe_4_fmt_b),
-        .code_a(pe_4_code_a),
-        .code_b(pe_4_code_b),
+        .a0(pe_4_a0),
+        .a1(pe_4_a1),
+        .b0(pe_4_b0),
+        .b1(pe_4_b1),
         .sum(pe_4_sum),
         .nan(pe_4_nan),
         .pinf(pe_4_pinf),
@@ -753,13 +1031,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_5(
         .clock(pe_5_clock),
-        .en(pe_5_en),
+        .go(pe_5_go),
+        .v(pe_5_v),
         .first(pe_5_first),
         .dual(pe_5_dual),
-        .fmt_a(pe_5_fmt_a),
-        .fmt_b(pe_5_fmt_b),
-        .code_a(pe_5_code_a),
-        .code_b(pe_5_code_b),
+        .a0(pe_5_a0),
+        .a1(pe_5_a1),
+        .b0(pe_5_b0),
+        .b1(pe_5_b1),
         .sum(pe_5_sum),
         .nan(pe_5_nan),
         .pinf(pe_5_pinf),
@@ -767,13 +1046,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_6(
         .clock(pe_6_clock),
-        .en(pe_6_en),
+        .go(pe_6_go),
+        .v(pe_6_v),
         .first(pe_6_first),
         .dual(pe_6_dual),
-        .fmt_a(pe_6_fmt_a),
-        .fmt_b(pe_6_fmt_b),
-        .code_a(pe_6_code_a),
-        .code_b(pe_6_code_b),
+        .a0(pe_6_a0),
+        .a1(pe_6_a1),
+        .b0(pe_6_b0),
+        .b1(pe_6_b1),
         .sum(pe_6_sum),
         .nan(pe_6_nan),
         .pinf(pe_6_pinf),
@@ -781,13 +1061,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_7(
         .clock(pe_7_clock),
-        .en(pe_7_en),
+        .go(pe_7_go),
+        .v(pe_7_v),
         .first(pe_7_first),
         .dual(pe_7_dual),
-        .fmt_a(pe_7_fmt_a),
-        .fmt_b(pe_7_fmt_b),
-        .code_a(pe_7_code_a),
-        .code_b(pe_7_code_b),
+        .a0(pe_7_a0),
+        .a1(pe_7_a1),
+        .b0(pe_7_b0),
+        .b1(pe_7_b1),
         .sum(pe_7_sum),
         .nan(pe_7_nan),
         .pinf(pe_7_pinf),
@@ -795,13 +1076,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_8(
         .clock(pe_8_clock),
-        .en(pe_8_en),
+        .go(pe_8_go),
+        .v(pe_8_v),
         .first(pe_8_first),
         .dual(pe_8_dual),
-        .fmt_a(pe_8_fmt_a),
-        .fmt_b(pe_8_fmt_b),
-        .code_a(pe_8_code_a),
-        .code_b(pe_8_code_b),
+        .a0(pe_8_a0),
+        .a1(pe_8_a1),
+        .b0(pe_8_b0),
+        .b1(pe_8_b1),
         .sum(pe_8_sum),
         .nan(pe_8_nan),
         .pinf(pe_8_pinf),
@@ -809,13 +1091,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_9(
         .clock(pe_9_clock),
-        .en(pe_9_en),
+        .go(pe_9_go),
+        .v(pe_9_v),
         .first(pe_9_first),
         .dual(pe_9_dual),
-        .fmt_a(pe_9_fmt_a),
-        .fmt_b(pe_9_fmt_b),
-        .code_a(pe_9_code_a),
-        .code_b(pe_9_code_b),
+        .a0(pe_9_a0),
+        .a1(pe_9_a1),
+        .b0(pe_9_b0),
+        .b1(pe_9_b1),
         .sum(pe_9_sum),
         .nan(pe_9_nan),
         .pinf(pe_9_pinf),
@@ -823,13 +1106,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_10(
         .clock(pe_10_clock),
-        .en(pe_10_en),
+        .go(pe_10_go),
+        .v(pe_10_v),
         .first(pe_10_first),
         .dual(pe_10_dual),
-        .fmt_a(pe_10_fmt_a),
-        .fmt_b(pe_10_fmt_b),
-        .code_a(pe_10_code_a),
-        .code_b(pe_10_code_b),
+        .a0(pe_10_a0),
+        .a1(pe_10_a1),
+        .b0(pe_10_b0),
+        .b1(pe_10_b1),
         .sum(pe_10_sum),
         .nan(pe_10_nan),
         .pinf(pe_10_pinf),
@@ -837,13 +1121,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_11(
         .clock(pe_11_clock),
-        .en(pe_11_en),
+        .go(pe_11_go),
+        .v(pe_11_v),
         .first(pe_11_first),
         .dual(pe_11_dual),
-        .fmt_a(pe_11_fmt_a),
-        .fmt_b(pe_11_fmt_b),
-        .code_a(pe_11_code_a),
-        .code_b(pe_11_code_b),
+        .a0(pe_11_a0),
+        .a1(pe_11_a1),
+        .b0(pe_11_b0),
+        .b1(pe_11_b1),
         .sum(pe_11_sum),
         .nan(pe_11_nan),
         .pinf(pe_11_pinf),
@@ -851,13 +1136,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_12(
         .clock(pe_12_clock),
-        .en(pe_12_en),
+        .go(pe_12_go),
+        .v(pe_12_v),
         .first(pe_12_first),
         .dual(pe_12_dual),
-        .fmt_a(pe_12_fmt_a),
-        .fmt_b(pe_12_fmt_b),
-        .code_a(pe_12_code_a),
-        .code_b(pe_12_code_b),
+        .a0(pe_12_a0),
+        .a1(pe_12_a1),
+        .b0(pe_12_b0),
+        .b1(pe_12_b1),
         .sum(pe_12_sum),
         .nan(pe_12_nan),
         .pinf(pe_12_pinf),
@@ -865,13 +1151,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_13(
         .clock(pe_13_clock),
-        .en(pe_13_en),
+        .go(pe_13_go),
+        .v(pe_13_v),
         .first(pe_13_first),
         .dual(pe_13_dual),
-        .fmt_a(pe_13_fmt_a),
-        .fmt_b(pe_13_fmt_b),
-        .code_a(pe_13_code_a),
-        .code_b(pe_13_code_b),
+        .a0(pe_13_a0),
+        .a1(pe_13_a1),
+        .b0(pe_13_b0),
+        .b1(pe_13_b1),
         .sum(pe_13_sum),
         .nan(pe_13_nan),
         .pinf(pe_13_pinf),
@@ -879,13 +1166,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_14(
         .clock(pe_14_clock),
-        .en(pe_14_en),
+        .go(pe_14_go),
+        .v(pe_14_v),
         .first(pe_14_first),
         .dual(pe_14_dual),
-        .fmt_a(pe_14_fmt_a),
-        .fmt_b(pe_14_fmt_b),
-        .code_a(pe_14_code_a),
-        .code_b(pe_14_code_b),
+        .a0(pe_14_a0),
+        .a1(pe_14_a1),
+        .b0(pe_14_b0),
+        .b1(pe_14_b1),
         .sum(pe_14_sum),
         .nan(pe_14_nan),
         .pinf(pe_14_pinf),
@@ -893,19 +1181,21 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     );
     ttu_pe pe_15(
         .clock(pe_15_clock),
-        .en(pe_15_en),
+        .go(pe_15_go),
+        .v(pe_15_v),
         .first(pe_15_first),
         .dual(pe_15_dual),
-        .fmt_a(pe_15_fmt_a),
-        .fmt_b(pe_15_fmt_b),
-        .code_a(pe_15_code_a),
-        .code_b(pe_15_code_b),
+        .a0(pe_15_a0),
+        .a1(pe_15_a1),
+        .b0(pe_15_b0),
+        .b1(pe_15_b1),
         .sum(pe_15_sum),
         .nan(pe_15_nan),
         .pinf(pe_15_pinf),
         .ninf(pe_15_ninf)
     );
     ttu_mxacc mxacc_0(
+        .clock(mxacc_0_clock),
         .sum(mxacc_0_sum),
         .nan(mxacc_0_nan),
         .pinf(mxacc_0_pinf),
@@ -916,6 +1206,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_0_res)
     );
     ttu_mxacc mxacc_1(
+        .clock(mxacc_1_clock),
         .sum(mxacc_1_sum),
         .nan(mxacc_1_nan),
         .pinf(mxacc_1_pinf),
@@ -926,6 +1217,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_1_res)
     );
     ttu_mxacc mxacc_2(
+        .clock(mxacc_2_clock),
         .sum(mxacc_2_sum),
         .nan(mxacc_2_nan),
         .pinf(mxacc_2_pinf),
@@ -936,6 +1228,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .res(mxacc_2_res)
     );
     ttu_mxacc mxacc_3(
+        .clock(mxacc_3_clock),
         .sum(mxacc_3_sum),
         .nan(mxacc_3_nan),
         .pinf(mxacc_3_pinf),
@@ -984,6 +1277,131 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .d(bsc_q_3_d),
         .q(bsc_q_3_q),
         .clock(bsc_q_3_clock)
+    );
+    ttu_dff_w8 asc_c_0(
+        .d(asc_c_0_d),
+        .q(asc_c_0_q),
+        .clock(asc_c_0_clock)
+    );
+    ttu_dff_w8 asc_c_1(
+        .d(asc_c_1_d),
+        .q(asc_c_1_q),
+        .clock(asc_c_1_clock)
+    );
+    ttu_dff_w8 asc_c_2(
+        .d(asc_c_2_d),
+        .q(asc_c_2_q),
+        .clock(asc_c_2_clock)
+    );
+    ttu_dff_w8 asc_c_3(
+        .d(asc_c_3_d),
+        .q(asc_c_3_q),
+        .clock(asc_c_3_clock)
+    );
+    ttu_dff_w8 bsc_c_0(
+        .d(bsc_c_0_d),
+        .q(bsc_c_0_q),
+        .clock(bsc_c_0_clock)
+    );
+    ttu_dff_w8 bsc_c_1(
+        .d(bsc_c_1_d),
+        .q(bsc_c_1_q),
+        .clock(bsc_c_1_clock)
+    );
+    ttu_dff_w8 bsc_c_2(
+        .d(bsc_c_2_d),
+        .q(bsc_c_2_q),
+        .clock(bsc_c_2_clock)
+    );
+    ttu_dff_w8 bsc_c_3(
+        .d(bsc_c_3_d),
+        .q(bsc_c_3_q),
+        .clock(bsc_c_3_clock)
+    );
+    ttu_dff_w1 tg_v_0(
+        .d(tg_v_0_d),
+        .q(tg_v_0_q),
+        .clock(tg_v_0_clock)
+    );
+    ttu_dff_w1 tg_v_1(
+        .d(tg_v_1_d),
+        .q(tg_v_1_q),
+        .clock(tg_v_1_clock)
+    );
+    ttu_dff_w1 tg_v_2(
+        .d(tg_v_2_d),
+        .q(tg_v_2_q),
+        .clock(tg_v_2_clock)
+    );
+    ttu_dff_w1 tg_v_3(
+        .d(tg_v_3_d),
+        .q(tg_v_3_q),
+        .clock(tg_v_3_clock)
+    );
+    ttu_dff_w1 tg_last_0(
+        .d(tg_last_0_d),
+        .q(tg_last_0_q),
+        .clock(tg_last_0_clock)
+    );
+    ttu_dff_w1 tg_last_1(
+        .d(tg_last_1_d),
+        .q(tg_last_1_q),
+        .clock(tg_last_1_clock)
+    );
+    ttu_dff_w1 tg_last_2(
+        .d(tg_last_2_d),
+        .q(tg_last_2_q),
+        .clock(tg_last_2_clock)
+    );
+    ttu_dff_w1 tg_last_3(
+        .d(tg_last_3_d),
+        .q(tg_last_3_q),
+        .clock(tg_last_3_clock)
+    );
+    ttu_dff_w1 tg_bfirst_0(
+        .d(tg_bfirst_0_d),
+        .q(tg_bfirst_0_q),
+        .clock(tg_bfirst_0_clock)
+    );
+    ttu_dff_w1 tg_bfirst_1(
+        .d(tg_bfirst_1_d),
+        .q(tg_bfirst_1_q),
+        .clock(tg_bfirst_1_clock)
+    );
+    ttu_dff_w1 tg_bfirst_2(
+        .d(tg_bfirst_2_d),
+        .q(tg_bfirst_2_q),
+        .clock(tg_bfirst_2_clock)
+    );
+    ttu_dff_w1 tg_bfirst_3(
+        .d(tg_bfirst_3_d),
+        .q(tg_bfirst_3_q),
+        .clock(tg_bfirst_3_clock)
+    );
+    ttu_dff_w1 tg_blast_0(
+        .d(tg_blast_0_d),
+        .q(tg_blast_0_q),
+        .clock(tg_blast_0_clock)
+    );
+    ttu_dff_w1 tg_blast_1(
+        .d(tg_blast_1_d),
+        .q(tg_blast_1_q),
+        .clock(tg_blast_1_clock)
+    );
+    ttu_dff_w1 tg_blast_2(
+        .d(tg_blast_2_d),
+        .q(tg_blast_2_q),
+        .clock(tg_blast_2_clock)
+    );
+    ttu_dff_w1 tg_blast_3(
+        .d(tg_blast_3_d),
+        .q(tg_blast_3_q),
+        .clock(tg_blast_3_clock)
+    );
+    ttu_dff_w1 tg_first0(
+        .d(tg_first0_d),
+        .q(tg_first0_q),
+        .clock(tg_first0_clock)
     );
     ttu_dff_w42 sh_sum_0(
         .d(sh_sum_0_d),
@@ -1425,6 +1843,101 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .q(acc_15_q),
         .clock(acc_15_clock)
     );
+    ttu_dff_w1 wb_v_0(
+        .d(wb_v_0_d),
+        .q(wb_v_0_q),
+        .clock(wb_v_0_clock)
+    );
+    ttu_dff_w1 wb_v_1(
+        .d(wb_v_1_d),
+        .q(wb_v_1_q),
+        .clock(wb_v_1_clock)
+    );
+    ttu_dff_w1 wb_v_2(
+        .d(wb_v_2_d),
+        .q(wb_v_2_q),
+        .clock(wb_v_2_clock)
+    );
+    ttu_dff_w1 wb_v_3(
+        .d(wb_v_3_d),
+        .q(wb_v_3_q),
+        .clock(wb_v_3_clock)
+    );
+    ttu_dff_w1 wb_v_4(
+        .d(wb_v_4_d),
+        .q(wb_v_4_q),
+        .clock(wb_v_4_clock)
+    );
+    ttu_dff_w1 wb_v_5(
+        .d(wb_v_5_d),
+        .q(wb_v_5_q),
+        .clock(wb_v_5_clock)
+    );
+    ttu_dff_w8 wb_row_0(
+        .d(wb_row_0_d),
+        .q(wb_row_0_q),
+        .clock(wb_row_0_clock)
+    );
+    ttu_dff_w8 wb_row_1(
+        .d(wb_row_1_d),
+        .q(wb_row_1_q),
+        .clock(wb_row_1_clock)
+    );
+    ttu_dff_w8 wb_row_2(
+        .d(wb_row_2_d),
+        .q(wb_row_2_q),
+        .clock(wb_row_2_clock)
+    );
+    ttu_dff_w8 wb_row_3(
+        .d(wb_row_3_d),
+        .q(wb_row_3_q),
+        .clock(wb_row_3_clock)
+    );
+    ttu_dff_w8 wb_row_4(
+        .d(wb_row_4_d),
+        .q(wb_row_4_q),
+        .clock(wb_row_4_clock)
+    );
+    ttu_dff_w8 wb_row_5(
+        .d(wb_row_5_d),
+        .q(wb_row_5_q),
+        .clock(wb_row_5_clock)
+    );
+    ttu_dff_w1 wb_fin_0(
+        .d(wb_fin_0_d),
+        .q(wb_fin_0_q),
+        .clock(wb_fin_0_clock)
+    );
+    ttu_dff_w1 wb_fin_1(
+        .d(wb_fin_1_d),
+        .q(wb_fin_1_q),
+        .clock(wb_fin_1_clock)
+    );
+    ttu_dff_w1 wb_fin_2(
+        .d(wb_fin_2_d),
+        .q(wb_fin_2_q),
+        .clock(wb_fin_2_clock)
+    );
+    ttu_dff_w1 wb_fin_3(
+        .d(wb_fin_3_d),
+        .q(wb_fin_3_q),
+        .clock(wb_fin_3_clock)
+    );
+    ttu_dff_w1 wb_fin_4(
+        .d(wb_fin_4_d),
+        .q(wb_fin_4_q),
+        .clock(wb_fin_4_clock)
+    );
+    ttu_dff_w1 wb_fin_5(
+        .d(wb_fin_5_d),
+        .q(wb_fin_5_q),
+        .clock(wb_fin_5_clock)
+    );
+    ttu_dff_w8 inflight(
+        .d(inflight_d),
+        .q(inflight_q),
+        .clock(inflight_clock)
+    );
     ttu_dff_w32 out_0(
         .d(out_0_d),
         .q(out_0_q),
@@ -1578,6 +2091,8 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
 
     // Update code
     always @(*) begin
+        tg_first0_clock = clock;
+        inflight_clock = clock;
         beat_cnt_clock = clock;
         blk_cnt_clock = clock;
         blk_done_clock = clock;
@@ -1592,6 +2107,8 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         macs_q_clock = clock;
         starved_q_clock = clock;
         stalled_q_clock = clock;
+        tg_first0_d = tg_first0_q;
+        inflight_d = inflight_q;
         beat_cnt_d = beat_cnt_q;
         blk_cnt_d = blk_cnt_q;
         blk_done_d = blk_done_q;
@@ -1608,34 +2125,50 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         stalled_q_d = stalled_q_q;
         asc_q_0_clock = clock;
         asc_q_0_d = asc_q_0_q;
+        asc_c_0_clock = clock;
+        asc_c_0_d = asc_c_0_q;
         sh_asc_0_clock = clock;
         sh_asc_0_d = sh_asc_0_q;
         asc_q_1_clock = clock;
         asc_q_1_d = asc_q_1_q;
+        asc_c_1_clock = clock;
+        asc_c_1_d = asc_c_1_q;
         sh_asc_1_clock = clock;
         sh_asc_1_d = sh_asc_1_q;
         asc_q_2_clock = clock;
         asc_q_2_d = asc_q_2_q;
+        asc_c_2_clock = clock;
+        asc_c_2_d = asc_c_2_q;
         sh_asc_2_clock = clock;
         sh_asc_2_d = sh_asc_2_q;
         asc_q_3_clock = clock;
         asc_q_3_d = asc_q_3_q;
+        asc_c_3_clock = clock;
+        asc_c_3_d = asc_c_3_q;
         sh_asc_3_clock = clock;
         sh_asc_3_d = sh_asc_3_q;
         bsc_q_0_clock = clock;
         bsc_q_0_d = bsc_q_0_q;
+        bsc_c_0_clock = clock;
+        bsc_c_0_d = bsc_c_0_q;
         sh_bsc_0_clock = clock;
         sh_bsc_0_d = sh_bsc_0_q;
         bsc_q_1_clock = clock;
         bsc_q_1_d = bsc_q_1_q;
+        bsc_c_1_clock = clock;
+        bsc_c_1_d = bsc_c_1_q;
         sh_bsc_1_clock = clock;
         sh_bsc_1_d = sh_bsc_1_q;
         bsc_q_2_clock = clock;
         bsc_q_2_d = bsc_q_2_q;
+        bsc_c_2_clock = clock;
+        bsc_c_2_d = bsc_c_2_q;
         sh_bsc_2_clock = clock;
         sh_bsc_2_d = sh_bsc_2_q;
         bsc_q_3_clock = clock;
         bsc_q_3_d = bsc_q_3_q;
+        bsc_c_3_clock = clock;
+        bsc_c_3_d = bsc_c_3_q;
         sh_bsc_3_clock = clock;
         sh_bsc_3_d = sh_bsc_3_q;
         sh_sum_0_clock = clock;
@@ -1830,6 +2363,74 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         acc_15_d = acc_15_q;
         out_15_clock = clock;
         out_15_d = out_15_q;
+        tg_v_0_clock = clock;
+        tg_v_0_d = tg_v_0_q;
+        tg_last_0_clock = clock;
+        tg_last_0_d = tg_last_0_q;
+        tg_bfirst_0_clock = clock;
+        tg_bfirst_0_d = tg_bfirst_0_q;
+        tg_blast_0_clock = clock;
+        tg_blast_0_d = tg_blast_0_q;
+        tg_v_1_clock = clock;
+        tg_v_1_d = tg_v_1_q;
+        tg_last_1_clock = clock;
+        tg_last_1_d = tg_last_1_q;
+        tg_bfirst_1_clock = clock;
+        tg_bfirst_1_d = tg_bfirst_1_q;
+        tg_blast_1_clock = clock;
+        tg_blast_1_d = tg_blast_1_q;
+        tg_v_2_clock = clock;
+        tg_v_2_d = tg_v_2_q;
+        tg_last_2_clock = clock;
+        tg_last_2_d = tg_last_2_q;
+        tg_bfirst_2_clock = clock;
+        tg_bfirst_2_d = tg_bfirst_2_q;
+        tg_blast_2_clock = clock;
+        tg_blast_2_d = tg_blast_2_q;
+        tg_v_3_clock = clock;
+        tg_v_3_d = tg_v_3_q;
+        tg_last_3_clock = clock;
+        tg_last_3_d = tg_last_3_q;
+        tg_bfirst_3_clock = clock;
+        tg_bfirst_3_d = tg_bfirst_3_q;
+        tg_blast_3_clock = clock;
+        tg_blast_3_d = tg_blast_3_q;
+        wb_v_0_clock = clock;
+        wb_v_0_d = wb_v_0_q;
+        wb_row_0_clock = clock;
+        wb_row_0_d = wb_row_0_q;
+        wb_fin_0_clock = clock;
+        wb_fin_0_d = wb_fin_0_q;
+        wb_v_1_clock = clock;
+        wb_v_1_d = wb_v_1_q;
+        wb_row_1_clock = clock;
+        wb_row_1_d = wb_row_1_q;
+        wb_fin_1_clock = clock;
+        wb_fin_1_d = wb_fin_1_q;
+        wb_v_2_clock = clock;
+        wb_v_2_d = wb_v_2_q;
+        wb_row_2_clock = clock;
+        wb_row_2_d = wb_row_2_q;
+        wb_fin_2_clock = clock;
+        wb_fin_2_d = wb_fin_2_q;
+        wb_v_3_clock = clock;
+        wb_v_3_d = wb_v_3_q;
+        wb_row_3_clock = clock;
+        wb_row_3_d = wb_row_3_q;
+        wb_fin_3_clock = clock;
+        wb_fin_3_d = wb_fin_3_q;
+        wb_v_4_clock = clock;
+        wb_v_4_d = wb_v_4_q;
+        wb_row_4_clock = clock;
+        wb_row_4_d = wb_row_4_q;
+        wb_fin_4_clock = clock;
+        wb_fin_4_d = wb_fin_4_q;
+        wb_v_5_clock = clock;
+        wb_v_5_d = wb_v_5_q;
+        wb_row_5_clock = clock;
+        wb_row_5_d = wb_row_5_q;
+        wb_fin_5_clock = clock;
+        wb_fin_5_d = wb_fin_5_q;
         dual = (fmt_a == f_e2m1) & (fmt_b == f_e2m1);
         last_beat = beat_cnt_q == bpb1;
         if (dual) begin
@@ -1839,141 +2440,192 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         res_xfer = res_ready & |out_left_q;
         copy_now = acc_final_q & (~|out_left_q | ((out_left_q == one8) & res_xfer));
         need_c0 = dr_first_q & use_c0;
-        step = |drain_left_q & (~acc_final_q | copy_now) & (~need_c0 | c0_valid);
+        step = |drain_left_q & (inflight_q < rows_c) & (~need_c0 | c0_valid);
+        if (dr_first_q & (drain_left_q == rows_c)) begin
+            step = |drain_left_q & ~|inflight_q & (~acc_final_q | copy_now) & (~need_c0 | c0_valid);
+        end
         capture = blk_done_q & (~|drain_left_q | ((drain_left_q == one8) & step));
-        can_accept = ~blk_done_q | capture;
-        advance = a_valid & b_valid & can_accept;
-        a_ready = b_valid & can_accept;
-        b_ready = a_valid & can_accept;
+        go = ~blk_done_q | capture;
+        advance = a_valid & b_valid & go;
+        a_ready = b_valid & go;
+        b_ready = a_valid & go;
         c0_ready = step & need_c0;
+        edge_a_0_clock = clock;
+        edge_a_0_go = go;
+        edge_a_0_code = a_codes_0;
+        edge_a_0_fmt = fmt_a;
+        edge_a_1_clock = clock;
+        edge_a_1_go = go;
+        edge_a_1_code = a_codes_1;
+        edge_a_1_fmt = fmt_a;
+        edge_a_2_clock = clock;
+        edge_a_2_go = go;
+        edge_a_2_code = a_codes_2;
+        edge_a_2_fmt = fmt_a;
+        edge_a_3_clock = clock;
+        edge_a_3_go = go;
+        edge_a_3_code = a_codes_3;
+        edge_a_3_fmt = fmt_a;
+        edge_b_0_clock = clock;
+        edge_b_0_go = go;
+        edge_b_0_code = b_codes_0;
+        edge_b_0_fmt = fmt_b;
+        edge_b_1_clock = clock;
+        edge_b_1_go = go;
+        edge_b_1_code = b_codes_1;
+        edge_b_1_fmt = fmt_b;
+        edge_b_2_clock = clock;
+        edge_b_2_go = go;
+        edge_b_2_code = b_codes_2;
+        edge_b_2_fmt = fmt_b;
+        edge_b_3_clock = clock;
+        edge_b_3_go = go;
+        edge_b_3_code = b_codes_3;
+        edge_b_3_fmt = fmt_b;
         pe_0_clock = clock;
-        pe_0_en = advance;
-        pe_0_first = ~|beat_cnt_q;
+        pe_0_go = go;
+        pe_0_v = tg_v_0_q;
+        pe_0_first = tg_first0_q;
         pe_0_dual = dual;
-        pe_0_fmt_a = fmt_a;
-        pe_0_fmt_b = fmt_b;
-        pe_0_code_a = a_codes_0;
-        pe_0_code_b = b_codes_0;
+        pe_0_a0 = edge_a_0_lane0;
+        pe_0_a1 = edge_a_0_lane1;
+        pe_0_b0 = edge_b_0_lane0;
+        pe_0_b1 = edge_b_0_lane1;
         pe_1_clock = clock;
-        pe_1_en = advance;
-        pe_1_first = ~|beat_cnt_q;
+        pe_1_go = go;
+        pe_1_v = tg_v_0_q;
+        pe_1_first = tg_first0_q;
         pe_1_dual = dual;
-        pe_1_fmt_a = fmt_a;
-        pe_1_fmt_b = fmt_b;
-        pe_1_code_a = a_codes_0;
-        pe_1_code_b = b_codes_1;
+        pe_1_a0 = edge_a_0_lane0;
+        pe_1_a1 = edge_a_0_lane1;
+        pe_1_b0 = edge_b_1_lane0;
+        pe_1_b1 = edge_b_1_lane1;
         pe_2_clock = clock;
-        pe_2_en = advance;
-        pe_2_first = ~|beat_cnt_q;
+        pe_2_go = go;
+        pe_2_v = tg_v_0_q;
+        pe_2_first = tg_first0_q;
         pe_2_dual = dual;
-        pe_2_fmt_a = fmt_a;
-        pe_2_fmt_b = fmt_b;
-        pe_2_code_a = a_codes_0;
-        pe_2_code_b = b_codes_2;
+        pe_2_a0 = edge_a_0_lane0;
+        pe_2_a1 = edge_a_0_lane1;
+        pe_2_b0 = edge_b_2_lane0;
+        pe_2_b1 = edge_b_2_lane1;
         pe_3_clock = clock;
-        pe_3_en = advance;
-        pe_3_first = ~|beat_cnt_q;
+        pe_3_go = go;
+        pe_3_v = tg_v_0_q;
+        pe_3_first = tg_first0_q;
         pe_3_dual = dual;
-        pe_3_fmt_a = fmt_a;
-        pe_3_fmt_b = fmt_b;
-        pe_3_code_a = a_codes_0;
-        pe_3_code_b = b_codes_3;
+        pe_3_a0 = edge_a_0_lane0;
+        pe_3_a1 = edge_a_0_lane1;
+        pe_3_b0 = edge_b_3_lane0;
+        pe_3_b1 = edge_b_3_lane1;
         pe_4_clock = clock;
-        pe_4_en = advance;
-        pe_4_first = ~|beat_cnt_q;
+        pe_4_go = go;
+        pe_4_v = tg_v_0_q;
+        pe_4_first = tg_first0_q;
         pe_4_dual = dual;
-        pe_4_fmt_a = fmt_a;
-        pe_4_fmt_b = fmt_b;
-        pe_4_code_a = a_codes_1;
-        pe_4_code_b = b_codes_0;
+        pe_4_a0 = edge_a_1_lane0;
+        pe_4_a1 = edge_a_1_lane1;
+        pe_4_b0 = edge_b_0_lane0;
+        pe_4_b1 = edge_b_0_lane1;
         pe_5_clock = clock;
-        pe_5_en = advance;
-        pe_5_first = ~|beat_cnt_q;
+        pe_5_go = go;
+        pe_5_v = tg_v_0_q;
+        pe_5_first = tg_first0_q;
         pe_5_dual = dual;
-        pe_5_fmt_a = fmt_a;
-        pe_5_fmt_b = fmt_b;
-        pe_5_code_a = a_codes_1;
-        pe_5_code_b = b_codes_1;
+        pe_5_a0 = edge_a_1_lane0;
+        pe_5_a1 = edge_a_1_lane1;
+        pe_5_b0 = edge_b_1_lane0;
+        pe_5_b1 = edge_b_1_lane1;
         pe_6_clock = clock;
-        pe_6_en = advance;
-        pe_6_first = ~|beat_cnt_q;
+        pe_6_go = go;
+        pe_6_v = tg_v_0_q;
+        pe_6_first = tg_first0_q;
         pe_6_dual = dual;
-        pe_6_fmt_a = fmt_a;
-        pe_6_fmt_b = fmt_b;
-        pe_6_code_a = a_codes_1;
-        pe_6_code_b = b_codes_2;
+        pe_6_a0 = edge_a_1_lane0;
+        pe_6_a1 = edge_a_1_lane1;
+        pe_6_b0 = edge_b_2_lane0;
+        pe_6_b1 = edge_b_2_lane1;
         pe_7_clock = clock;
-        pe_7_en = advance;
-        pe_7_first = ~|beat_cnt_q;
+        pe_7_go = go;
+        pe_7_v = tg_v_0_q;
+        pe_7_first = tg_first0_q;
         pe_7_dual = dual;
-        pe_7_fmt_a = fmt_a;
-        pe_7_fmt_b = fmt_b;
-        pe_7_code_a = a_codes_1;
-        pe_7_code_b = b_codes_3;
+        pe_7_a0 = edge_a_1_lane0;
+        pe_7_a1 = edge_a_1_lane1;
+        pe_7_b0 = edge_b_3_lane0;
+        pe_7_b1 = edge_b_3_lane1;
         pe_8_clock = clock;
-        pe_8_en = advance;
-        pe_8_first = ~|beat_cnt_q;
+        pe_8_go = go;
+        pe_8_v = tg_v_0_q;
+        pe_8_first = tg_first0_q;
         pe_8_dual = dual;
-        pe_8_fmt_a = fmt_a;
-        pe_8_fmt_b = fmt_b;
-        pe_8_code_a = a_codes_2;
-        pe_8_code_b = b_codes_0;
+        pe_8_a0 = edge_a_2_lane0;
+        pe_8_a1 = edge_a_2_lane1;
+        pe_8_b0 = edge_b_0_lane0;
+        pe_8_b1 = edge_b_0_lane1;
         pe_9_clock = clock;
-        pe_9_en = advance;
-        pe_9_first = ~|beat_cnt_q;
+        pe_9_go = go;
+        pe_9_v = tg_v_0_q;
+        pe_9_first = tg_first0_q;
         pe_9_dual = dual;
-        pe_9_fmt_a = fmt_a;
-        pe_9_fmt_b = fmt_b;
-        pe_9_code_a = a_codes_2;
-        pe_9_code_b = b_codes_1;
+        pe_9_a0 = edge_a_2_lane0;
+        pe_9_a1 = edge_a_2_lane1;
+        pe_9_b0 = edge_b_1_lane0;
+        pe_9_b1 = edge_b_1_lane1;
         pe_10_clock = clock;
-        pe_10_en = advance;
-        pe_10_first = ~|beat_cnt_q;
+        pe_10_go = go;
+        pe_10_v = tg_v_0_q;
+        pe_10_first = tg_first0_q;
         pe_10_dual = dual;
-        pe_10_fmt_a = fmt_a;
-        pe_10_fmt_b = fmt_b;
-        pe_10_code_a = a_codes_2;
-        pe_10_code_b = b_codes_2;
+        pe_10_a0 = edge_a_2_lane0;
+        pe_10_a1 = edge_a_2_lane1;
+        pe_10_b0 = edge_b_2_lane0;
+        pe_10_b1 = edge_b_2_lane1;
         pe_11_clock = clock;
-        pe_11_en = advance;
-        pe_11_first = ~|beat_cnt_q;
+        pe_11_go = go;
+        pe_11_v = tg_v_0_q;
+        pe_11_first = tg_first0_q;
         pe_11_dual = dual;
-        pe_11_fmt_a = fmt_a;
-        pe_11_fmt_b = fmt_b;
-        pe_11_code_a = a_codes_2;
-        pe_11_code_b = b_codes_3;
+        pe_11_a0 = edge_a_2_lane0;
+        pe_11_a1 = edge_a_2_lane1;
+        pe_11_b0 = edge_b_3_lane0;
+        pe_11_b1 = edge_b_3_lane1;
         pe_12_clock = clock;
-        pe_12_en = advance;
-        pe_12_first = ~|beat_cnt_q;
+        pe_12_go = go;
+        pe_12_v = tg_v_0_q;
+        pe_12_first = tg_first0_q;
         pe_12_dual = dual;
-        pe_12_fmt_a = fmt_a;
-        pe_12_fmt_b = fmt_b;
-        pe_12_code_a = a_codes_3;
-        pe_12_code_b = b_codes_0;
+        pe_12_a0 = edge_a_3_lane0;
+        pe_12_a1 = edge_a_3_lane1;
+        pe_12_b0 = edge_b_0_lane0;
+        pe_12_b1 = edge_b_0_lane1;
         pe_13_clock = clock;
-        pe_13_en = advance;
-        pe_13_first = ~|beat_cnt_q;
+        pe_13_go = go;
+        pe_13_v = tg_v_0_q;
+        pe_13_first = tg_first0_q;
         pe_13_dual = dual;
-        pe_13_fmt_a = fmt_a;
-        pe_13_fmt_b = fmt_b;
-        pe_13_code_a = a_codes_3;
-        pe_13_code_b = b_codes_1;
+        pe_13_a0 = edge_a_3_lane0;
+        pe_13_a1 = edge_a_3_lane1;
+        pe_13_b0 = edge_b_1_lane0;
+        pe_13_b1 = edge_b_1_lane1;
         pe_14_clock = clock;
-        pe_14_en = advance;
-        pe_14_first = ~|beat_cnt_q;
+        pe_14_go = go;
+        pe_14_v = tg_v_0_q;
+        pe_14_first = tg_first0_q;
         pe_14_dual = dual;
-        pe_14_fmt_a = fmt_a;
-        pe_14_fmt_b = fmt_b;
-        pe_14_code_a = a_codes_3;
-        pe_14_code_b = b_codes_2;
+        pe_14_a0 = edge_a_3_lane0;
+        pe_14_a1 = edge_a_3_lane1;
+        pe_14_b0 = edge_b_2_lane0;
+        pe_14_b1 = edge_b_2_lane1;
         pe_15_clock = clock;
-        pe_15_en = advance;
-        pe_15_first = ~|beat_cnt_q;
+        pe_15_go = go;
+        pe_15_v = tg_v_0_q;
+        pe_15_first = tg_first0_q;
         pe_15_dual = dual;
-        pe_15_fmt_a = fmt_a;
-        pe_15_fmt_b = fmt_b;
-        pe_15_code_a = a_codes_3;
-        pe_15_code_b = b_codes_3;
+        pe_15_a0 = edge_a_3_lane0;
+        pe_15_a1 = edge_a_3_lane1;
+        pe_15_b0 = edge_b_3_lane0;
+        pe_15_b1 = edge_b_3_lane1;
         if (advance) begin
             beat_cnt_d = beat_cnt_q + one8;
             if (last_beat) begin
@@ -1982,9 +2634,6 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
                 if (last_blk) begin
                     blk_cnt_d = zero16;
                 end
-                blk_done_d = 1'b1;
-                bd_first_d = ~|blk_cnt_q;
-                bd_last_d = last_blk;
                 asc_q_0_d = a_scales_0;
                 asc_q_1_d = a_scales_1;
                 asc_q_2_d = a_scales_2;
@@ -1995,86 +2644,42 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
                 bsc_q_3_d = b_scales_3;
             end
         end
-        if (capture) begin
-            if (~(advance & last_beat)) begin
-                blk_done_d = 1'b0;
-            end
-            dr_first_d = bd_first_q;
-            dr_last_d = bd_last_q;
-            drain_left_d = rows_c;
-            sh_asc_0_d = asc_q_0_q;
-            sh_sum_0_d = pe_0_sum;
-            sh_nan_0_d = pe_0_nan;
-            sh_pinf_0_d = pe_0_pinf;
-            sh_ninf_0_d = pe_0_ninf;
-            sh_sum_1_d = pe_1_sum;
-            sh_nan_1_d = pe_1_nan;
-            sh_pinf_1_d = pe_1_pinf;
-            sh_ninf_1_d = pe_1_ninf;
-            sh_sum_2_d = pe_2_sum;
-            sh_nan_2_d = pe_2_nan;
-            sh_pinf_2_d = pe_2_pinf;
-            sh_ninf_2_d = pe_2_ninf;
-            sh_sum_3_d = pe_3_sum;
-            sh_nan_3_d = pe_3_nan;
-            sh_pinf_3_d = pe_3_pinf;
-            sh_ninf_3_d = pe_3_ninf;
-            sh_asc_1_d = asc_q_1_q;
-            sh_sum_4_d = pe_4_sum;
-            sh_nan_4_d = pe_4_nan;
-            sh_pinf_4_d = pe_4_pinf;
-            sh_ninf_4_d = pe_4_ninf;
-            sh_sum_5_d = pe_5_sum;
-            sh_nan_5_d = pe_5_nan;
-            sh_pinf_5_d = pe_5_pinf;
-            sh_ninf_5_d = pe_5_ninf;
-            sh_sum_6_d = pe_6_sum;
-            sh_nan_6_d = pe_6_nan;
-            sh_pinf_6_d = pe_6_pinf;
-            sh_ninf_6_d = pe_6_ninf;
-            sh_sum_7_d = pe_7_sum;
-            sh_nan_7_d = pe_7_nan;
-            sh_pinf_7_d = pe_7_pinf;
-            sh_ninf_7_d = pe_7_ninf;
-            sh_asc_2_d = asc_q_2_q;
-            sh_sum_8_d = pe_8_sum;
-            sh_nan_8_d = pe_8_nan;
-            sh_pinf_8_d = pe_8_pinf;
-            sh_ninf_8_d = pe_8_ninf;
-            sh_sum_9_d = pe_9_sum;
-            sh_nan_9_d = pe_9_nan;
-            sh_pinf_9_d = pe_9_pinf;
-            sh_ninf_9_d = pe_9_ninf;
-            sh_sum_10_d = pe_10_sum;
-            sh_nan_10_d = pe_10_nan;
-            sh_pinf_10_d = pe_10_pinf;
-            sh_ninf_10_d = pe_10_ninf;
-            sh_sum_11_d = pe_11_sum;
-            sh_nan_11_d = pe_11_nan;
-            sh_pinf_11_d = pe_11_pinf;
-            sh_ninf_11_d = pe_11_ninf;
-            sh_asc_3_d = asc_q_3_q;
-            sh_sum_12_d = pe_12_sum;
-            sh_nan_12_d = pe_12_nan;
-            sh_pinf_12_d = pe_12_pinf;
-            sh_ninf_12_d = pe_12_ninf;
-            sh_sum_13_d = pe_13_sum;
-            sh_nan_13_d = pe_13_nan;
-            sh_pinf_13_d = pe_13_pinf;
-            sh_ninf_13_d = pe_13_ninf;
-            sh_sum_14_d = pe_14_sum;
-            sh_nan_14_d = pe_14_nan;
-            sh_pinf_14_d = pe_14_pinf;
-            sh_ninf_14_d = pe_14_ninf;
-            sh_sum_15_d = pe_15_sum;
-            sh_nan_15_d = pe_15_nan;
-            sh_pinf_15_d = pe_15_pinf;
-            sh_ninf_15_d = pe_15_ninf;
-            sh_bsc_0_d = bsc_q_0_q;
-            sh_bsc_1_d = bsc_q_1_q;
-            sh_bsc_2_d = bsc_q_2_q;
-            sh_bsc_3_d = bsc_q_3_q;
+        if (go) begin
+            tg_first0_d = ~|beat_cnt_q;
+            tg_v_0_d = advance;
+            tg_last_0_d = last_beat;
+            tg_bfirst_0_d = ~|blk_cnt_q;
+            tg_blast_0_d = last_blk;
+            tg_v_1_d = tg_v_0_q;
+            tg_last_1_d = tg_last_0_q;
+            tg_bfirst_1_d = tg_bfirst_0_q;
+            tg_blast_1_d = tg_blast_0_q;
+            tg_v_2_d = tg_v_1_q;
+            tg_last_2_d = tg_last_1_q;
+            tg_bfirst_2_d = tg_bfirst_1_q;
+            tg_blast_2_d = tg_blast_1_q;
+            tg_v_3_d = tg_v_2_q;
+            tg_last_3_d = tg_last_2_q;
+            tg_bfirst_3_d = tg_bfirst_2_q;
+            tg_blast_3_d = tg_blast_2_q;
         end
+        complete = 1'b0;
+        complete = go & tg_v_3_q & tg_last_3_q;
+        if (complete) begin
+            blk_done_d = 1'b1;
+            bd_first_d = tg_bfirst_3_q;
+            bd_last_d = tg_blast_3_q;
+            asc_c_0_d = asc_q_0_q;
+            asc_c_1_d = asc_q_1_q;
+            asc_c_2_d = asc_q_2_q;
+            asc_c_3_d = asc_q_3_q;
+            bsc_c_0_d = bsc_q_0_q;
+            bsc_c_1_d = bsc_q_1_q;
+            bsc_c_2_d = bsc_q_2_q;
+            bsc_c_3_d = bsc_q_3_q;
+        end
+        rd_row = rows_c - drain_left_q;
+        mxacc_0_clock = clock;
         mxacc_0_sum = sh_sum_0_q;
         mxacc_0_nan = sh_nan_0_q;
         mxacc_0_pinf = sh_pinf_0_q;
@@ -2082,12 +2687,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_0_scale_a = sh_asc_0_q;
         mxacc_0_scale_b = sh_bsc_0_q;
         mxacc_0_acc = acc_0_q;
-        if (dr_first_q) begin
-            mxacc_0_acc = zero32;
-            if (use_c0) begin
-                mxacc_0_acc = c0_data_0;
-            end
-        end
+        mxacc_1_clock = clock;
         mxacc_1_sum = sh_sum_1_q;
         mxacc_1_nan = sh_nan_1_q;
         mxacc_1_pinf = sh_pinf_1_q;
@@ -2095,12 +2695,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_1_scale_a = sh_asc_0_q;
         mxacc_1_scale_b = sh_bsc_1_q;
         mxacc_1_acc = acc_1_q;
-        if (dr_first_q) begin
-            mxacc_1_acc = zero32;
-            if (use_c0) begin
-                mxacc_1_acc = c0_data_1;
-            end
-        end
+        mxacc_2_clock = clock;
         mxacc_2_sum = sh_sum_2_q;
         mxacc_2_nan = sh_nan_2_q;
         mxacc_2_pinf = sh_pinf_2_q;
@@ -2108,12 +2703,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_2_scale_a = sh_asc_0_q;
         mxacc_2_scale_b = sh_bsc_2_q;
         mxacc_2_acc = acc_2_q;
-        if (dr_first_q) begin
-            mxacc_2_acc = zero32;
-            if (use_c0) begin
-                mxacc_2_acc = c0_data_2;
-            end
-        end
+        mxacc_3_clock = clock;
         mxacc_3_sum = sh_sum_3_q;
         mxacc_3_nan = sh_nan_3_q;
         mxacc_3_pinf = sh_pinf_3_q;
@@ -2121,7 +2711,37 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_3_scale_a = sh_asc_0_q;
         mxacc_3_scale_b = sh_bsc_3_q;
         mxacc_3_acc = acc_3_q;
+        if (rd_row == row_id_1) begin
+            mxacc_0_acc = acc_4_q;
+            mxacc_1_acc = acc_5_q;
+            mxacc_2_acc = acc_6_q;
+            mxacc_3_acc = acc_7_q;
+        end
+        if (rd_row == row_id_2) begin
+            mxacc_0_acc = acc_8_q;
+            mxacc_1_acc = acc_9_q;
+            mxacc_2_acc = acc_10_q;
+            mxacc_3_acc = acc_11_q;
+        end
+        if (rd_row == row_id_3) begin
+            mxacc_0_acc = acc_12_q;
+            mxacc_1_acc = acc_13_q;
+            mxacc_2_acc = acc_14_q;
+            mxacc_3_acc = acc_15_q;
+        end
         if (dr_first_q) begin
+            mxacc_0_acc = zero32;
+            if (use_c0) begin
+                mxacc_0_acc = c0_data_0;
+            end
+            mxacc_1_acc = zero32;
+            if (use_c0) begin
+                mxacc_1_acc = c0_data_1;
+            end
+            mxacc_2_acc = zero32;
+            if (use_c0) begin
+                mxacc_2_acc = c0_data_2;
+            end
             mxacc_3_acc = zero32;
             if (use_c0) begin
                 mxacc_3_acc = c0_data_3;
@@ -2130,9 +2750,6 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         if (step) begin
             if (~capture) begin
                 drain_left_d = drain_left_q - one8;
-            end
-            if ((drain_left_q == one8) & dr_last_q) begin
-                acc_final_d = 1'b1;
             end
             sh_asc_0_d = sh_asc_1_q;
             sh_sum_0_d = sh_sum_4_q;
@@ -2185,22 +2802,137 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             sh_nan_11_d = sh_nan_15_q;
             sh_pinf_11_d = sh_pinf_15_q;
             sh_ninf_11_d = sh_ninf_15_q;
-            acc_0_d = acc_4_q;
-            acc_1_d = acc_5_q;
-            acc_2_d = acc_6_q;
-            acc_3_d = acc_7_q;
-            acc_4_d = acc_8_q;
-            acc_5_d = acc_9_q;
-            acc_6_d = acc_10_q;
-            acc_7_d = acc_11_q;
-            acc_8_d = acc_12_q;
-            acc_9_d = acc_13_q;
-            acc_10_d = acc_14_q;
-            acc_11_d = acc_15_q;
+        end
+        if (capture) begin
+            if (~complete) begin
+                blk_done_d = 1'b0;
+            end
+            dr_first_d = bd_first_q;
+            dr_last_d = bd_last_q;
+            drain_left_d = rows_c;
+            sh_asc_0_d = asc_c_0_q;
+            sh_sum_0_d = pe_0_sum;
+            sh_nan_0_d = pe_0_nan;
+            sh_pinf_0_d = pe_0_pinf;
+            sh_ninf_0_d = pe_0_ninf;
+            sh_sum_1_d = pe_1_sum;
+            sh_nan_1_d = pe_1_nan;
+            sh_pinf_1_d = pe_1_pinf;
+            sh_ninf_1_d = pe_1_ninf;
+            sh_sum_2_d = pe_2_sum;
+            sh_nan_2_d = pe_2_nan;
+            sh_pinf_2_d = pe_2_pinf;
+            sh_ninf_2_d = pe_2_ninf;
+            sh_sum_3_d = pe_3_sum;
+            sh_nan_3_d = pe_3_nan;
+            sh_pinf_3_d = pe_3_pinf;
+            sh_ninf_3_d = pe_3_ninf;
+            sh_asc_1_d = asc_c_1_q;
+            sh_sum_4_d = pe_4_sum;
+            sh_nan_4_d = pe_4_nan;
+            sh_pinf_4_d = pe_4_pinf;
+            sh_ninf_4_d = pe_4_ninf;
+            sh_sum_5_d = pe_5_sum;
+            sh_nan_5_d = pe_5_nan;
+            sh_pinf_5_d = pe_5_pinf;
+            sh_ninf_5_d = pe_5_ninf;
+            sh_sum_6_d = pe_6_sum;
+            sh_nan_6_d = pe_6_nan;
+            sh_pinf_6_d = pe_6_pinf;
+            sh_ninf_6_d = pe_6_ninf;
+            sh_sum_7_d = pe_7_sum;
+            sh_nan_7_d = pe_7_nan;
+            sh_pinf_7_d = pe_7_pinf;
+            sh_ninf_7_d = pe_7_ninf;
+            sh_asc_2_d = asc_c_2_q;
+            sh_sum_8_d = pe_8_sum;
+            sh_nan_8_d = pe_8_nan;
+            sh_pinf_8_d = pe_8_pinf;
+            sh_ninf_8_d = pe_8_ninf;
+            sh_sum_9_d = pe_9_sum;
+            sh_nan_9_d = pe_9_nan;
+            sh_pinf_9_d = pe_9_pinf;
+            sh_ninf_9_d = pe_9_ninf;
+            sh_sum_10_d = pe_10_sum;
+            sh_nan_10_d = pe_10_nan;
+            sh_pinf_10_d = pe_10_pinf;
+            sh_ninf_10_d = pe_10_ninf;
+            sh_sum_11_d = pe_11_sum;
+            sh_nan_11_d = pe_11_nan;
+            sh_pinf_11_d = pe_11_pinf;
+            sh_ninf_11_d = pe_11_ninf;
+            sh_asc_3_d = asc_c_3_q;
+            sh_sum_12_d = pe_12_sum;
+            sh_nan_12_d = pe_12_nan;
+            sh_pinf_12_d = pe_12_pinf;
+            sh_ninf_12_d = pe_12_ninf;
+            sh_sum_13_d = pe_13_sum;
+            sh_nan_13_d = pe_13_nan;
+            sh_pinf_13_d = pe_13_pinf;
+            sh_ninf_13_d = pe_13_ninf;
+            sh_sum_14_d = pe_14_sum;
+            sh_nan_14_d = pe_14_nan;
+            sh_pinf_14_d = pe_14_pinf;
+            sh_ninf_14_d = pe_14_ninf;
+            sh_sum_15_d = pe_15_sum;
+            sh_nan_15_d = pe_15_nan;
+            sh_pinf_15_d = pe_15_pinf;
+            sh_ninf_15_d = pe_15_ninf;
+            sh_bsc_0_d = bsc_c_0_q;
+            sh_bsc_1_d = bsc_c_1_q;
+            sh_bsc_2_d = bsc_c_2_q;
+            sh_bsc_3_d = bsc_c_3_q;
+        end
+        wb_v_0_d = step;
+        wb_row_0_d = rd_row;
+        wb_fin_0_d = dr_last_q & (rd_row == rows_m1);
+        wb_v_1_d = wb_v_0_q;
+        wb_row_1_d = wb_row_0_q;
+        wb_fin_1_d = wb_fin_0_q;
+        wb_v_2_d = wb_v_1_q;
+        wb_row_2_d = wb_row_1_q;
+        wb_fin_2_d = wb_fin_1_q;
+        wb_v_3_d = wb_v_2_q;
+        wb_row_3_d = wb_row_2_q;
+        wb_fin_3_d = wb_fin_2_q;
+        wb_v_4_d = wb_v_3_q;
+        wb_row_4_d = wb_row_3_q;
+        wb_fin_4_d = wb_fin_3_q;
+        wb_v_5_d = wb_v_4_q;
+        wb_row_5_d = wb_row_4_q;
+        wb_fin_5_d = wb_fin_4_q;
+        wb = 1'b0;
+        wb = wb_v_5_q;
+        if (wb_v_5_q & (wb_row_5_q == row_id_0)) begin
+            acc_0_d = mxacc_0_res;
+            acc_1_d = mxacc_1_res;
+            acc_2_d = mxacc_2_res;
+            acc_3_d = mxacc_3_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_1)) begin
+            acc_4_d = mxacc_0_res;
+            acc_5_d = mxacc_1_res;
+            acc_6_d = mxacc_2_res;
+            acc_7_d = mxacc_3_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_2)) begin
+            acc_8_d = mxacc_0_res;
+            acc_9_d = mxacc_1_res;
+            acc_10_d = mxacc_2_res;
+            acc_11_d = mxacc_3_res;
+        end
+        if (wb_v_5_q & (wb_row_5_q == row_id_3)) begin
             acc_12_d = mxacc_0_res;
             acc_13_d = mxacc_1_res;
             acc_14_d = mxacc_2_res;
             acc_15_d = mxacc_3_res;
+        end
+        inflight_d = inflight_q;
+        if (step & ~wb) begin
+            inflight_d = inflight_q + one8;
+        end
+        if (~step & wb) begin
+            inflight_d = inflight_q - one8;
         end
         if (res_xfer) begin
             out_left_d = out_left_q - one8;
@@ -2218,9 +2950,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             out_11_d = out_15_q;
         end
         if (copy_now) begin
-            if (~(step & (drain_left_q == one8) & dr_last_q)) begin
-                acc_final_d = 1'b0;
-            end
+            acc_final_d = 1'b0;
             out_left_d = rows_c;
             out_0_d = acc_0_q;
             out_1_d = acc_1_q;
@@ -2239,12 +2969,28 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             out_14_d = acc_14_q;
             out_15_d = acc_15_q;
         end
+        if (wb_v_5_q & wb_fin_5_q) begin
+            acc_final_d = 1'b1;
+        end
         res_valid = |out_left_q;
         res_data_0 = out_0_q;
         res_data_1 = out_1_q;
         res_data_2 = out_2_q;
         res_data_3 = out_3_q;
-        busy = advance | |beat_cnt_q | |blk_cnt_q | blk_done_q | |drain_left_q | acc_final_q | |out_left_q;
+        in_pipe = 1'b0;
+        if (tg_v_0_q) begin
+            in_pipe = 1'b1;
+        end
+        if (tg_v_1_q) begin
+            in_pipe = 1'b1;
+        end
+        if (tg_v_2_q) begin
+            in_pipe = 1'b1;
+        end
+        if (tg_v_3_q) begin
+            in_pipe = 1'b1;
+        end
+        busy = advance | in_pipe | |beat_cnt_q | |blk_cnt_q | blk_done_q | |drain_left_q | |inflight_q | acc_final_q | |out_left_q;
         if (busy) begin
             busy_q_d = busy_q_q + one48;
         end
@@ -2254,7 +3000,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
                 macs_q_d = macs_q_q + macs2;
             end
         end
-        if (can_accept & ~(a_valid & b_valid) & (|beat_cnt_q | |blk_cnt_q)) begin
+        if (go & ~(a_valid & b_valid) & (|beat_cnt_q | |blk_cnt_q)) begin
             starved_q_d = starved_q_q + one48;
         end
         if (|out_left_q & ~res_ready) begin
@@ -2272,6 +3018,17 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             drain_left_d = zero8;
             acc_final_d = 1'b0;
             out_left_d = zero8;
+            inflight_d = zero8;
+            tg_v_0_d = 1'b0;
+            tg_v_1_d = 1'b0;
+            tg_v_2_d = 1'b0;
+            tg_v_3_d = 1'b0;
+            wb_v_0_d = 1'b0;
+            wb_v_1_d = 1'b0;
+            wb_v_2_d = 1'b0;
+            wb_v_3_d = 1'b0;
+            wb_v_4_d = 1'b0;
+            wb_v_5_d = 1'b0;
             busy_q_d = zero48;
             macs_q_d = zero48;
             starved_q_d = zero48;
@@ -2365,685 +3122,91 @@ module ttu_dff_w48(d,q,clock);
     end
 endmodule // ttu_dff_w48
 
-module ttu_mxacc(sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
-
-    // Module arguments
-    input wire  [41:0] sum;
-    input wire  nan;
-    input wire  pinf;
-    input wire  ninf;
-    input wire  [7:0] scale_a;
-    input wire  [7:0] scale_b;
-    input wire  [31:0] acc;
-    output reg  [31:0] res;
-
-    // Constant declarations
-    localparam  half_w = 42'h20000000000;
-    localparam  zero_w = 42'h0;
-    localparam  one_f = 72'h1;
-    localparam  zero12 = 12'h0;
-    localparam  one12 = 12'h1;
-    localparam  k_ex = 12'h319;
-    localparam  k_ea = 12'h381;
-    localparam  k_px = 8'h1d;
-    localparam  k_pa = 8'h2f;
-    localparam  k_emin = 12'h382;
-    localparam  k_eovf = 12'h480;
-    localparam  k_rsh = 12'h2e;
-    localparam  k_efield = 12'h382;
-    localparam  hidden = 24'h800000;
-    localparam  k_26 = 8'h1a;
-    localparam  one25 = 25'h1;
-    localparam  ff8 = 8'hff;
-    localparam  f32_nan = 32'h7fc00000;
-    localparam  f32_inf = 32'h7f800000;
-    localparam  f32_sign = 32'h80000000;
-    localparam  zero32 = 32'h0;
-
-    // Stub signals
-    reg  [41:0] norm_x_x;
-    wire  [41:0] norm_x_y;
-    wire  [7:0] norm_x_lz;
-    reg  [23:0] norm_a_x;
-    wire  [23:0] norm_a_y;
-    wire  [7:0] norm_a_lz;
-    reg  [71:0] norm_r_x;
-    wire  [71:0] norm_r_y;
-    wire  [7:0] norm_r_lz;
-    reg  [71:0] align_x;
-    reg  [11:0] align_amt;
-    wire  [71:0] align_y;
-    wire  align_sticky;
-    reg  [71:0] round_x;
-    reg  [11:0] round_amt;
-    wire  [71:0] round_y;
-    wire  round_sticky;
-
-    // Local signals
-    reg  sx;
-    reg  [41:0] magx;
-    reg  zx;
-    reg  [11:0] ex;
-    reg  [71:0] px;
-    reg  sa;
-    reg  [7:0] aexp;
-    reg  [22:0] afrac;
-    reg  a_nan;
-    reg  a_inf;
-    reg  [23:0] ma;
-    reg  za;
-    reg  [11:0] ea;
-    reg  [71:0] pa;
-    reg  x_big;
-    reg  [71:0] big;
-    reg  [71:0] lesser;
-    reg  sbig;
-    reg  ssmall;
-    reg  [11:0] ebig;
-    reg  [11:0] esmall;
-    reg  [71:0] smallj;
-    reg  [71:0] r;
-    reg  rs;
-    reg  [11:0] er;
-    reg  [11:0] sub_sh;
-    reg  [23:0] m;
-    reg  guard;
-    reg  stk;
-    reg  [24:0] mr;
-    reg  [31:0] mag;
-    reg  [11:0] efield;
-    reg  blk_inf;
-    reg  nan_out;
-
-    // Sub module instances
-    ttu_norm_x norm_x(
-        .x(norm_x_x),
-        .y(norm_x_y),
-        .lz(norm_x_lz)
-    );
-    ttu_norm_a norm_a(
-        .x(norm_a_x),
-        .y(norm_a_y),
-        .lz(norm_a_lz)
-    );
-    ttu_norm_r norm_r(
-        .x(norm_r_x),
-        .y(norm_r_y),
-        .lz(norm_r_lz)
-    );
-    ttu_align align(
-        .x(align_x),
-        .amt(align_amt),
-        .y(align_y),
-        .sticky(align_sticky)
-    );
-    ttu_align round(
-        .x(round_x),
-        .amt(round_amt),
-        .y(round_y),
-        .sticky(round_sticky)
-    );
-
-    // Update code
-    always @(*) begin
-        sx = sum >= half_w;
-        magx = sum;
-        if (sx) begin
-            magx = zero_w - sum;
-        end
-        zx = ~|magx;
-        norm_x_x = magx;
-        ex = k_ex + {4'h0, scale_a} + {4'h0, scale_b} - {4'h0, norm_x_lz};
-        if (zx) begin
-            ex = zero12;
-        end
-        px = {30'b0, norm_x_y} << k_px;
-        sa = acc[32'h1f];
-        aexp = acc[(32'h17)+:(8)];
-        afrac = acc[(32'h0)+:(23)];
-        a_nan = (aexp == ff8) & |afrac;
-        a_inf = (aexp == ff8) & ~|afrac;
-        ma = {1'b0, afrac};
-        if (|aexp) begin
-            ma = ma | hidden;
-        end
-        za = ~|ma;
-        norm_a_x = ma;
-        ea = k_ea + {4'h0, aexp} - {4'h0, norm_a_lz};
-        if (~|aexp) begin
-            ea = k_ea + one12 - {4'h0, norm_a_lz};
-        end
-        if (za) begin
-            ea = zero12;
-        end
-        pa = {48'h0, norm_a_y} << k_pa;
-        x_big = ex >= ea;
-        big = pa;
-        lesser = px;
-        sbig = sa;
-        ssmall = sx;
-        ebig = ea;
-        esmall = ex;
-        if (x_big) begin
-            big = px;
-            lesser = pa;
-            sbig = sx;
-            ssmall = sa;
-            ebig = ex;
-            esmall = ea;
-        end
-        align_x = lesser;
-        align_amt = ebig - esmall;
-        smallj = align_y;
-        if (align_sticky) begin
-            smallj = align_y | one_f;
-        end
-        rs = sbig;
-        r = big + smallj;
-        if (sbig != ssmall) begin
-            r = big - smallj;
-            if (smallj > big) begin
-                r = smallj - big;
-                rs = ssmall;
-            end
-        end
-        norm_r_x = r;
-        er = ebig + one12 - {4'h0, norm_r_lz};
-        sub_sh = zero12;
-        if (er < k_emin) begin
-            sub_sh = k_emin - er;
-        end
-        round_x = norm_r_y;
-        round_amt = k_rsh + sub_sh;
-        m = round_y[(32'h2)+:(24)];
-        guard = round_y[32'h1];
-        stk = round_y[32'h0] | round_sticky | |(round_y >> k_26);
-        mr = {1'b0, m};
-        if (guard & (stk | m[32'h0])) begin
-            mr = {1'b0, m} + one25;
-        end
-        mag = {7'b0, mr};
-        efield = er - k_efield;
-        if (er >= k_emin) begin
-            mag = ({20'h0, efield} << 32'h17) + {7'b0, mr};
-        end
-        if ((er >= k_eovf) | (mag >= f32_inf)) begin
-            mag = f32_inf;
-        end
-        blk_inf = pinf | ninf;
-        nan_out = nan | (pinf & ninf) | (scale_a == ff8) | (scale_b == ff8) | a_nan | (a_inf & blk_inf & (sa != ninf));
-        if (nan_out) begin
-            res = f32_nan;
-        end
-        else if (blk_inf) begin
-            res = f32_inf;
-            if (ninf) begin
-                res = f32_inf | f32_sign;
-            end
-        end
-        else if (a_inf) begin
-            res = acc;
-        end
-        else if (~|r) begin
-            res = zero32;
-        end
-        else begin
-            res = mag;
-            if (rs) begin
-                res = mag | f32_sign;
-            end
-        end
-    end
-endmodule // ttu_mxacc
-
-module ttu_align(x,amt,y,sticky);
-
-    // Module arguments
-    input wire  [71:0] x;
-    input wire  [11:0] amt;
-    output reg  [71:0] y;
-    output reg  sticky;
-
-    // Local signals
-    reg  [71:0] shifted;
-
-    // Update code
-    always @(*) begin
-        shifted = x >> amt;
-        y = shifted;
-        sticky = (shifted << amt) != x;
-    end
-endmodule // ttu_align
-
-module ttu_norm_a(x,y,lz);
-
-    // Module arguments
-    input wire  [23:0] x;
-    output reg  [23:0] y;
-    output reg  [7:0] lz;
-
-    // Constant declarations
-    localparam  stage_amt_0 = 8'h0;
-    localparam  stage_amt_1 = 8'h0;
-    localparam  stage_amt_2 = 8'h10;
-    localparam  stage_amt_3 = 8'h8;
-    localparam  stage_amt_4 = 8'h4;
-    localparam  stage_amt_5 = 8'h2;
-    localparam  stage_amt_6 = 8'h1;
-    localparam  stage_chk_0 = 8'h0;
-    localparam  stage_chk_1 = 8'h0;
-    localparam  stage_chk_2 = 8'h8;
-    localparam  stage_chk_3 = 8'h10;
-    localparam  stage_chk_4 = 8'h14;
-    localparam  stage_chk_5 = 8'h16;
-    localparam  stage_chk_6 = 8'h17;
-    localparam  stage_en_0 = 1'b0;
-    localparam  stage_en_1 = 1'b0;
-    localparam  stage_en_2 = 1'b1;
-    localparam  stage_en_3 = 1'b1;
-    localparam  stage_en_4 = 1'b1;
-    localparam  stage_en_5 = 1'b1;
-    localparam  stage_en_6 = 1'b1;
-    localparam  zero8 = 8'h0;
-
-    // Local signals
-    reg  [23:0] t;
-    reg  [7:0] n;
-
-    // Update code
-    always @(*) begin
-        t = x;
-        n = zero8;
-        if (stage_en_0 & ~|(t >> stage_chk_0)) begin
-            t = t << stage_amt_0;
-            n = n + stage_amt_0;
-        end
-        if (stage_en_1 & ~|(t >> stage_chk_1)) begin
-            t = t << stage_amt_1;
-            n = n + stage_amt_1;
-        end
-        if (stage_en_2 & ~|(t >> stage_chk_2)) begin
-            t = t << stage_amt_2;
-            n = n + stage_amt_2;
-        end
-        if (stage_en_3 & ~|(t >> stage_chk_3)) begin
-            t = t << stage_amt_3;
-            n = n + stage_amt_3;
-        end
-        if (stage_en_4 & ~|(t >> stage_chk_4)) begin
-            t = t << stage_amt_4;
-            n = n + stage_amt_4;
-        end
-        if (stage_en_5 & ~|(t >> stage_chk_5)) begin
-            t = t << stage_amt_5;
-            n = n + stage_amt_5;
-        end
-        if (stage_en_6 & ~|(t >> stage_chk_6)) begin
-            t = t << stage_amt_6;
-            n = n + stage_amt_6;
-        end
-        y = t;
-        lz = n;
-    end
-endmodule // ttu_norm_a
-
-module ttu_norm_r(x,y,lz);
-
-    // Module arguments
-    input wire  [71:0] x;
-    output reg  [71:0] y;
-    output reg  [7:0] lz;
-
-    // Constant declarations
-    localparam  stage_amt_0 = 8'h40;
-    localparam  stage_amt_1 = 8'h20;
-    localparam  stage_amt_2 = 8'h10;
-    localparam  stage_amt_3 = 8'h8;
-    localparam  stage_amt_4 = 8'h4;
-    localparam  stage_amt_5 = 8'h2;
-    localparam  stage_amt_6 = 8'h1;
-    localparam  stage_chk_0 = 8'h8;
-    localparam  stage_chk_1 = 8'h28;
-    localparam  stage_chk_2 = 8'h38;
-    localparam  stage_chk_3 = 8'h40;
-    localparam  stage_chk_4 = 8'h44;
-    localparam  stage_chk_5 = 8'h46;
-    localparam  stage_chk_6 = 8'h47;
-    localparam  stage_en_0 = 1'b1;
-    localparam  stage_en_1 = 1'b1;
-    localparam  stage_en_2 = 1'b1;
-    localparam  stage_en_3 = 1'b1;
-    localparam  stage_en_4 = 1'b1;
-    localparam  stage_en_5 = 1'b1;
-    localparam  stage_en_6 = 1'b1;
-    localparam  zero8 = 8'h0;
-
-    // Local signals
-    reg  [71:0] t;
-    reg  [7:0] n;
-
-    // Update code
-    always @(*) begin
-        t = x;
-        n = zero8;
-        if (stage_en_0 & ~|(t >> stage_chk_0)) begin
-            t = t << stage_amt_0;
-            n = n + stage_amt_0;
-        end
-        if (stage_en_1 & ~|(t >> stage_chk_1)) begin
-            t = t << stage_amt_1;
-            n = n + stage_amt_1;
-        end
-        if (stage_en_2 & ~|(t >> stage_chk_2)) begin
-            t = t << stage_amt_2;
-            n = n + stage_amt_2;
-        end
-        if (stage_en_3 & ~|(t >> stage_chk_3)) begin
-            t = t << stage_amt_3;
-            n = n + stage_amt_3;
-        end
-        if (stage_en_4 & ~|(t >> stage_chk_4)) begin
-            t = t << stage_amt_4;
-            n = n + stage_amt_4;
-        end
-        if (stage_en_5 & ~|(t >> stage_chk_5)) begin
-            t = t << stage_amt_5;
-            n = n + stage_amt_5;
-        end
-        if (stage_en_6 & ~|(t >> stage_chk_6)) begin
-            t = t << stage_amt_6;
-            n = n + stage_amt_6;
-        end
-        y = t;
-        lz = n;
-    end
-endmodule // ttu_norm_r
-
-module ttu_norm_x(x,y,lz);
-
-    // Module arguments
-    input wire  [41:0] x;
-    output reg  [41:0] y;
-    output reg  [7:0] lz;
-
-    // Constant declarations
-    localparam  stage_amt_0 = 8'h0;
-    localparam  stage_amt_1 = 8'h20;
-    localparam  stage_amt_2 = 8'h10;
-    localparam  stage_amt_3 = 8'h8;
-    localparam  stage_amt_4 = 8'h4;
-    localparam  stage_amt_5 = 8'h2;
-    localparam  stage_amt_6 = 8'h1;
-    localparam  stage_chk_0 = 8'h0;
-    localparam  stage_chk_1 = 8'ha;
-    localparam  stage_chk_2 = 8'h1a;
-    localparam  stage_chk_3 = 8'h22;
-    localparam  stage_chk_4 = 8'h26;
-    localparam  stage_chk_5 = 8'h28;
-    localparam  stage_chk_6 = 8'h29;
-    localparam  stage_en_0 = 1'b0;
-    localparam  stage_en_1 = 1'b1;
-    localparam  stage_en_2 = 1'b1;
-    localparam  stage_en_3 = 1'b1;
-    localparam  stage_en_4 = 1'b1;
-    localparam  stage_en_5 = 1'b1;
-    localparam  stage_en_6 = 1'b1;
-    localparam  zero8 = 8'h0;
-
-    // Local signals
-    reg  [41:0] t;
-    reg  [7:0] n;
-
-    // Update code
-    always @(*) begin
-        t = x;
-        n = zero8;
-        if (stage_en_0 & ~|(t >> stage_chk_0)) begin
-            t = t << stage_amt_0;
-            n = n + stage_amt_0;
-        end
-        if (stage_en_1 & ~|(t >> stage_chk_1)) begin
-            t = t << stage_amt_1;
-            n = n + stage_amt_1;
-        end
-        if (stage_en_2 & ~|(t >> stage_chk_2)) begin
-            t = t << stage_amt_2;
-            n = n + stage_amt_2;
-        end
-        if (stage_en_3 & ~|(t >> stage_chk_3)) begin
-            t = t << stage_amt_3;
-            n = n + stage_amt_3;
-        end
-        if (stage_en_4 & ~|(t >> stage_chk_4)) begin
-            t = t << stage_amt_4;
-            n = n + stage_amt_4;
-        end
-        if (stage_en_5 & ~|(t >> stage_chk_5)) begin
-            t = t << stage_amt_5;
-            n = n + stage_amt_5;
-        end
-        if (stage_en_6 & ~|(t >> stage_chk_6)) begin
-            t = t << stage_amt_6;
-            n = n + stage_amt_6;
-        end
-        y = t;
-        lz = n;
-    end
-endmodule // ttu_norm_x
-
-module ttu_pe(clock,en,first,dual,fmt_a,fmt_b,code_a,code_b,sum,nan,pinf,ninf);
+module ttu_edge_a(clock,go,code,fmt,lane0,lane1);
 
     // Module arguments
     input wire  clock;
-    input wire  en;
-    input wire  first;
-    input wire  dual;
-    input wire  [2:0] fmt_a;
-    input wire  [2:0] fmt_b;
-    input wire  [7:0] code_a;
-    input wire  [7:0] code_b;
-    output reg  [41:0] sum;
-    output reg  nan;
-    output reg  pinf;
-    output reg  ninf;
+    input wire  go;
+    input wire  [7:0] code;
+    input wire  [2:0] fmt;
+    output reg  [16:0] lane0;
+    output reg  [16:0] lane1;
 
     // Constant declarations
-    localparam  zero_w = 42'h0;
     localparam  f_e2m1 = 3'b100;
 
     // Stub signals
-    reg  [7:0] dec_a_code;
-    reg  [2:0] dec_a_fmt;
-    wire  dec_a_sign;
-    wire  [7:0] dec_a_mag;
-    wire  [5:0] dec_a_shift;
-    wire  dec_a_nan;
-    wire  dec_a_inf;
-    reg  [7:0] dec_b_code;
-    reg  [2:0] dec_b_fmt;
-    wire  dec_b_sign;
-    wire  [7:0] dec_b_mag;
-    wire  [5:0] dec_b_shift;
-    wire  dec_b_nan;
-    wire  dec_b_inf;
-    reg  [7:0] dec_a1_code;
-    reg  [2:0] dec_a1_fmt;
-    wire  dec_a1_sign;
-    wire  [7:0] dec_a1_mag;
-    wire  [5:0] dec_a1_shift;
-    reg  [7:0] dec_b1_code;
-    reg  [2:0] dec_b1_fmt;
-    wire  dec_b1_sign;
-    wire  [7:0] dec_b1_mag;
-    wire  [5:0] dec_b1_shift;
-    reg  [7:0] mul0_a;
-    reg  [7:0] mul0_b;
-    wire  [31:0] mul0_p;
-    reg  [7:0] mul1_a;
-    reg  [7:0] mul1_b;
-    wire  [31:0] mul1_p;
-    reg  [41:0] acc_d;
-    wire  [41:0] acc_q;
-    reg  acc_clock;
-    reg  f_nan_d;
-    wire  f_nan_q;
-    reg  f_nan_clock;
-    reg  f_pinf_d;
-    wire  f_pinf_q;
-    reg  f_pinf_clock;
-    reg  f_ninf_d;
-    wire  f_ninf_q;
-    reg  f_ninf_clock;
-
-    // Local signals
-    reg  [41:0] mag0;
-    reg  [41:0] mag1;
-    reg  [41:0] term0;
-    reg  [41:0] term1;
-    reg  nan0;
-    reg  inf0;
-    reg  [41:0] base;
+    reg  [7:0] dec0_code;
+    reg  [2:0] dec0_fmt;
+    wire  dec0_sign;
+    wire  [7:0] dec0_mag;
+    wire  [5:0] dec0_shift;
+    wire  dec0_nan;
+    wire  dec0_inf;
+    reg  [7:0] dec1_code;
+    reg  [2:0] dec1_fmt;
+    wire  dec1_sign;
+    wire  [7:0] dec1_mag;
+    wire  [5:0] dec1_shift;
+    wire  dec1_nan;
+    wire  dec1_inf;
+    reg  [16:0] q0_d;
+    wire  [16:0] q0_q;
+    reg  q0_clock;
+    reg  [16:0] q1_d;
+    wire  [16:0] q1_q;
+    reg  q1_clock;
 
     // Sub module instances
-    ttu_dec_a dec_a(
-        .code(dec_a_code),
-        .fmt(dec_a_fmt),
-        .sign(dec_a_sign),
-        .mag(dec_a_mag),
-        .shift(dec_a_shift),
-        .nan(dec_a_nan),
-        .inf(dec_a_inf)
+    ttu_dec0 dec0(
+        .code(dec0_code),
+        .fmt(dec0_fmt),
+        .sign(dec0_sign),
+        .mag(dec0_mag),
+        .shift(dec0_shift),
+        .nan(dec0_nan),
+        .inf(dec0_inf)
     );
-    ttu_dec_a dec_b(
-        .code(dec_b_code),
-        .fmt(dec_b_fmt),
-        .sign(dec_b_sign),
-        .mag(dec_b_mag),
-        .shift(dec_b_shift),
-        .nan(dec_b_nan),
-        .inf(dec_b_inf)
+    ttu_dec0 dec1(
+        .code(dec1_code),
+        .fmt(dec1_fmt),
+        .sign(dec1_sign),
+        .mag(dec1_mag),
+        .shift(dec1_shift),
+        .nan(dec1_nan),
+        .inf(dec1_inf)
     );
-    ttu_dec_a dec_a1(
-        .code(dec_a1_code),
-        .fmt(dec_a1_fmt),
-        .sign(dec_a1_sign),
-        .mag(dec_a1_mag),
-        .shift(dec_a1_shift),
-        .nan(),
-        .inf()
+    ttu_dff_w17 q0(
+        .d(q0_d),
+        .q(q0_q),
+        .clock(q0_clock)
     );
-    ttu_dec_a dec_b1(
-        .code(dec_b1_code),
-        .fmt(dec_b1_fmt),
-        .sign(dec_b1_sign),
-        .mag(dec_b1_mag),
-        .shift(dec_b1_shift),
-        .nan(),
-        .inf()
-    );
-    ttu_mul0 mul0(
-        .a(mul0_a),
-        .b(mul0_b),
-        .p(mul0_p)
-    );
-    ttu_mul0 mul1(
-        .a(mul1_a),
-        .b(mul1_b),
-        .p(mul1_p)
-    );
-    ttu_dff_w42 acc(
-        .d(acc_d),
-        .q(acc_q),
-        .clock(acc_clock)
-    );
-    ttu_dff_w1 f_nan(
-        .d(f_nan_d),
-        .q(f_nan_q),
-        .clock(f_nan_clock)
-    );
-    ttu_dff_w1 f_pinf(
-        .d(f_pinf_d),
-        .q(f_pinf_q),
-        .clock(f_pinf_clock)
-    );
-    ttu_dff_w1 f_ninf(
-        .d(f_ninf_d),
-        .q(f_ninf_q),
-        .clock(f_ninf_clock)
+    ttu_dff_w17 q1(
+        .d(q1_d),
+        .q(q1_q),
+        .clock(q1_clock)
     );
 
     // Update code
     always @(*) begin
-        acc_clock = clock;
-        f_nan_clock = clock;
-        f_pinf_clock = clock;
-        f_ninf_clock = clock;
-        acc_d = acc_q;
-        f_nan_d = f_nan_q;
-        f_pinf_d = f_pinf_q;
-        f_ninf_d = f_ninf_q;
-        dec_a_code = code_a;
-        dec_a_fmt = fmt_a;
-        dec_b_code = code_b;
-        dec_b_fmt = fmt_b;
-        dec_a1_code = code_a >> 32'h4;
-        dec_a1_fmt = f_e2m1;
-        dec_b1_code = code_b >> 32'h4;
-        dec_b1_fmt = f_e2m1;
-        mul0_a = dec_a_mag;
-        mul0_b = dec_b_mag;
-        mul1_a = dec_a1_mag;
-        mul1_b = dec_b1_mag;
-        mag0 = {10'b0, mul0_p} << ({1'b0, dec_a_shift} + {1'b0, dec_b_shift});
-        term0 = mag0;
-        if (dec_a_sign ^ dec_b_sign) begin
-            term0 = zero_w - mag0;
+        q0_clock = clock;
+        q1_clock = clock;
+        q0_d = q0_q;
+        q1_d = q1_q;
+        dec0_code = code;
+        dec0_fmt = fmt;
+        dec1_code = code >> 32'h4;
+        dec1_fmt = f_e2m1;
+        if (go) begin
+            q0_d = {16'h0, dec0_sign} | ({9'b0, dec0_mag} << 32'h1) | ({11'b0, dec0_shift} << 32'h9) | ({16'h0, dec0_nan} << 32'hf) | ({16'h0, dec0_inf} << 32'h10);
+            q1_d = {16'h0, dec1_sign} | ({9'b0, dec1_mag} << 32'h1) | ({11'b0, dec1_shift} << 32'h9) | ({16'h0, dec1_nan} << 32'hf) | ({16'h0, dec1_inf} << 32'h10);
         end
-        mag1 = {10'b0, mul1_p} << ({1'b0, dec_a1_shift} + {1'b0, dec_b1_shift});
-        term1 = zero_w;
-        if (dual) begin
-            term1 = mag1;
-            if (dec_a1_sign ^ dec_b1_sign) begin
-                term1 = zero_w - mag1;
-            end
-        end
-        nan0 = dec_a_nan | dec_b_nan | (dec_a_inf & ~dec_b_inf & ~|dec_b_mag) | (dec_b_inf & ~dec_a_inf & ~|dec_a_mag);
-        inf0 = (dec_a_inf | dec_b_inf) & ~nan0;
-        base = acc_q;
-        if (first) begin
-            base = zero_w;
-        end
-        if (en) begin
-            acc_d = base + term0 + term1;
-            f_nan_d = (f_nan_q & ~first) | nan0;
-            f_pinf_d = (f_pinf_q & ~first) | (inf0 & ~(dec_a_sign ^ dec_b_sign));
-            f_ninf_d = (f_ninf_q & ~first) | (inf0 & (dec_a_sign ^ dec_b_sign));
-        end
-        sum = acc_q;
-        nan = f_nan_q;
-        pinf = f_pinf_q;
-        ninf = f_ninf_q;
+        lane0 = q0_q;
+        lane1 = q1_q;
     end
-endmodule // ttu_pe
+endmodule // ttu_edge_a
 
-module ttu_dff_w42(d,q,clock);
-
-    // Module arguments
-    input wire  [41:0] d;
-    output reg  [41:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 42'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-endmodule // ttu_dff_w42
-
-module ttu_dec_a(code,fmt,sign,mag,shift,nan,inf);
+module ttu_dec0(code,fmt,sign,mag,shift,nan,inf);
 
     // Module arguments
     input wire  [7:0] code;
@@ -3163,7 +3326,1214 @@ module ttu_dec_a(code,fmt,sign,mag,shift,nan,inf);
             shift = off_int8;
         end
     end
-endmodule // ttu_dec_a
+endmodule // ttu_dec0
+
+module ttu_dff_w17(d,q,clock);
+
+    // Module arguments
+    input wire  [16:0] d;
+    output reg  [16:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 17'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w17
+
+module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
+
+    // Module arguments
+    input wire  clock;
+    input wire  [41:0] sum;
+    input wire  nan;
+    input wire  pinf;
+    input wire  ninf;
+    input wire  [7:0] scale_a;
+    input wire  [7:0] scale_b;
+    input wire  [31:0] acc;
+    output reg  [31:0] res;
+
+    // Constant declarations
+    localparam  half_w = 42'h20000000000;
+    localparam  keep2 = 1'b1;
+    localparam  keep4 = 1'b1;
+    localparam  keep6 = 1'b1;
+    localparam  zero_w = 42'h0;
+    localparam  sz_zero = 2'b10;
+    localparam  one_f = 72'h1;
+    localparam  zero12 = 12'h0;
+    localparam  one12 = 12'h1;
+    localparam  k_ex = 12'h319;
+    localparam  k_ea = 12'h381;
+    localparam  k_px = 8'h1d;
+    localparam  k_pa = 8'h2f;
+    localparam  k_emin = 12'h382;
+    localparam  k_eovf = 12'h480;
+    localparam  k_rsh = 12'h2e;
+    localparam  k_rsh_emin = 12'h3b0;
+    localparam  hidden = 24'h800000;
+    localparam  k_26 = 8'h1a;
+    localparam  one25 = 25'h1;
+    localparam  ff8 = 8'hff;
+    localparam  f32_nan = 32'h7fc00000;
+    localparam  f32_inf = 32'h7f800000;
+    localparam  f32_sign = 32'h80000000;
+    localparam  zero32 = 32'h0;
+
+    // Stub signals
+    reg  [71:0] align_x;
+    reg  [11:0] align_amt;
+    wire  [71:0] align_y;
+    wire  align_sticky;
+    reg  [71:0] norm_hi_x;
+    wire  [71:0] norm_hi_y;
+    wire  [7:0] norm_hi_lz;
+    reg  [71:0] norm_lo_x;
+    wire  [71:0] norm_lo_y;
+    wire  [7:0] norm_lo_lz;
+    reg  [71:0] round_x;
+    reg  [11:0] round_amt;
+    wire  [71:0] round_y;
+    wire  round_sticky;
+    reg  [71:0] s1_big_d;
+    wire  [71:0] s1_big_q;
+    reg  s1_big_clock;
+    reg  [71:0] s1_lesser_d;
+    wire  [71:0] s1_lesser_q;
+    reg  s1_lesser_clock;
+    reg  [11:0] s1_d_d;
+    wire  [11:0] s1_d_q;
+    reg  s1_d_clock;
+    reg  [11:0] s1_ebig_d;
+    wire  [11:0] s1_ebig_q;
+    reg  s1_ebig_clock;
+    reg  s1_sbig_d;
+    wire  s1_sbig_q;
+    reg  s1_sbig_clock;
+    reg  s1_ssmall_d;
+    wire  s1_ssmall_q;
+    reg  s1_ssmall_clock;
+    reg  [4:0] s1_fl_d;
+    wire  [4:0] s1_fl_q;
+    reg  s1_fl_clock;
+    reg  [71:0] s2_big_d;
+    wire  [71:0] s2_big_q;
+    reg  s2_big_clock;
+    reg  [71:0] s2_smallj_d;
+    wire  [71:0] s2_smallj_q;
+    reg  s2_smallj_clock;
+    reg  [11:0] s2_ebig_d;
+    wire  [11:0] s2_ebig_q;
+    reg  s2_ebig_clock;
+    reg  [1:0] s2_sgn_d;
+    wire  [1:0] s2_sgn_q;
+    reg  s2_sgn_clock;
+    reg  [4:0] s2_fl_d;
+    wire  [4:0] s2_fl_q;
+    reg  s2_fl_clock;
+    reg  [71:0] s3_r_d;
+    wire  [71:0] s3_r_q;
+    reg  s3_r_clock;
+    reg  s3_rs_d;
+    wire  s3_rs_q;
+    reg  s3_rs_clock;
+    reg  [11:0] s3_ebig_d;
+    wire  [11:0] s3_ebig_q;
+    reg  s3_ebig_clock;
+    reg  [4:0] s3_fl_d;
+    wire  [4:0] s3_fl_q;
+    reg  s3_fl_clock;
+    reg  [71:0] s4_t_d;
+    wire  [71:0] s4_t_q;
+    reg  s4_t_clock;
+    reg  [7:0] s4_n_d;
+    wire  [7:0] s4_n_q;
+    reg  s4_n_clock;
+    reg  [11:0] s4_e1_d;
+    wire  [11:0] s4_e1_q;
+    reg  s4_e1_clock;
+    reg  [1:0] s4_sz_d;
+    wire  [1:0] s4_sz_q;
+    reg  s4_sz_clock;
+    reg  [4:0] s4_fl_d;
+    wire  [4:0] s4_fl_q;
+    reg  s4_fl_clock;
+    reg  [71:0] s5_y_d;
+    wire  [71:0] s5_y_q;
+    reg  s5_y_clock;
+    reg  [11:0] s5_er_d;
+    wire  [11:0] s5_er_q;
+    reg  s5_er_clock;
+    reg  [1:0] s5_sz_d;
+    wire  [1:0] s5_sz_q;
+    reg  s5_sz_clock;
+    reg  [4:0] s5_fl_d;
+    wire  [4:0] s5_fl_q;
+    reg  s5_fl_clock;
+    reg  [23:0] s6_m_d;
+    wire  [23:0] s6_m_q;
+    reg  s6_m_clock;
+    reg  [1:0] s6_gs_d;
+    wire  [1:0] s6_gs_q;
+    reg  s6_gs_clock;
+    reg  [11:0] s6_er_d;
+    wire  [11:0] s6_er_q;
+    reg  s6_er_clock;
+    reg  [1:0] s6_sz_d;
+    wire  [1:0] s6_sz_q;
+    reg  s6_sz_clock;
+    reg  [4:0] s6_fl_d;
+    wire  [4:0] s6_fl_q;
+    reg  s6_fl_clock;
+
+    // Local signals
+    reg  sx;
+    reg  [41:0] magx;
+    reg  [11:0] ex;
+    reg  [71:0] px;
+    reg  sa;
+    reg  [7:0] aexp;
+    reg  [22:0] afrac;
+    reg  a_nan;
+    reg  a_inf;
+    reg  [23:0] ma;
+    reg  [11:0] ea;
+    reg  [71:0] pa;
+    reg  x_big;
+    reg  [4:0] fl0;
+    reg  nan_o;
+    reg  binf;
+    reg  [71:0] c2_smallj;
+    reg  [71:0] u2_big;
+    reg  [71:0] u2_smallj;
+    reg  [11:0] u2_ebig;
+    reg  [1:0] u2_sgn;
+    reg  [4:0] u2_fl;
+    reg  [71:0] c3_r;
+    reg  c3_rs;
+    reg  [71:0] u4_t;
+    reg  [7:0] u4_n;
+    reg  [11:0] u4_e1;
+    reg  [1:0] u4_sz;
+    reg  [4:0] u4_fl;
+    reg  [1:0] c4_sz;
+    reg  [11:0] sub_sh;
+    reg  [23:0] c6_m;
+    reg  [1:0] c6_gs;
+    reg  stk6;
+    reg  [23:0] u6_m;
+    reg  [1:0] u6_gs;
+    reg  [11:0] u6_er;
+    reg  [1:0] u6_sz;
+    reg  [4:0] u6_fl;
+    reg  [24:0] mr;
+    reg  [31:0] mag;
+    reg  [11:0] efield;
+
+    // Sub module instances
+    ttu_align align(
+        .x(align_x),
+        .amt(align_amt),
+        .y(align_y),
+        .sticky(align_sticky)
+    );
+    ttu_norm_hi norm_hi(
+        .x(norm_hi_x),
+        .y(norm_hi_y),
+        .lz(norm_hi_lz)
+    );
+    ttu_norm_lo norm_lo(
+        .x(norm_lo_x),
+        .y(norm_lo_y),
+        .lz(norm_lo_lz)
+    );
+    ttu_align round(
+        .x(round_x),
+        .amt(round_amt),
+        .y(round_y),
+        .sticky(round_sticky)
+    );
+    ttu_dff_w72 s1_big(
+        .d(s1_big_d),
+        .q(s1_big_q),
+        .clock(s1_big_clock)
+    );
+    ttu_dff_w72 s1_lesser(
+        .d(s1_lesser_d),
+        .q(s1_lesser_q),
+        .clock(s1_lesser_clock)
+    );
+    ttu_dff_w12 s1_d(
+        .d(s1_d_d),
+        .q(s1_d_q),
+        .clock(s1_d_clock)
+    );
+    ttu_dff_w12 s1_ebig(
+        .d(s1_ebig_d),
+        .q(s1_ebig_q),
+        .clock(s1_ebig_clock)
+    );
+    ttu_dff_w1 s1_sbig(
+        .d(s1_sbig_d),
+        .q(s1_sbig_q),
+        .clock(s1_sbig_clock)
+    );
+    ttu_dff_w1 s1_ssmall(
+        .d(s1_ssmall_d),
+        .q(s1_ssmall_q),
+        .clock(s1_ssmall_clock)
+    );
+    ttu_dff_w5 s1_fl(
+        .d(s1_fl_d),
+        .q(s1_fl_q),
+        .clock(s1_fl_clock)
+    );
+    ttu_dff_w72 s2_big(
+        .d(s2_big_d),
+        .q(s2_big_q),
+        .clock(s2_big_clock)
+    );
+    ttu_dff_w72 s2_smallj(
+        .d(s2_smallj_d),
+        .q(s2_smallj_q),
+        .clock(s2_smallj_clock)
+    );
+    ttu_dff_w12 s2_ebig(
+        .d(s2_ebig_d),
+        .q(s2_ebig_q),
+        .clock(s2_ebig_clock)
+    );
+    ttu_dff_w2 s2_sgn(
+        .d(s2_sgn_d),
+        .q(s2_sgn_q),
+        .clock(s2_sgn_clock)
+    );
+    ttu_dff_w5 s2_fl(
+        .d(s2_fl_d),
+        .q(s2_fl_q),
+        .clock(s2_fl_clock)
+    );
+    ttu_dff_w72 s3_r(
+        .d(s3_r_d),
+        .q(s3_r_q),
+        .clock(s3_r_clock)
+    );
+    ttu_dff_w1 s3_rs(
+        .d(s3_rs_d),
+        .q(s3_rs_q),
+        .clock(s3_rs_clock)
+    );
+    ttu_dff_w12 s3_ebig(
+        .d(s3_ebig_d),
+        .q(s3_ebig_q),
+        .clock(s3_ebig_clock)
+    );
+    ttu_dff_w5 s3_fl(
+        .d(s3_fl_d),
+        .q(s3_fl_q),
+        .clock(s3_fl_clock)
+    );
+    ttu_dff_w72 s4_t(
+        .d(s4_t_d),
+        .q(s4_t_q),
+        .clock(s4_t_clock)
+    );
+    ttu_dff_w8 s4_n(
+        .d(s4_n_d),
+        .q(s4_n_q),
+        .clock(s4_n_clock)
+    );
+    ttu_dff_w12 s4_e1(
+        .d(s4_e1_d),
+        .q(s4_e1_q),
+        .clock(s4_e1_clock)
+    );
+    ttu_dff_w2 s4_sz(
+        .d(s4_sz_d),
+        .q(s4_sz_q),
+        .clock(s4_sz_clock)
+    );
+    ttu_dff_w5 s4_fl(
+        .d(s4_fl_d),
+        .q(s4_fl_q),
+        .clock(s4_fl_clock)
+    );
+    ttu_dff_w72 s5_y(
+        .d(s5_y_d),
+        .q(s5_y_q),
+        .clock(s5_y_clock)
+    );
+    ttu_dff_w12 s5_er(
+        .d(s5_er_d),
+        .q(s5_er_q),
+        .clock(s5_er_clock)
+    );
+    ttu_dff_w2 s5_sz(
+        .d(s5_sz_d),
+        .q(s5_sz_q),
+        .clock(s5_sz_clock)
+    );
+    ttu_dff_w5 s5_fl(
+        .d(s5_fl_d),
+        .q(s5_fl_q),
+        .clock(s5_fl_clock)
+    );
+    ttu_dff_w24 s6_m(
+        .d(s6_m_d),
+        .q(s6_m_q),
+        .clock(s6_m_clock)
+    );
+    ttu_dff_w2 s6_gs(
+        .d(s6_gs_d),
+        .q(s6_gs_q),
+        .clock(s6_gs_clock)
+    );
+    ttu_dff_w12 s6_er(
+        .d(s6_er_d),
+        .q(s6_er_q),
+        .clock(s6_er_clock)
+    );
+    ttu_dff_w2 s6_sz(
+        .d(s6_sz_d),
+        .q(s6_sz_q),
+        .clock(s6_sz_clock)
+    );
+    ttu_dff_w5 s6_fl(
+        .d(s6_fl_d),
+        .q(s6_fl_q),
+        .clock(s6_fl_clock)
+    );
+
+    // Update code
+    always @(*) begin
+        s1_big_clock = clock;
+        s1_lesser_clock = clock;
+        s1_d_clock = clock;
+        s1_ebig_clock = clock;
+        s1_sbig_clock = clock;
+        s1_ssmall_clock = clock;
+        s1_fl_clock = clock;
+        s2_big_clock = clock;
+        s2_smallj_clock = clock;
+        s2_ebig_clock = clock;
+        s2_sgn_clock = clock;
+        s2_fl_clock = clock;
+        s3_r_clock = clock;
+        s3_rs_clock = clock;
+        s3_ebig_clock = clock;
+        s3_fl_clock = clock;
+        s4_t_clock = clock;
+        s4_n_clock = clock;
+        s4_e1_clock = clock;
+        s4_sz_clock = clock;
+        s4_fl_clock = clock;
+        s5_y_clock = clock;
+        s5_er_clock = clock;
+        s5_sz_clock = clock;
+        s5_fl_clock = clock;
+        s6_m_clock = clock;
+        s6_gs_clock = clock;
+        s6_er_clock = clock;
+        s6_sz_clock = clock;
+        s6_fl_clock = clock;
+        s1_big_d = s1_big_q;
+        s1_lesser_d = s1_lesser_q;
+        s1_d_d = s1_d_q;
+        s1_ebig_d = s1_ebig_q;
+        s1_sbig_d = s1_sbig_q;
+        s1_ssmall_d = s1_ssmall_q;
+        s1_fl_d = s1_fl_q;
+        s2_big_d = s2_big_q;
+        s2_smallj_d = s2_smallj_q;
+        s2_ebig_d = s2_ebig_q;
+        s2_sgn_d = s2_sgn_q;
+        s2_fl_d = s2_fl_q;
+        s3_r_d = s3_r_q;
+        s3_rs_d = s3_rs_q;
+        s3_ebig_d = s3_ebig_q;
+        s3_fl_d = s3_fl_q;
+        s4_t_d = s4_t_q;
+        s4_n_d = s4_n_q;
+        s4_e1_d = s4_e1_q;
+        s4_sz_d = s4_sz_q;
+        s4_fl_d = s4_fl_q;
+        s5_y_d = s5_y_q;
+        s5_er_d = s5_er_q;
+        s5_sz_d = s5_sz_q;
+        s5_fl_d = s5_fl_q;
+        s6_m_d = s6_m_q;
+        s6_gs_d = s6_gs_q;
+        s6_er_d = s6_er_q;
+        s6_sz_d = s6_sz_q;
+        s6_fl_d = s6_fl_q;
+        sx = sum >= half_w;
+        magx = sum;
+        if (sx) begin
+            magx = zero_w - sum;
+        end
+        ex = k_ex + {4'h0, scale_a} + {4'h0, scale_b};
+        if (~|sum) begin
+            ex = zero12;
+        end
+        px = {30'b0, magx} << k_px;
+        sa = acc[32'h1f];
+        aexp = acc[(32'h17)+:(8)];
+        afrac = acc[(32'h0)+:(23)];
+        a_nan = (aexp == ff8) & |afrac;
+        a_inf = (aexp == ff8) & ~|afrac;
+        ma = {1'b0, afrac};
+        ea = k_ea + one12;
+        if (|aexp) begin
+            ma = ma | hidden;
+            ea = k_ea + {4'h0, aexp};
+        end
+        if (~|ma) begin
+            ea = zero12;
+        end
+        pa = {48'h0, ma} << k_pa;
+        x_big = ex >= ea;
+        s1_big_d = pa;
+        s1_lesser_d = px;
+        s1_sbig_d = sa;
+        s1_ssmall_d = sx;
+        s1_ebig_d = ea;
+        s1_d_d = ea - ex;
+        if (x_big) begin
+            s1_big_d = px;
+            s1_lesser_d = pa;
+            s1_sbig_d = sx;
+            s1_ssmall_d = sa;
+            s1_ebig_d = ex;
+            s1_d_d = ex - ea;
+        end
+        nan_o = nan | (pinf & ninf) | (scale_a == ff8) | (scale_b == ff8) | a_nan | (a_inf & (pinf | ninf) & (sa != ninf));
+        binf = pinf | ninf;
+        fl0 = {4'h0, nan_o} | ({4'h0, binf} << 32'h1) | ({4'h0, ninf} << 32'h2) | ({4'h0, a_inf} << 32'h3) | ({4'h0, sa} << 32'h4);
+        s1_fl_d = fl0;
+        align_x = s1_lesser_q;
+        align_amt = s1_d_q;
+        c2_smallj = align_y;
+        if (align_sticky) begin
+            c2_smallj = align_y | one_f;
+        end
+        s2_big_d = s1_big_q;
+        s2_smallj_d = c2_smallj;
+        s2_ebig_d = s1_ebig_q;
+        s2_sgn_d = {1'b0, s1_sbig_q} | ({1'b0, s1_ssmall_q} << 32'h1);
+        s2_fl_d = s1_fl_q;
+        u2_big = s2_big_d;
+        u2_smallj = s2_smallj_d;
+        u2_ebig = s2_ebig_d;
+        u2_sgn = s2_sgn_d;
+        u2_fl = s2_fl_d;
+        if (keep2) begin
+            u2_big = s2_big_q;
+            u2_smallj = s2_smallj_q;
+            u2_ebig = s2_ebig_q;
+            u2_sgn = s2_sgn_q;
+            u2_fl = s2_fl_q;
+        end
+        c3_rs = u2_sgn[32'h0];
+        c3_r = u2_big + u2_smallj;
+        if (u2_sgn[32'h0] != u2_sgn[32'h1]) begin
+            c3_r = u2_big - u2_smallj;
+            if (u2_smallj > u2_big) begin
+                c3_r = u2_smallj - u2_big;
+                c3_rs = u2_sgn[32'h1];
+            end
+        end
+        s3_r_d = c3_r;
+        s3_rs_d = c3_rs;
+        s3_ebig_d = u2_ebig;
+        s3_fl_d = u2_fl;
+        norm_hi_x = s3_r_q;
+        c4_sz = {1'b0, s3_rs_q};
+        if (~|s3_r_q) begin
+            c4_sz = c4_sz | sz_zero;
+        end
+        s4_t_d = norm_hi_y;
+        s4_n_d = norm_hi_lz;
+        s4_e1_d = s3_ebig_q + one12;
+        s4_sz_d = c4_sz;
+        s4_fl_d = s3_fl_q;
+        u4_t = s4_t_d;
+        u4_n = s4_n_d;
+        u4_e1 = s4_e1_d;
+        u4_sz = s4_sz_d;
+        u4_fl = s4_fl_d;
+        if (keep4) begin
+            u4_t = s4_t_q;
+            u4_n = s4_n_q;
+            u4_e1 = s4_e1_q;
+            u4_sz = s4_sz_q;
+            u4_fl = s4_fl_q;
+        end
+        norm_lo_x = u4_t;
+        s5_y_d = norm_lo_y;
+        s5_er_d = u4_e1 - {4'h0, u4_n} - {4'h0, norm_lo_lz};
+        s5_sz_d = u4_sz;
+        s5_fl_d = u4_fl;
+        sub_sh = k_rsh;
+        if (s5_er_q < k_emin) begin
+            sub_sh = k_rsh_emin - s5_er_q;
+        end
+        round_x = s5_y_q;
+        round_amt = sub_sh;
+        c6_m = round_y[(32'h2)+:(24)];
+        stk6 = round_y[32'h0] | round_sticky | |(round_y >> k_26);
+        c6_gs = {1'b0, stk6} | ({1'b0, round_y[1+:1]} << 32'h1);
+        s6_m_d = c6_m;
+        s6_gs_d = c6_gs;
+        s6_er_d = s5_er_q;
+        s6_sz_d = s5_sz_q;
+        s6_fl_d = s5_fl_q;
+        u6_m = s6_m_d;
+        u6_gs = s6_gs_d;
+        u6_er = s6_er_d;
+        u6_sz = s6_sz_d;
+        u6_fl = s6_fl_d;
+        if (keep6) begin
+            u6_m = s6_m_q;
+            u6_gs = s6_gs_q;
+            u6_er = s6_er_q;
+            u6_sz = s6_sz_q;
+            u6_fl = s6_fl_q;
+        end
+        mr = {1'b0, u6_m};
+        if (u6_gs[32'h1] & (u6_gs[32'h0] | u6_m[32'h0])) begin
+            mr = {1'b0, u6_m} + one25;
+        end
+        mag = {7'b0, mr};
+        efield = u6_er - k_emin;
+        if (u6_er >= k_emin) begin
+            mag = ({20'h0, efield} << 32'h17) + {7'b0, mr};
+        end
+        if ((u6_er >= k_eovf) | (mag >= f32_inf)) begin
+            mag = f32_inf;
+        end
+        if (u6_fl[32'h0]) begin
+            res = f32_nan;
+        end
+        else if (u6_fl[32'h1]) begin
+            res = f32_inf;
+            if (u6_fl[32'h2]) begin
+                res = f32_inf | f32_sign;
+            end
+        end
+        else if (u6_fl[32'h3]) begin
+            res = f32_inf;
+            if (u6_fl[32'h4]) begin
+                res = f32_inf | f32_sign;
+            end
+        end
+        else if (u6_sz[32'h1]) begin
+            res = zero32;
+        end
+        else begin
+            res = mag;
+            if (u6_sz[32'h0]) begin
+                res = mag | f32_sign;
+            end
+        end
+    end
+endmodule // ttu_mxacc
+
+module ttu_align(x,amt,y,sticky);
+
+    // Module arguments
+    input wire  [71:0] x;
+    input wire  [11:0] amt;
+    output reg  [71:0] y;
+    output reg  sticky;
+
+    // Constant declarations
+    localparam  ones = 72'hffffffffffffffffff;
+
+    // Local signals
+    reg  [71:0] shifted;
+
+    // Update code
+    always @(*) begin
+        shifted = x >> amt;
+        y = shifted;
+        sticky = |(x & ~(ones << amt));
+    end
+endmodule // ttu_align
+
+module ttu_norm_hi(x,y,lz);
+
+    // Module arguments
+    input wire  [71:0] x;
+    output reg  [71:0] y;
+    output reg  [7:0] lz;
+
+    // Constant declarations
+    localparam  stage_amt_0 = 8'h40;
+    localparam  stage_amt_1 = 8'h20;
+    localparam  stage_amt_2 = 8'h10;
+    localparam  stage_amt_3 = 8'h8;
+    localparam  stage_amt_4 = 8'h0;
+    localparam  stage_amt_5 = 8'h0;
+    localparam  stage_amt_6 = 8'h0;
+    localparam  stage_chk_0 = 8'h8;
+    localparam  stage_chk_1 = 8'h28;
+    localparam  stage_chk_2 = 8'h38;
+    localparam  stage_chk_3 = 8'h40;
+    localparam  stage_chk_4 = 8'h0;
+    localparam  stage_chk_5 = 8'h0;
+    localparam  stage_chk_6 = 8'h0;
+    localparam  stage_en_0 = 1'b1;
+    localparam  stage_en_1 = 1'b1;
+    localparam  stage_en_2 = 1'b1;
+    localparam  stage_en_3 = 1'b1;
+    localparam  stage_en_4 = 1'b0;
+    localparam  stage_en_5 = 1'b0;
+    localparam  stage_en_6 = 1'b0;
+    localparam  zero8 = 8'h0;
+
+    // Local signals
+    reg  [71:0] t;
+    reg  [7:0] n;
+
+    // Update code
+    always @(*) begin
+        t = x;
+        n = zero8;
+        if (stage_en_0 & ~|(t >> stage_chk_0)) begin
+            t = t << stage_amt_0;
+            n = n + stage_amt_0;
+        end
+        if (stage_en_1 & ~|(t >> stage_chk_1)) begin
+            t = t << stage_amt_1;
+            n = n + stage_amt_1;
+        end
+        if (stage_en_2 & ~|(t >> stage_chk_2)) begin
+            t = t << stage_amt_2;
+            n = n + stage_amt_2;
+        end
+        if (stage_en_3 & ~|(t >> stage_chk_3)) begin
+            t = t << stage_amt_3;
+            n = n + stage_amt_3;
+        end
+        if (stage_en_4 & ~|(t >> stage_chk_4)) begin
+            t = t << stage_amt_4;
+            n = n + stage_amt_4;
+        end
+        if (stage_en_5 & ~|(t >> stage_chk_5)) begin
+            t = t << stage_amt_5;
+            n = n + stage_amt_5;
+        end
+        if (stage_en_6 & ~|(t >> stage_chk_6)) begin
+            t = t << stage_amt_6;
+            n = n + stage_amt_6;
+        end
+        y = t;
+        lz = n;
+    end
+endmodule // ttu_norm_hi
+
+module ttu_norm_lo(x,y,lz);
+
+    // Module arguments
+    input wire  [71:0] x;
+    output reg  [71:0] y;
+    output reg  [7:0] lz;
+
+    // Constant declarations
+    localparam  stage_amt_0 = 8'h0;
+    localparam  stage_amt_1 = 8'h0;
+    localparam  stage_amt_2 = 8'h0;
+    localparam  stage_amt_3 = 8'h0;
+    localparam  stage_amt_4 = 8'h4;
+    localparam  stage_amt_5 = 8'h2;
+    localparam  stage_amt_6 = 8'h1;
+    localparam  stage_chk_0 = 8'h0;
+    localparam  stage_chk_1 = 8'h0;
+    localparam  stage_chk_2 = 8'h0;
+    localparam  stage_chk_3 = 8'h0;
+    localparam  stage_chk_4 = 8'h44;
+    localparam  stage_chk_5 = 8'h46;
+    localparam  stage_chk_6 = 8'h47;
+    localparam  stage_en_0 = 1'b0;
+    localparam  stage_en_1 = 1'b0;
+    localparam  stage_en_2 = 1'b0;
+    localparam  stage_en_3 = 1'b0;
+    localparam  stage_en_4 = 1'b1;
+    localparam  stage_en_5 = 1'b1;
+    localparam  stage_en_6 = 1'b1;
+    localparam  zero8 = 8'h0;
+
+    // Local signals
+    reg  [71:0] t;
+    reg  [7:0] n;
+
+    // Update code
+    always @(*) begin
+        t = x;
+        n = zero8;
+        if (stage_en_0 & ~|(t >> stage_chk_0)) begin
+            t = t << stage_amt_0;
+            n = n + stage_amt_0;
+        end
+        if (stage_en_1 & ~|(t >> stage_chk_1)) begin
+            t = t << stage_amt_1;
+            n = n + stage_amt_1;
+        end
+        if (stage_en_2 & ~|(t >> stage_chk_2)) begin
+            t = t << stage_amt_2;
+            n = n + stage_amt_2;
+        end
+        if (stage_en_3 & ~|(t >> stage_chk_3)) begin
+            t = t << stage_amt_3;
+            n = n + stage_amt_3;
+        end
+        if (stage_en_4 & ~|(t >> stage_chk_4)) begin
+            t = t << stage_amt_4;
+            n = n + stage_amt_4;
+        end
+        if (stage_en_5 & ~|(t >> stage_chk_5)) begin
+            t = t << stage_amt_5;
+            n = n + stage_amt_5;
+        end
+        if (stage_en_6 & ~|(t >> stage_chk_6)) begin
+            t = t << stage_amt_6;
+            n = n + stage_amt_6;
+        end
+        y = t;
+        lz = n;
+    end
+endmodule // ttu_norm_lo
+
+module ttu_dff_w72(d,q,clock);
+
+    // Module arguments
+    input wire  [71:0] d;
+    output reg  [71:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 72'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w72
+
+module ttu_dff_w12(d,q,clock);
+
+    // Module arguments
+    input wire  [11:0] d;
+    output reg  [11:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 12'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w12
+
+module ttu_dff_w5(d,q,clock);
+
+    // Module arguments
+    input wire  [4:0] d;
+    output reg  [4:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 5'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w5
+
+module ttu_dff_w2(d,q,clock);
+
+    // Module arguments
+    input wire  [1:0] d;
+    output reg  [1:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 2'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w2
+
+module ttu_dff_w24(d,q,clock);
+
+    // Module arguments
+    input wire  [23:0] d;
+    output reg  [23:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 24'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w24
+
+module ttu_pe(clock,go,v,first,dual,a0,a1,b0,b1,sum,nan,pinf,ninf);
+
+    // Module arguments
+    input wire  clock;
+    input wire  go;
+    input wire  v;
+    input wire  first;
+    input wire  dual;
+    input wire  [16:0] a0;
+    input wire  [16:0] a1;
+    input wire  [16:0] b0;
+    input wire  [16:0] b1;
+    output reg  [41:0] sum;
+    output reg  nan;
+    output reg  pinf;
+    output reg  ninf;
+
+    // Constant declarations
+    localparam  ones_w = 42'h3ffffffffff;
+    localparam  zero_w = 42'h0;
+    localparam  zero32 = 32'h0;
+    localparam  zero7 = 7'b0;
+
+    // Stub signals
+    reg  [7:0] mul0_a;
+    reg  [7:0] mul0_b;
+    wire  [31:0] mul0_p;
+    reg  [7:0] mul1_a;
+    reg  [7:0] mul1_b;
+    wire  [31:0] mul1_p;
+    reg  [31:0] s1_p0_d;
+    wire  [31:0] s1_p0_q;
+    reg  s1_p0_clock;
+    reg  [31:0] s1_p1_d;
+    wire  [31:0] s1_p1_q;
+    reg  s1_p1_clock;
+    reg  [6:0] s1_sh0_d;
+    wire  [6:0] s1_sh0_q;
+    reg  s1_sh0_clock;
+    reg  [6:0] s1_sh1_d;
+    wire  [6:0] s1_sh1_q;
+    reg  s1_sh1_clock;
+    reg  [4:0] s1_fl_d;
+    wire  [4:0] s1_fl_q;
+    reg  s1_fl_clock;
+    reg  s1_v_d;
+    wire  s1_v_q;
+    reg  s1_v_clock;
+    reg  s1_first_d;
+    wire  s1_first_q;
+    reg  s1_first_clock;
+    reg  [41:0] s2_x0_d;
+    wire  [41:0] s2_x0_q;
+    reg  s2_x0_clock;
+    reg  [41:0] s2_x1_d;
+    wire  [41:0] s2_x1_q;
+    reg  s2_x1_clock;
+    reg  [4:0] s2_fl_d;
+    wire  [4:0] s2_fl_q;
+    reg  s2_fl_clock;
+    reg  s2_v_d;
+    wire  s2_v_q;
+    reg  s2_v_clock;
+    reg  s2_first_d;
+    wire  s2_first_q;
+    reg  s2_first_clock;
+    reg  [41:0] s3_t_d;
+    wire  [41:0] s3_t_q;
+    reg  s3_t_clock;
+    reg  [2:0] s3_fl_d;
+    wire  [2:0] s3_fl_q;
+    reg  s3_fl_clock;
+    reg  s3_v_d;
+    wire  s3_v_q;
+    reg  s3_v_clock;
+    reg  s3_first_d;
+    wire  s3_first_q;
+    reg  s3_first_clock;
+    reg  [41:0] acc_d;
+    wire  [41:0] acc_q;
+    reg  acc_clock;
+    reg  f_nan_d;
+    wire  f_nan_q;
+    reg  f_nan_clock;
+    reg  f_pinf_d;
+    wire  f_pinf_q;
+    reg  f_pinf_clock;
+    reg  f_ninf_d;
+    wire  f_ninf_q;
+    reg  f_ninf_clock;
+
+    // Local signals
+    reg  nan0;
+    reg  inf0;
+    reg  neg0;
+    reg  nan1;
+    reg  inf1;
+    reg  neg1;
+    reg  pnan;
+    reg  ppinf;
+    reg  pninf;
+    reg  [41:0] base;
+
+    // Sub module instances
+    ttu_mul0 mul0(
+        .a(mul0_a),
+        .b(mul0_b),
+        .p(mul0_p)
+    );
+    ttu_mul0 mul1(
+        .a(mul1_a),
+        .b(mul1_b),
+        .p(mul1_p)
+    );
+    ttu_dff_w32 s1_p0(
+        .d(s1_p0_d),
+        .q(s1_p0_q),
+        .clock(s1_p0_clock)
+    );
+    ttu_dff_w32 s1_p1(
+        .d(s1_p1_d),
+        .q(s1_p1_q),
+        .clock(s1_p1_clock)
+    );
+    ttu_dff_w7 s1_sh0(
+        .d(s1_sh0_d),
+        .q(s1_sh0_q),
+        .clock(s1_sh0_clock)
+    );
+    ttu_dff_w7 s1_sh1(
+        .d(s1_sh1_d),
+        .q(s1_sh1_q),
+        .clock(s1_sh1_clock)
+    );
+    ttu_dff_w5 s1_fl(
+        .d(s1_fl_d),
+        .q(s1_fl_q),
+        .clock(s1_fl_clock)
+    );
+    ttu_dff_w1 s1_v(
+        .d(s1_v_d),
+        .q(s1_v_q),
+        .clock(s1_v_clock)
+    );
+    ttu_dff_w1 s1_first(
+        .d(s1_first_d),
+        .q(s1_first_q),
+        .clock(s1_first_clock)
+    );
+    ttu_dff_w42 s2_x0(
+        .d(s2_x0_d),
+        .q(s2_x0_q),
+        .clock(s2_x0_clock)
+    );
+    ttu_dff_w42 s2_x1(
+        .d(s2_x1_d),
+        .q(s2_x1_q),
+        .clock(s2_x1_clock)
+    );
+    ttu_dff_w5 s2_fl(
+        .d(s2_fl_d),
+        .q(s2_fl_q),
+        .clock(s2_fl_clock)
+    );
+    ttu_dff_w1 s2_v(
+        .d(s2_v_d),
+        .q(s2_v_q),
+        .clock(s2_v_clock)
+    );
+    ttu_dff_w1 s2_first(
+        .d(s2_first_d),
+        .q(s2_first_q),
+        .clock(s2_first_clock)
+    );
+    ttu_dff_w42 s3_t(
+        .d(s3_t_d),
+        .q(s3_t_q),
+        .clock(s3_t_clock)
+    );
+    ttu_dff_w3 s3_fl(
+        .d(s3_fl_d),
+        .q(s3_fl_q),
+        .clock(s3_fl_clock)
+    );
+    ttu_dff_w1 s3_v(
+        .d(s3_v_d),
+        .q(s3_v_q),
+        .clock(s3_v_clock)
+    );
+    ttu_dff_w1 s3_first(
+        .d(s3_first_d),
+        .q(s3_first_q),
+        .clock(s3_first_clock)
+    );
+    ttu_dff_w42 acc(
+        .d(acc_d),
+        .q(acc_q),
+        .clock(acc_clock)
+    );
+    ttu_dff_w1 f_nan(
+        .d(f_nan_d),
+        .q(f_nan_q),
+        .clock(f_nan_clock)
+    );
+    ttu_dff_w1 f_pinf(
+        .d(f_pinf_d),
+        .q(f_pinf_q),
+        .clock(f_pinf_clock)
+    );
+    ttu_dff_w1 f_ninf(
+        .d(f_ninf_d),
+        .q(f_ninf_q),
+        .clock(f_ninf_clock)
+    );
+
+    // Update code
+    always @(*) begin
+        s1_p0_clock = clock;
+        s1_p1_clock = clock;
+        s1_sh0_clock = clock;
+        s1_sh1_clock = clock;
+        s1_fl_clock = clock;
+        s1_v_clock = clock;
+        s1_first_clock = clock;
+        s2_x0_clock = clock;
+        s2_x1_clock = clock;
+        s2_fl_clock = clock;
+        s2_v_clock = clock;
+        s2_first_clock = clock;
+        s3_t_clock = clock;
+        s3_fl_clock = clock;
+        s3_v_clock = clock;
+        s3_first_clock = clock;
+        acc_clock = clock;
+        f_nan_clock = clock;
+        f_pinf_clock = clock;
+        f_ninf_clock = clock;
+        s1_p0_d = s1_p0_q;
+        s1_p1_d = s1_p1_q;
+        s1_sh0_d = s1_sh0_q;
+        s1_sh1_d = s1_sh1_q;
+        s1_fl_d = s1_fl_q;
+        s1_v_d = s1_v_q;
+        s1_first_d = s1_first_q;
+        s2_x0_d = s2_x0_q;
+        s2_x1_d = s2_x1_q;
+        s2_fl_d = s2_fl_q;
+        s2_v_d = s2_v_q;
+        s2_first_d = s2_first_q;
+        s3_t_d = s3_t_q;
+        s3_fl_d = s3_fl_q;
+        s3_v_d = s3_v_q;
+        s3_first_d = s3_first_q;
+        acc_d = acc_q;
+        f_nan_d = f_nan_q;
+        f_pinf_d = f_pinf_q;
+        f_ninf_d = f_ninf_q;
+        mul0_a = a0[(32'h1)+:(8)];
+        mul0_b = b0[(32'h1)+:(8)];
+        mul1_a = a1[(32'h1)+:(8)];
+        mul1_b = b1[(32'h1)+:(8)];
+        nan0 = a0[32'hf] | b0[32'hf] | (a0[32'h10] & ~b0[32'h10] & ~|b0[(32'h1)+:(8)]) | (b0[32'h10] & ~a0[32'h10] & ~|a0[(32'h1)+:(8)]);
+        inf0 = (a0[32'h10] | b0[32'h10]) & ~nan0;
+        neg0 = a0[32'h0] ^ b0[32'h0];
+        nan1 = a1[32'hf] | b1[32'hf] | (a1[32'h10] & ~b1[32'h10] & ~|b1[(32'h1)+:(8)]) | (b1[32'h10] & ~a1[32'h10] & ~|a1[(32'h1)+:(8)]);
+        inf1 = (a1[32'h10] | b1[32'h10]) & ~nan1;
+        neg1 = a1[32'h0] ^ b1[32'h0];
+        if (~dual) begin
+            nan1 = 1'b0;
+            inf1 = 1'b0;
+            neg1 = 1'b0;
+        end
+        pnan = nan0 | nan1;
+        ppinf = (inf0 & ~neg0) | (inf1 & ~neg1);
+        pninf = (inf0 & neg0) | (inf1 & neg1);
+        if (go) begin
+            s1_p0_d = mul0_p;
+            s1_sh0_d = {1'b0, a0[9+:6]} + {1'b0, b0[9+:6]};
+            s1_p1_d = zero32;
+            s1_sh1_d = zero7;
+            if (dual) begin
+                s1_p1_d = mul1_p;
+                s1_sh1_d = {1'b0, a1[9+:6]} + {1'b0, b1[9+:6]};
+            end
+            s1_fl_d = {4'h0, neg0} | ({4'h0, neg1} << 32'h1) | ({4'h0, pnan} << 32'h2) | ({4'h0, ppinf} << 32'h3) | ({4'h0, pninf} << 32'h4);
+            s1_v_d = v;
+            s1_first_d = first;
+        end
+        if (go) begin
+            s2_x0_d = {10'b0, s1_p0_q} << s1_sh0_q;
+            if (s1_fl_q[32'h0]) begin
+                s2_x0_d = ({10'b0, s1_p0_q} << s1_sh0_q) ^ ones_w;
+            end
+            s2_x1_d = {10'b0, s1_p1_q} << s1_sh1_q;
+            if (s1_fl_q[32'h1]) begin
+                s2_x1_d = ({10'b0, s1_p1_q} << s1_sh1_q) ^ ones_w;
+            end
+            s2_fl_d = s1_fl_q;
+            s2_v_d = s1_v_q;
+            s2_first_d = s1_first_q;
+        end
+        if (go) begin
+            s3_t_d = s2_x0_q + s2_x1_q + {41'b0, s2_fl_q[0+:1]} + {41'b0, s2_fl_q[1+:1]};
+            s3_fl_d = s2_fl_q[(32'h2)+:(3)];
+            s3_v_d = s2_v_q;
+            s3_first_d = s2_first_q;
+        end
+        base = acc_q;
+        if (s3_first_q) begin
+            base = zero_w;
+        end
+        if (go & s3_v_q) begin
+            acc_d = base + s3_t_q;
+            f_nan_d = (f_nan_q & ~s3_first_q) | s3_fl_q[32'h0];
+            f_pinf_d = (f_pinf_q & ~s3_first_q) | s3_fl_q[32'h1];
+            f_ninf_d = (f_ninf_q & ~s3_first_q) | s3_fl_q[32'h2];
+        end
+        sum = acc_q;
+        nan = f_nan_q;
+        pinf = f_pinf_q;
+        ninf = f_ninf_q;
+    end
+endmodule // ttu_pe
+
+module ttu_dff_w42(d,q,clock);
+
+    // Module arguments
+    input wire  [41:0] d;
+    output reg  [41:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 42'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w42
 
 module ttu_mul0(a,b,p);
 
@@ -3177,3 +4547,37 @@ module ttu_mul0(a,b,p);
         p = {8'h0, a} * {8'h0, b};
     end
 endmodule // ttu_mul0
+
+module ttu_dff_w7(d,q,clock);
+
+    // Module arguments
+    input wire  [6:0] d;
+    output reg  [6:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 7'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w7
+
+module ttu_dff_w3(d,q,clock);
+
+    // Module arguments
+    input wire  [2:0] d;
+    output reg  [2:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 3'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w3
