@@ -16,7 +16,7 @@ scripts/setup.sh
 
 step "2/4 Building the tessera tool (cargo build --release)"
 cargo build --release --quiet
-T=target/release/tessera
+T="${CARGO_TARGET_DIR:-target}/release/tessera"
 W=target/demo
 mkdir -p "$W"
 

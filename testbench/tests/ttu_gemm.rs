@@ -536,12 +536,13 @@ fn ttu_small_counters_and_fp4_rate() {
     });
 }
 
-/// The model's own block-MAC vectors (an independent implementation, ../shared/vectors/mx),
+/// The shared block-MAC vectors (an independent implementation; the repository's copy in
+/// model/tests/vectors/, so the test needs nothing outside the checkout),
 /// each run as a 1 x 1 x k GEMM with C0 = the vector's accumulator, on a k = 32 TTU with every format.
 #[test]
 fn ttu_shared_block_mac_vectors() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/vectors/mx/block_mac.jsonl");
+        .join("../model/tests/vectors/block_mac.jsonl");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     let mut cfg = Config::preset("tiny").unwrap();
