@@ -68,6 +68,11 @@ pub struct BuildArgs {
     /// README table (`tessera fpga table`), also when the design does not fit.
     #[arg(long)]
     pub record: bool,
+    /// Which yosys synthesizes: `pinned` (the YoWASP build pinned in fpga/requirements.txt) or
+    /// `native` (the `yosys` on PATH, e.g. Debian's 0.23, several times faster than the
+    /// WebAssembly build on large designs). The report records the version used.
+    #[arg(long, default_value = "pinned", value_parser = ["pinned", "native"])]
+    pub yosys: String,
 }
 
 pub fn run(cmd: FpgaCmd) -> anyhow::Result<()> {
@@ -170,6 +175,7 @@ fn build(args: BuildArgs) -> anyhow::Result<()> {
         command: command_line(&args, &cfg.name),
         out: out.clone(),
         unit: unit.name.to_string(),
+        native_yosys: args.yosys == "native",
     })?;
     record(&args, &cfg.name, unit.name, &out, &rep)?;
     outcome(unit.name, freq, &out, rep)
@@ -238,6 +244,7 @@ fn build_board(args: &BuildArgs, cfg: &tessera_model::config::Config) -> anyhow:
         command: command_line(args, &cfg.name),
         out: out.clone(),
         unit: BOARD_UNIT.to_string(),
+        native_yosys: args.yosys == "native",
     })?;
     record(args, &cfg.name, BOARD_UNIT, &out, &rep)?;
     outcome(&top, freq, &out, rep)
@@ -337,6 +344,9 @@ fn command_line(args: &BuildArgs, config_name: &str) -> String {
     }
     if args.breakdown {
         c += " --breakdown";
+    }
+    if args.yosys != "pinned" {
+        c += &format!(" --yosys {}", args.yosys);
     }
     c
 }

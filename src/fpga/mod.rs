@@ -126,6 +126,15 @@ pub fn resolve_tool(root: &Path, name: &str, native_ok: bool) -> Result<Tool> {
     Ok(Tool { program, version })
 }
 
+/// A native tool on PATH, asked for explicitly (`--yosys native`).
+pub fn native_tool(root: &Path, name: &str) -> Result<Tool> {
+    let program = find_on_path(name).with_context(|| {
+        format!("{name} not found on PATH (asked for by --{name} native): install it (Debian: apt-get install {name}) or leave the option out to use the pinned YoWASP build")
+    })?;
+    let version = tool_version(root, &program);
+    Ok(Tool { program, version })
+}
+
 /// Where YoWASP keeps its compiled WebAssembly: `$YOWASP_CACHE_DIR` when set (a cache shared by
 /// several checkouts), else `.cache/yowasp/` in the project.
 pub fn yowasp_cache(root: &Path) -> PathBuf {
@@ -239,6 +248,8 @@ pub struct BuildRequest {
     pub out: PathBuf,
     /// A short name for the design in reports ("ttu", "csram", "board").
     pub unit: String,
+    /// Synthesize with the `yosys` on PATH instead of the pinned YoWASP build.
+    pub native_yosys: bool,
 }
 
 /// The router a family uses unless told otherwise: router2 on ECP5 (on the 4x4 TTU router1 took
@@ -336,7 +347,11 @@ pub fn build(req: &BuildRequest) -> Result<Outcome> {
         return Ok(Outcome::Emitted);
     }
     let native_ok = info.family == "ice40";
-    let yosys = resolve_tool(&root, "yosys", native_ok)?;
+    let yosys = if req.native_yosys {
+        native_tool(&root, "yosys")?
+    } else {
+        resolve_tool(&root, "yosys", native_ok)?
+    };
     let pnr = resolve_tool(&root, &format!("nextpnr-{}", info.family), native_ok)?;
     let pack = resolve_tool(
         &root,
