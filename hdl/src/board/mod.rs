@@ -43,11 +43,12 @@ impl BoardPins {
             BoardPins::Icebreaker => "CLK",
         }
     }
-    /// The board top's core clock is the oscillator divided by this (even) ratio: the TTU's
-    /// float32 accumulate (one cycle, not pipelined) reaches 3.2 MHz on the iCE40 UP5K (1 x 1 board
-    /// top, nextpnr after placement) and 10.4 MHz on the ECP5-85F (4 x 4 TTU alone, after routing),
-    /// so the iCEBreaker runs at 12 / 8 = 1.5 MHz and the ULX3S at 25 / 4 = 6.25 MHz. Both keep
-    /// 115200 baud within 0.5 % (divisors 13 and 54).
+    /// The board top's core clock is the oscillator divided by this (even) ratio, chosen when the
+    /// TTU's float32 accumulate was one combinational cycle (3.2 MHz on the iCE40 UP5K, 10.4 MHz on
+    /// the ECP5-85F): the iCEBreaker runs at 12 / 8 = 1.5 MHz and the ULX3S at 25 / 4 = 6.25 MHz.
+    /// The pipelined TTU's board tops reach 14.1 and 43.0 MHz (docs/fpga.md), so 2 would do; the
+    /// UART bounds a board's speed either way. Both keep 115200 baud within 0.5 % (divisors 13
+    /// and 54).
     pub fn clock_div(self) -> u32 {
         match self {
             BoardPins::Ulx3s => 4,

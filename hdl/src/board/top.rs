@@ -12,9 +12,9 @@
 //! | iCEBreaker | `CLK` (12 MHz)   | `RX` / `TX`              | `BTN_N` (low)        | `LEDG_N` done, `LEDR_N` error (active low) |
 //!
 //! Clock: the core (reset generator included) runs on the oscillator divided by
-//! [`super::BoardPins::clock_div`] ([`ClockDiv`]), because the TTU's single-cycle float32
-//! accumulate is slower than the oscillators (measured: 3.2 MHz on the UP5K for the 1 x 1 top,
-//! 10.4 MHz on the ECP5-85F for the 4 x 4 TTU alone; docs/fpga.md).
+//! [`super::BoardPins::clock_div`] ([`ClockDiv`]), chosen when the TTU's float32 accumulate was a
+//! single cycle slower than the oscillators (3.2 MHz on the UP5K for the 1 x 1 top, 10.4 MHz on
+//! the ECP5-85F for the 4 x 4 TTU alone; docs/fpga.md has today's figures).
 //!
 //! Reset: [`ResetGen`] holds the core in reset for 15 cycles after configuration (flip-flops
 //! start at 0 on both FPGA families and in Verilator) and while the button is pressed, the button
