@@ -409,6 +409,7 @@ fn convert(a: &VecArgs, cfg: &Config, op: &str, inp: &Path, out: &Path) -> anyho
         .collect();
     write_outputs(&outputs)?;
     let detail = match mx {
+        Some((fmt, _, k)) if op == "mxdec" => format!(", {fmt}, k = {k}"),
         Some((fmt, rule, k)) => format!(", {fmt}, k = {k}, {}", rule.name()),
         None => String::new(),
     };
