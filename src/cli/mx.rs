@@ -134,11 +134,11 @@ pub struct Matrix<T> {
     pub data: Vec<T>,
 }
 
-fn parse_format(s: &str, flag: &str) -> anyhow::Result<ElemFormat> {
+pub(crate) fn parse_format(s: &str, flag: &str) -> anyhow::Result<ElemFormat> {
     ElemFormat::parse(s).or_else(|e| usage(format!("{flag}: {e}")))
 }
 
-fn parse_rule(s: &str) -> anyhow::Result<ScaleRule> {
+pub(crate) fn parse_rule(s: &str) -> anyhow::Result<ScaleRule> {
     ScaleRule::parse(s).or_else(|e| usage(format!("--scale-rule: {e}")))
 }
 
@@ -223,6 +223,10 @@ fn is_u8(ts: &npyz::TypeStr) -> bool {
     ts.type_char() == npyz::TypeChar::Uint && ts.size_field() == 1
 }
 
+fn is_u16(ts: &npyz::TypeStr) -> bool {
+    ts.type_char() == npyz::TypeChar::Uint && ts.size_field() == 2
+}
+
 /// Read a float32 [rows][cols] .npy file.
 pub fn read_f32(path: &Path, what: &str) -> anyhow::Result<Matrix<f32>> {
     read_matrix(path, what, "float32 (<f4)", is_f32)
@@ -231,6 +235,11 @@ pub fn read_f32(path: &Path, what: &str) -> anyhow::Result<Matrix<f32>> {
 /// Read a uint8 [rows][cols] .npy file.
 pub fn read_u8(path: &Path, what: &str) -> anyhow::Result<Matrix<u8>> {
     read_matrix(path, what, "uint8 (|u1)", is_u8)
+}
+
+/// Read a uint16 [rows][cols] .npy file (bfloat16 codes).
+pub fn read_u16(path: &Path, what: &str) -> anyhow::Result<Matrix<u16>> {
+    read_matrix(path, what, "uint16 (<u2)", is_u16)
 }
 
 /// Serialize a 2-D array to .npy bytes (C order, little-endian).
@@ -270,7 +279,7 @@ pub(crate) fn write_outputs(outputs: &[(&Path, Vec<u8>)]) -> anyhow::Result<()> 
     Ok(())
 }
 
-fn check_multiple(cols: usize, block: usize, what: &str) -> anyhow::Result<()> {
+pub(crate) fn check_multiple(cols: usize, block: usize, what: &str) -> anyhow::Result<()> {
     if !cols.is_multiple_of(block) {
         return usage(format!(
             "{what} has {cols} columns, not a multiple of the block size {block} (pick --block that divides it)"

@@ -66,7 +66,8 @@ fn random_f32(rng: &mut TestRng) -> u32 {
     }
 }
 
-/// One beat: opcode, end-of-reduction flag, L lanes of a, b, c, and the scalar.
+/// One beat: opcode, end-of-reduction flag, L lanes of a, b, c, the scalar, and the lanes a
+/// reduction must treat as padding (`in_pad`, bit i = lane i).
 #[derive(Clone)]
 struct Beat {
     code: u8,
@@ -75,6 +76,7 @@ struct Beat {
     b: Vec<u32>,
     c: Vec<u32>,
     s: u32,
+    pad: u32,
 }
 
 impl Beat {
@@ -86,6 +88,7 @@ impl Beat {
             b,
             c,
             s,
+            pad: 0,
         }
     }
 
@@ -98,6 +101,7 @@ impl Beat {
         bits::insert(&mut p, 6 + w, &self.b, w);
         bits::insert(&mut p, 6 + 2 * w, &self.c, w);
         bits::insert(&mut p, 6 + 3 * w, &[self.s], 32);
+        bits::insert(&mut p, 6 + 3 * w + 32, &[self.pad], lanes as u32);
         p
     }
 }
@@ -131,7 +135,8 @@ fn expected(beats: &[Beat], lanes: usize) -> Vec<(Vec<u32>, String)> {
             if run.is_empty() {
                 first = i;
             }
-            run.extend(&b.a);
+            // Padded lanes are not part of the vector.
+            run.extend((0..lanes).filter(|l| b.pad >> l & 1 == 0).map(|l| b.a[l]));
             if b.last {
                 let mut z = vec![0u32; lanes];
                 z[0] = red.run(&run, lanes, b.s);
@@ -193,7 +198,7 @@ fn check(
         sim,
         "in_valid",
         "in_ready",
-        &["in_op", "in_last", "in_a", "in_b", "in_c", "in_s"],
+        &["in_op", "in_last", "in_a", "in_b", "in_c", "in_s", "in_pad"],
     );
     let output = Stream::new(sim, "out_valid", "out_ready", &["out_z"]);
     let mut drv = StreamDriver::new(input, rng).valid_probability(valid_p);
@@ -555,10 +560,15 @@ fn shared_blocks() -> Vec<(u32, Vec<u32>)> {
         .collect()
 }
 
-/// Split `x` into beats of `lanes` for reduction `red` (the last padded with its identity).
-fn red_beats(red: Red, x: &[u32], lanes: usize, s: u32) -> Vec<Beat> {
-    let chunks: Vec<Vec<u32>> = tessera_model::tvp::reduce::beats(x, lanes, red.pad());
+/// Split `x` into beats of `lanes` for reduction `red`. A short last beat is padded by the
+/// sender with the identity, or (`mask`) its missing lanes are flagged in `in_pad` and filled
+/// with NaNs and Infs, which the TVP must ignore.
+fn red_beats(red: Red, x: &[u32], lanes: usize, s: u32, mask: bool) -> Vec<Beat> {
+    const JUNK: [u32; 4] = [0x7FC0_0000, 0xFF80_0000, 0x7F80_0000, 0x7F7F_FFFF];
+    let pad = if mask { JUNK[x.len() % 4] } else { red.pad() };
+    let chunks: Vec<Vec<u32>> = tessera_model::tvp::reduce::beats(x, lanes, pad);
     let n = chunks.len();
+    let filled = x.len() - (n.max(1) - 1) * lanes;
     chunks
         .into_iter()
         .enumerate()
@@ -569,6 +579,11 @@ fn red_beats(red: Red, x: &[u32], lanes: usize, s: u32) -> Vec<Beat> {
             c: vec![0; lanes],
             a,
             s,
+            pad: if mask && j + 1 == n {
+                ((1u64 << lanes) - (1u64 << filled)) as u32
+            } else {
+                0
+            },
         })
         .collect()
 }
@@ -612,7 +627,7 @@ fn reduction_beats(lanes: usize, runs: usize, rng: &mut TestRng) -> Vec<Beat> {
                 (rng.gen(), x)
             }
         };
-        for b in red_beats(red, &x, lanes, s) {
+        for b in red_beats(red, &x, lanes, s, rng.gen_bool(0.5)) {
             out.push(b);
             if rng.gen_bool(0.2) {
                 let a = (0..lanes).map(|_| random_f32(rng)).collect();
@@ -656,7 +671,8 @@ fn tvp_reductions_and_conversions_match_model() {
             for x in dir {
                 let x: Vec<u32> = x.iter().map(|v| v.to_bits()).collect();
                 for red in Red::ALL {
-                    b.extend(red_beats(red, &x, lanes, 0));
+                    b.extend(red_beats(red, &x, lanes, 0, false));
+                    b.extend(red_beats(red, &x, lanes, 0, true));
                 }
             }
             check(sim, rng, lanes, &b, 0.7, 0.6);

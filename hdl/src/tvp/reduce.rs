@@ -14,8 +14,9 @@
 //!   TVP to drop the others), lane 0 of `out_z` (the TVP zeroes the other lanes).
 //! * Order of the sum (normative, the model's): within a beat a balanced tree of adjacent pairs
 //!   (`node[L + j] = node[2j] + node[2j+1]`, leaves `node[0..L]` = lanes), along the stream
-//!   `acc = beat0; acc = acc + beat_j`. A short last beat is padded by the host with the
-//!   operation's identity (-0, -Inf, +0 for `scale`).
+//!   `acc = beat0; acc = acc + beat_j`. A short last beat is padded with the operation's
+//!   identity (-0, -Inf, nothing for `scale`): either by the sender, or here, by setting bit i
+//!   of `pad` for every lane i past the end; a padded lane's data is ignored.
 //! * `scale`: amax over lanes and cycles (|x| compares as its bit pattern), any Inf/NaN, then
 //!   ARCHITECTURE.md 2.2 steps 1-4 (floor or `rceil` rule, `s[3]`) for format `s[2:0]`:
 //!   word = fmt | scale code << 8 | (amax == 0) << 16, the scalar `mxenc` takes.
@@ -43,6 +44,8 @@ pub struct TvpReduce<const L: usize, const W: usize> {
     pub cfg: Signal<In, Bits<4>>,
     /// The L lanes.
     pub x: Signal<In, Bits<W>>,
+    /// Lanes to replace with the reduction's identity (bit i: lane i is past the end).
+    pub pad: Signal<In, Bits<L>>,
     /// Stage 1 holds a reduction beat that is not the last (no result).
     pub drop1: Signal<Out, Bit>,
     /// Stage 2 holds a reduction result (`z`).
@@ -56,6 +59,7 @@ pub struct TvpReduce<const L: usize, const W: usize> {
     accn: RedNode,
     is_red: Signal<Local, Bit>,
     is_max: Signal<Local, Bit>,
+    padv: Signal<Local, Bits<32>>,
     rv1_q: DFF<Bit>,
     last1_q: DFF<Bit>,
     max1_q: DFF<Bit>,
@@ -87,6 +91,8 @@ pub struct TvpReduce<const L: usize, const W: usize> {
     k_op_max: Constant<Bits<5>>,
     k_op_scale: Constant<Bits<5>>,
     k_ff8: Constant<Bits<8>>,
+    k_neg_zero: Constant<Bits<32>>,
+    k_neg_inf: Constant<Bits<32>>,
     k_zero31: Constant<Bits<31>>,
     k_lz: Vec<Constant<Bits<5>>>,
     k_one5: Constant<Bits<5>>,
@@ -120,6 +126,7 @@ impl<const L: usize, const W: usize> TvpReduce<L, W> {
             last: Default::default(),
             cfg: Default::default(),
             x: Default::default(),
+            pad: Default::default(),
             drop1: Default::default(),
             sel2: Default::default(),
             z: Default::default(),
@@ -132,6 +139,7 @@ impl<const L: usize, const W: usize> TvpReduce<L, W> {
             accn: Default::default(),
             is_red: Default::default(),
             is_max: Default::default(),
+            padv: Default::default(),
             rv1_q: Default::default(),
             last1_q: Default::default(),
             max1_q: Default::default(),
@@ -162,6 +170,8 @@ impl<const L: usize, const W: usize> TvpReduce<L, W> {
             k_op_max: k(Red::Max.code() as u64),
             k_op_scale: k(Red::Scale.code() as u64),
             k_ff8: k(0xFF),
+            k_neg_zero: k(Red::Sum.pad() as u64),
+            k_neg_inf: k(Red::Max.pad() as u64),
             k_zero31: k(0),
             k_lz: (0..23).map(|i| k(22 - i)).collect(),
             k_one5: k(1),
@@ -214,14 +224,25 @@ impl<const L: usize, const W: usize> Logic for TvpReduce<L, W> {
         // ---- stage 1: the beat's tree, amax and Inf/NaN flag ----
         self.am[0].next = self.k_zero31.val();
         self.nf[0].next = false;
+        // A padded lane is the identity: -0 in the sum tree, -Inf in the max tree, and it
+        // leaves amax and the Inf/NaN flag alone (what a sent +0 would do for `scale`).
+        self.padv.next = self.k_neg_zero.val();
+        if self.is_max.val() {
+            self.padv.next = self.k_neg_inf.val();
+        }
         for i in 0..L {
             self.node[i].next = self.x.val().get_bits::<32>(32 * i);
             self.am[i + 1].next = self.am[i].val();
-            if self.x.val().get_bits::<31>(32 * i) > self.am[i].val() {
-                self.am[i + 1].next = self.x.val().get_bits::<31>(32 * i);
+            self.nf[i + 1].next = self.nf[i].val();
+            if self.pad.val().get_bit(i) {
+                self.node[i].next = self.padv.val();
+            } else {
+                if self.x.val().get_bits::<31>(32 * i) > self.am[i].val() {
+                    self.am[i + 1].next = self.x.val().get_bits::<31>(32 * i);
+                }
+                self.nf[i + 1].next = self.nf[i].val()
+                    || (self.x.val().get_bits::<8>(32 * i + 23) == self.k_ff8.val());
             }
-            self.nf[i + 1].next =
-                self.nf[i].val() || (self.x.val().get_bits::<8>(32 * i + 23) == self.k_ff8.val());
         }
         // rust-hdl's index evaluator knows loop variables only: bind L through a one-pass loop.
         for ll in L..(L + 1) {

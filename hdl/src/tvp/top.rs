@@ -9,7 +9,8 @@
 //! ```
 //!
 //! * One beat = one opcode (5 bits), L lanes of operands (lane i in bits 32i+31..32i), one
-//!   scalar, and `in_last` (end of a reduction).
+//!   scalar, `in_last` (end of a reduction) and `in_pad` (reductions: lanes past the end of a
+//!   short last beat, which count as the identity).
 //! * Elementwise ops (`Op`, codes 0..17) give one result beat per input beat. Reductions (`Red`,
 //!   codes 24..26, [`TvpReduce`]) give one result beat per run of beats ending with `in_last`:
 //!   the scalar in lane 0, zeros above. `cnt_out` counts result beats.
@@ -44,6 +45,10 @@ pub struct Tvp<const L: usize, const W: usize> {
     pub in_b: Signal<In, Bits<W>>,
     pub in_c: Signal<In, Bits<W>>,
     pub in_s: Signal<In, Bits<32>>,
+    /// Reductions: bit i set = lane i is past the end of the vector (a short last beat); the
+    /// lane counts as the reduction's identity and its data is ignored. 0 = a whole beat.
+    /// Ignored by the elementwise operations.
+    pub in_pad: Signal<In, Bits<L>>,
     /// Output stream.
     pub out_valid: Signal<Out, Bit>,
     pub out_ready: Signal<In, Bit>,
@@ -82,6 +87,7 @@ impl<const L: usize, const W: usize> Tvp<L, W> {
             in_b: Default::default(),
             in_c: Default::default(),
             in_s: Default::default(),
+            in_pad: Default::default(),
             out_valid: Default::default(),
             out_ready: Default::default(),
             out_z: Default::default(),
@@ -133,6 +139,7 @@ impl<const L: usize, const W: usize> Logic for Tvp<L, W> {
         self.red.last.next = self.in_last.val();
         self.red.cfg.next = self.in_s.val().get_bits::<4>(0);
         self.red.x.next = self.in_a.val();
+        self.red.pad.next = self.in_pad.val();
         if self.in_valid.val() && self.adv.val() {
             self.cnt_in_q.d.next = self.cnt_in_q.q.val() + self.k_one32.val();
         }
