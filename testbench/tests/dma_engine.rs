@@ -126,9 +126,16 @@ enum Kind {
     Copy,
 }
 
-/// A random legal descriptor inside the test memories: a load, a store or an SRAM -> SRAM copy; loads and
-/// copies are multicast (2..=4 windows) one time in three.
-fn random_desc(rng: &mut TestRng, g: &DmaGeometry, id: u8, max_bytes: u64) -> Descriptor {
+/// A random legal descriptor inside the test memories: a load, a store or an SRAM -> SRAM copy; with
+/// `multicast`, a load or a copy to 2..=4 windows; `kind` forces the kind.
+fn random_desc(
+    rng: &mut TestRng,
+    g: &DmaGeometry,
+    id: u8,
+    max_bytes: u64,
+    multicast: bool,
+    kind: Option<Kind>,
+) -> Descriptor {
     let bb = g.beat_bytes;
     loop {
         let beats = rng.gen_range(1..=(max_bytes as u32 / bb).max(1));
@@ -147,9 +154,10 @@ fn random_desc(rng: &mut TestRng, g: &DmaGeometry, id: u8, max_bytes: u64) -> De
         } else {
             rng.gen_range(1..=3)
         };
-        let kind = match rng.gen_range(0..3) {
-            0 => Kind::Load,
-            1 => Kind::Store,
+        let kind = match rng.gen_range(multicast as u32..3) {
+            _ if kind.is_some() => kind.unwrap(),
+            0 => Kind::Store,
+            1 => Kind::Load,
             _ => Kind::Copy,
         };
         let store = kind == Kind::Store;
@@ -190,7 +198,7 @@ fn random_desc(rng: &mut TestRng, g: &DmaGeometry, id: u8, max_bytes: u64) -> De
             mc_stride: 0,
         };
         // Multicast: windows just apart (sometimes with a gap), the union checked by the model's rules.
-        let d = if !store && rng.gen_bool(0.33) {
+        let d = if multicast {
             let window = d.rows_in_order().last().map(|r| r.1 + r.2).unwrap() - d.dst as u64;
             let stride = window as u32 + bb * rng.gen_range(0..3);
             d.multicast(rng.gen_range(2..=4), stride)
@@ -239,7 +247,16 @@ fn random_copies(preset: &str, n: usize, max_bytes: u64) {
         let mut ids = Vec::new();
         let mut descs = Vec::new();
         for i in 0..n {
-            let d = random_desc(rng, &env.g, i as u8, max_bytes);
+            // Every kind in every run: i % 4 == 1 a multicast load (i % 8 == 1) or copy (i % 8 == 5), 2 a
+            // copy (sometimes multicast), 3 a store, 0 any kind.
+            let mc = i % 4 == 1 || (i % 4 == 2 && rng.gen_bool(0.3));
+            let kind = match i % 8 {
+                1 => Some(Kind::Load),
+                5 | 2 | 6 => Some(Kind::Copy),
+                3 | 7 => Some(Kind::Store),
+                _ => None,
+            };
+            let d = random_desc(rng, &env.g, i as u8, max_bytes, mc, kind);
             descs.push(d);
             assert_eq!(apply(&d, &env.g, &mut axi, &mut sram), Status::Ok);
             env.desc.push(d.pack().to_vec());
