@@ -1,24 +1,28 @@
 //! The DMA engine: a descriptor queue, an address generator that legalizes AXI4 bursts, a read path
-//! (AXI R -> SRAM writes), a write path (SRAM reads -> AXI W), and completion status per descriptor.
+//! (AXI R -> SRAM writes), a write path (SRAM reads -> AXI W), SRAM -> SRAM copies (the write path's
+//! packed beats looped into the read path's splitter), multicast to N windows (the splitter writes each
+//! word to every window), and completion status per descriptor.
 //!
 //! ```text
-//!  desc ─▶ desc_q ─▶ check ──reject──────────────────────────────────────────────┐
-//!   (256b)  (FIFO)     │ (zero / misaligned / range: Mul16 extents)               │
-//!                      ▼                                                          ▼
-//!                 issuer: plane/row/burst walk, min(row, 4 KiB, 256 beats)    status FIFO ─▶ status
-//!            load │                         │ store                               ▲
-//!     ar_skid ◀───┤ rinfo FIFO         aw_skid, sreq FIFO, wlen FIFO, binfo FIFO   │
-//!  AR ◀─┘         ▼                         ▼                                     │
-//!  R ─▶ splitter (beat -> D/W words) ─▶ SRAM req ◀── SRAM read generator          │
-//!                                        (1-bit round robin) + tag FIFO           │
-//!  SRAM rsp ─▶ tag says load: ack (last word of a descriptor -> status) ──────────┤
-//!           └▶ tag says store: packer (D/W words -> beat) ─▶ wbeat FIFO ─▶ W      │
-//!  B ─▶ binfo (last burst of a descriptor -> status) ─────────────────────────────┘
+//!  desc ─▶ desc_q ─▶ check ──reject───────────────────────────────────────────────┐
+//!   (288b)  (FIFO)     │ (zero / misaligned / range / overlap: Mul16 extents)      │
+//!                      ▼                                                           ▼
+//!                 issuer: plane/row/burst walk, min(row, 4 KiB, 256 beats)     status FIFO ─▶ status
+//!         load │           copy │            │ store                               ▲
+//!  ar_skid ◀───┤ rinfo FIFO ◀───┤       aw_skid, sreq FIFO, wlen FIFO, binfo FIFO   │
+//!  AR ◀─┘      │                └─(copy: sreq, wlen, rinfo; no AW, no binfo)        │
+//!  R ──────────┴─▶ splitter ─▶ SRAM req ◀── SRAM read generator                    │
+//!    (copy: beats    (beat -> D/W words,  (1-bit round robin) + tag FIFO            │
+//!     from wbeat)     each to N windows)                                           │
+//!  SRAM rsp ─▶ tag says write: ack (last word of a descriptor -> status) ──────────┤
+//!           └▶ tag says read: packer (D/W words -> beat) ─▶ wbeat FIFO ─▶ W (store) │
+//!                                                               └──▶ splitter (copy)│
+//!  B ─▶ binfo (last burst of a descriptor -> status) ──────────────────────────────┘
 //! ```
 //!
 //! Ports (all synchronous to `clock`; `reset` is synchronous, active high; one cycle empties every queue,
 //! zeroes the counters and returns to idle):
-//! * `desc: StreamIn<256>`: packed descriptors (`tessera_model::dma`); `status: StreamOut<48>`:
+//! * `desc: StreamIn<288>`: packed descriptors (`tessera_model::dma`); `status: StreamOut<48>`:
 //!   `{fault[47:16], code[15:8], id[7:0]}`, one per descriptor, loads and stores may complete out of order.
 //! * AXI4 master `axi_*`: AR/R and AW/W/B with ID width 4 (one ID, 0, per direction: responses come back in
 //!   order), INCR bursts of `arsize = log2(D/8)`, `len <= 255`, never across 4 KiB. An R or B response
@@ -29,17 +33,28 @@
 //!   `count_busy` (cycles with a descriptor queued or in flight), `count_stall` (busy cycles with bursts
 //!   outstanding where neither an R nor a W beat moved: waiting on memory). `idle`: nothing queued or in flight.
 //!
-//! Ordering: descriptors of one direction overlap in flight; a descriptor of the other direction waits
-//! until everything earlier has drained (bursts answered, SRAM requests acknowledged), because loads write
-//! the SRAM that stores read and AXI4 orders nothing between its read and write channels. Rejected
-//! descriptors (codes 1, 2, 3, 7: zero length, misaligned, out of range, reserved bits) post their status
-//! at once and move nothing.
+//! Ordering: unicast descriptors of one direction overlap in flight; a descriptor of the other direction,
+//! a copy, a multicast, and the first descriptor after a copy or a multicast wait until everything earlier
+//! has drained (bursts answered, SRAM requests acknowledged), because loads write the SRAM that stores and
+//! copies read, AXI4 orders nothing between its read and write channels, and the window count/stride are
+//! engine-wide registers. Rejected descriptors (codes 1, 2, 3, 7, 8: zero length, misaligned, out of range,
+//! reserved, overlap) post their status at once and move nothing.
+//!
+//! Copy (SRAM -> SRAM): the read generator reads the source on the shared port, the packer fills `wbeat_q`,
+//! and the splitter takes those beats instead of R (W is idle). `cp_words_q` keeps the reads at most
+//! `wbeat_q`'s 4 beats ahead of the splitter, else reads whose data have nowhere to go could fill the tag
+//! FIFO while the splitter waits for a tag slot: a deadlock. Reads and writes alternate on the port, so a
+//! unicast copy writes W/16 bytes per cycle and a copy to N windows N/(N+1) x W/8.
+//!
+//! Multicast: the splitter writes each word to windows 0..N-1 (`sp_k_q`, offset `sp_koff_q`) before the
+//! next word; the source is read once.
 //!
 //! The SRAM request port is shared by the load path's writes and the store path's reads (1-bit round
 //! robin); a request offered and not taken keeps its grant (`hold_q`), so the port obeys the stream rule.
 //!
 //! Throughput: one burst issued per cycle; one AXI beat per cycle on R and on W when `D == W` (when the SRAM
-//! word is narrower the SRAM port, one word per cycle, is the bottleneck). Reads in flight: `outstanding`
+//! word is narrower the SRAM port, one word per cycle, is the bottleneck); a multicast load to N windows
+//! takes an R beat every N*D/W cycles and writes a word every cycle. Reads in flight: `outstanding`
 //! bursts (config), so a 100-cycle memory latency is hidden once `outstanding * burst >= 100` beats.
 //!
 //! Errors: an AXI error on a read beat aborts the descriptor's SRAM writes (the remaining beats of it are
@@ -47,7 +62,9 @@
 //! SRAM read error turns the descriptor's remaining W beats into `wstrb = 0` beats. Bursts already issued run
 //! to completion (AXI4 forbids cancelling them), so nothing is written after the fault is known, and never
 //! outside the descriptor's range. An SRAM error on a load's write is reported (first failing word); the
-//! load's other words are still written (the SRAM port cannot cancel a write, and answers after it).
+//! load's other words are still written (the SRAM port cannot cancel a write, and answers after it). A
+//! copy's source read error aborts like an R error (code 6, the failing source word's address), and every
+//! abort applies to all multicast windows alike.
 use crate::common::{SkidBuffer, StreamIn, StreamOut, SyncFifo};
 use crate::tvp::mul16::Mul16;
 use rust_hdl::prelude::*;
