@@ -94,7 +94,7 @@ pub struct DmaEngine<
 > {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
-    /// Descriptors (256-bit packed, `tessera_model::dma`).
+    /// Descriptors (288-bit packed, `tessera_model::dma`).
     pub desc: StreamIn<288>,
     /// Completion status: {fault[47:16], code[15:8], id[7:0]}.
     pub status: StreamOut<48>,
