@@ -1,12 +1,13 @@
 //! DMA descriptor format, status codes and the reference model of a copy (issue 7; ARCHITECTURE.md
 //! section 3, "DMA descriptor").
 //!
-//! The descriptor is one 256-bit word, packed here once and unpacked by the RTL (`hdl/src/dma`):
+//! The descriptor is one 288-bit word (nine 32-bit words), packed here once and unpacked by the RTL
+//! (`hdl/src/dma`):
 //!
 //! | bits | field | meaning |
 //! |---|---|---|
 //! | 31:0 | `src` | source byte address |
-//! | 63:32 | `dst` | destination byte address |
+//! | 63:32 | `dst` | destination byte address (the first destination window) |
 //! | 95:64 | `src_stride` | bytes between row starts at the source |
 //! | 127:96 | `dst_stride` | bytes between row starts at the destination |
 //! | 159:128 | `src_plane_stride` | bytes between plane starts at the source |
@@ -15,21 +16,32 @@
 //! | 223:208 | `rows` | rows per plane |
 //! | 239:224 | `planes` | planes (1 for a 2D copy) |
 //! | 247:240 | `id` | completion id, echoed in the status |
-//! | 248 | `store` | 0: AXI memory -> SRAM (load), 1: SRAM -> AXI memory (store) |
-//! | 255:249 | - | reserved, zero |
+//! | 248 | `store` | 1: SRAM -> AXI memory (store) |
+//! | 249 | `copy` | 1: SRAM -> SRAM (copy); `store` and `copy` both 0: AXI memory -> SRAM (load) |
+//! | 253:250 | `mc_extra` | multicast: destination windows beyond the first (0..=15); loads and copies only |
+//! | 255:254 | - | reserved, zero |
+//! | 287:256 | `mc_stride` | multicast: bytes between destination windows (window k starts at `dst + k*mc_stride`) |
 //!
 //! Rules (checked in this order; the first failing one is the status code, nothing is moved):
-//! 0. the reserved bits 255:249 are zero ([`Status::Reserved`]; [`check_word`]);
+//! 0. the reserved bits 255:254 are zero, `store` and `copy` are not both set, and a store has no
+//!    multicast (`mc_extra == 0`) ([`Status::Reserved`]; [`check_word`]);
 //! 1. `row_bytes`, `rows` and `planes` are non-zero ([`Status::ZeroLength`]);
-//! 2. `src`, `dst`, `row_bytes` and the four strides are multiples of the AXI beat (data width / 8 bytes)
-//!    ([`Status::Misaligned`]);
-//! 3. the last byte touched on each side, `base + (planes-1)*plane_stride + (rows-1)*stride + row_bytes - 1`,
-//!    lies inside that side's memory: `2^axi_addr_width` bytes for AXI, the CSRAM's `banks*depth*width/8`
-//!    bytes for SRAM ([`Status::OutOfRange`]).
+//! 2. `src`, `dst`, `row_bytes`, the four strides and `mc_stride` are multiples of the AXI beat
+//!    (data width / 8 bytes) ([`Status::Misaligned`]);
+//! 3. the last byte touched on each side, `base + (planes-1)*plane_stride + (rows-1)*stride + row_bytes - 1`
+//!    (plus `mc_extra*mc_stride` at the destination), lies inside that side's memory: `2^axi_addr_width`
+//!    bytes for AXI, the CSRAM's `banks*depth*width/8` bytes for SRAM ([`Status::OutOfRange`]);
+//! 4. the destination windows do not overlap each other (`mc_extra == 0` or `mc_stride >=` one window's
+//!    extent), and a copy's source extent `[src, src_end)` does not overlap the union of its destination
+//!    windows `[dst, dst_end + mc_extra*mc_stride)` ([`Status::Overlap`]). Extents are bounding intervals:
+//!    interleaved strided regions that never share a byte are still rejected when their intervals meet.
 //!
-//! Strides are unsigned; rows and planes may overlap (the copy order is then plane, row, byte ascending).
-//! Descriptors take effect in queue order: the engine overlaps descriptors of one direction and drains
-//! before it starts one of the other direction, so a store sees the SRAM an earlier load wrote.
+//! Strides are unsigned; rows and planes of one window may overlap (the copy order is then plane, row,
+//! byte ascending). Rule 4 makes the order between windows and between a copy's reads and writes
+//! irrelevant, so every destination window receives exactly the source bytes.
+//! Descriptors take effect in queue order: the engine overlaps unicast loads with unicast loads and unicast
+//! stores with stores, and drains before any other descriptor (direction change, copy, multicast), so a
+//! store or a copy sees the SRAM an earlier descriptor wrote.
 use crate::config::Config;
 
 /// Completion status codes (the `code` field of a status word).
@@ -52,8 +64,12 @@ pub enum Status {
     /// later beat of the descriptor (`wstrb = 0`); a load's other words are still written (the SRAM port
     /// cannot cancel a write, and its answer comes after the write was issued).
     SramError = 6,
-    /// A reserved descriptor bit (255:249) is set: rejected, nothing moved.
+    /// A reserved descriptor bit (255:254) is set, `store` and `copy` are both set, or a store asks for
+    /// multicast: rejected, nothing moved.
     Reserved = 7,
+    /// Destination windows overlap each other, or a copy's source overlaps its destinations: rejected,
+    /// nothing moved.
+    Overlap = 8,
 }
 
 impl Status {
@@ -62,6 +78,7 @@ impl Status {
         use Status::*;
         [
             Ok, ZeroLength, Misaligned, OutOfRange, AxiSlvErr, AxiDecErr, SramError, Reserved,
+            Overlap,
         ]
         .into_iter()
         .find(|s| *s as u8 == code)
@@ -69,7 +86,9 @@ impl Status {
 }
 
 /// Width of the packed descriptor in bits.
-pub const DESC_BITS: usize = 256;
+pub const DESC_BITS: usize = 288;
+/// The packed descriptor as little-endian 32-bit words.
+pub const DESC_WORDS: usize = DESC_BITS / 32;
 /// Width of the packed status word: `[7:0]` id, `[15:8]` code, `[47:16]` fault address.
 pub const STATUS_BITS: usize = 48;
 
@@ -86,8 +105,14 @@ pub struct Descriptor {
     pub rows: u16,
     pub planes: u16,
     pub id: u8,
-    /// SRAM -> AXI (else AXI -> SRAM).
+    /// SRAM -> AXI (else AXI -> SRAM, unless `copy`).
     pub store: bool,
+    /// SRAM -> SRAM.
+    pub copy: bool,
+    /// Multicast: destination windows beyond the first (0..=15).
+    pub mc_extra: u8,
+    /// Multicast: bytes between destination windows.
+    pub mc_stride: u32,
 }
 
 /// A completion reported by the engine.
@@ -161,8 +186,30 @@ impl Descriptor {
         }
     }
 
-    /// The 256-bit word as eight little-endian `u32`s.
-    pub fn pack(&self) -> [u32; 8] {
+    /// A 2D SRAM -> SRAM copy (one plane).
+    pub fn sram_copy_2d(src: u32, dst: u32, row_bytes: u16, rows: u16, id: u8) -> Descriptor {
+        Descriptor {
+            copy: true,
+            ..Descriptor::copy_2d(false, src, dst, row_bytes, rows, id)
+        }
+    }
+
+    /// The same descriptor sending its data to `windows` destination windows `stride` bytes apart.
+    pub fn multicast(self, windows: u8, stride: u32) -> Descriptor {
+        Descriptor {
+            mc_extra: windows.saturating_sub(1),
+            mc_stride: stride,
+            ..self
+        }
+    }
+
+    /// Number of destination windows.
+    pub fn windows(&self) -> u64 {
+        self.mc_extra as u64 + 1
+    }
+
+    /// The 288-bit word as nine little-endian `u32`s.
+    pub fn pack(&self) -> [u32; DESC_WORDS] {
         [
             self.src,
             self.dst,
@@ -171,12 +218,17 @@ impl Descriptor {
             self.src_plane_stride,
             self.dst_plane_stride,
             self.row_bytes as u32 | (self.rows as u32) << 16,
-            self.planes as u32 | (self.id as u32) << 16 | (self.store as u32) << 24,
+            self.planes as u32
+                | (self.id as u32) << 16
+                | (self.store as u32) << 24
+                | (self.copy as u32) << 25
+                | (self.mc_extra as u32 & 15) << 26,
+            self.mc_stride,
         ]
     }
 
     /// The descriptor in a packed word (the reserved bits are ignored; see [`check_word`]).
-    pub fn unpack(w: &[u32; 8]) -> Descriptor {
+    pub fn unpack(w: &[u32; DESC_WORDS]) -> Descriptor {
         Descriptor {
             src: w[0],
             dst: w[1],
@@ -189,10 +241,13 @@ impl Descriptor {
             planes: w[7] as u16,
             id: (w[7] >> 16) as u8,
             store: (w[7] >> 24) & 1 == 1,
+            copy: (w[7] >> 25) & 1 == 1,
+            mc_extra: ((w[7] >> 26) & 15) as u8,
+            mc_stride: w[8],
         }
     }
 
-    /// Total bytes moved.
+    /// Bytes read from the source (each destination window receives all of them).
     pub fn bytes(&self) -> u64 {
         self.row_bytes as u64 * self.rows as u64 * self.planes as u64
     }
@@ -207,6 +262,9 @@ impl Descriptor {
 
     /// The descriptor checks (module header): `Ok` or the rejection code.
     pub fn check(&self, g: &DmaGeometry) -> Status {
+        if (self.store && self.copy) || (self.store && self.mc_extra != 0) || self.mc_extra > 15 {
+            return Status::Reserved;
+        }
         if self.row_bytes == 0 || self.rows == 0 || self.planes == 0 {
             return Status::ZeroLength;
         }
@@ -219,19 +277,33 @@ impl Descriptor {
             self.dst_stride,
             self.src_plane_stride,
             self.dst_plane_stride,
+            self.mc_stride,
         ];
         if fields.iter().any(|f| f & m != 0) {
             return Status::Misaligned;
         }
         let src_end = self.extent(self.src, self.src_stride, self.src_plane_stride);
         let dst_end = self.extent(self.dst, self.dst_stride, self.dst_plane_stride);
-        let (axi_end, sram_end) = if self.store {
-            (dst_end, src_end)
+        // The union of the destination windows ends with the last window.
+        let dst_last_end = dst_end + self.mc_extra as u64 * self.mc_stride as u64;
+        let in_axi = |end: u64| end <= g.axi_bytes;
+        let in_sram = |end: u64| end <= g.sram_bytes;
+        let ok = if self.copy {
+            in_sram(src_end) && in_sram(dst_last_end)
+        } else if self.store {
+            in_sram(src_end) && in_axi(dst_end)
         } else {
-            (src_end, dst_end)
+            in_axi(src_end) && in_sram(dst_last_end)
         };
-        if axi_end > g.axi_bytes || sram_end > g.sram_bytes {
+        if !ok {
             return Status::OutOfRange;
+        }
+        let window = dst_end - self.dst as u64;
+        if self.mc_extra != 0 && (self.mc_stride as u64) < window {
+            return Status::Overlap;
+        }
+        if self.copy && (self.src as u64) < dst_last_end && (self.dst as u64) < src_end {
+            return Status::Overlap;
         }
         Status::Ok
     }
@@ -254,8 +326,8 @@ impl Descriptor {
 
 /// The checks on a packed descriptor word as the engine receives it: reserved bits first, then
 /// [`Descriptor::check`].
-pub fn check_word(w: &[u32; 8], g: &DmaGeometry) -> Status {
-    if w[7] >> 25 != 0 {
+pub fn check_word(w: &[u32; DESC_WORDS], g: &DmaGeometry) -> Status {
+    if w[7] >> 30 != 0 {
         return Status::Reserved;
     }
     Descriptor::unpack(w).check(g)
@@ -269,21 +341,39 @@ pub fn apply(d: &Descriptor, g: &DmaGeometry, axi: &mut [u8], sram: &mut [u8]) -
     if s != Status::Ok {
         return s;
     }
-    for (src, dst, len) in d.rows_in_order() {
-        for i in 0..len {
-            let (from, to) = ((src + i) as usize, (dst + i) as usize);
-            if d.store {
-                axi[to] = sram[from];
-            } else {
-                sram[to] = axi[from];
+    // Rule 4 (no overlap between windows, nor between a copy's source and destinations) makes the order
+    // of windows irrelevant; within a window, rows are written in order.
+    for k in 0..d.windows() {
+        let off = k * d.mc_stride as u64;
+        for (src, dst, len) in d.rows_in_order() {
+            for i in 0..len {
+                let (from, to) = ((src + i) as usize, (dst + off + i) as usize);
+                if d.copy {
+                    sram[to] = sram[from];
+                } else if d.store {
+                    axi[to] = sram[from];
+                } else {
+                    sram[to] = axi[from];
+                }
             }
         }
     }
     Status::Ok
 }
 
-/// The AXI4 bursts the engine issues for one side of a descriptor: `(byte address, beats)`, each at most
-/// 256 beats and never crossing a 4 KiB boundary, rows split independently.
+/// Source reads a descriptor costs: `(AXI beats, SRAM words)`. Multicast reads the source once, however many
+/// windows it writes; a copy reads SRAM words only.
+pub fn source_reads(d: &Descriptor, g: &DmaGeometry) -> (u64, u64) {
+    if d.copy || d.store {
+        (0, d.bytes() / g.word_bytes as u64)
+    } else {
+        (d.bytes() / g.beat_bytes as u64, 0)
+    }
+}
+
+/// The bursts the engine issues for a descriptor: `(byte address, beats)`, each at most 256 beats and never
+/// crossing a 4 KiB boundary, rows split independently. The address is the AXI side's (a load's source, a
+/// store's destination); for a copy it is the SRAM source (the same legalization, one walk for all kinds).
 pub fn bursts(d: &Descriptor, beat_bytes: u32) -> Vec<(u64, u32)> {
     let mut v = Vec::new();
     for (src, dst, len) in d.rows_in_order() {
@@ -327,11 +417,17 @@ mod tests {
             planes: 9,
             id: 10,
             store: true,
+            copy: false,
+            mc_extra: 0,
+            mc_stride: 11,
         };
         assert_eq!(
             d.pack(),
-            [1, 2, 3, 4, 5, 6, 7 | 8 << 16, 9 | 10 << 16 | 1 << 24]
+            [1, 2, 3, 4, 5, 6, 7 | 8 << 16, 9 | 10 << 16 | 1 << 24, 11]
         );
+        let c = Descriptor::sram_copy_2d(0, 0x100, 8, 1, 3).multicast(16, 0x40);
+        assert_eq!(c.pack()[7], 1 | 3 << 16 | 1 << 25 | 15 << 26);
+        assert_eq!(Descriptor::unpack(&c.pack()), c);
     }
 
     #[test]
@@ -345,7 +441,7 @@ mod tests {
         };
         assert_eq!(Descriptor::unpack(&d.pack()), d);
         assert_eq!(check_word(&d.pack(), &g), Status::Ok);
-        for bit in 25..32 {
+        for bit in 30..32 {
             let mut w = d.pack();
             w[7] |= 1 << bit;
             assert_eq!(check_word(&w, &g), Status::Reserved, "bit {}", 224 + bit);
@@ -353,8 +449,14 @@ mod tests {
             w[6] = 0;
             assert_eq!(check_word(&w, &g), Status::Reserved);
         }
+        // store + copy, and a multicast store: reserved combinations.
+        let mut w = d.pack();
+        w[7] |= 1 << 25;
+        assert_eq!(check_word(&w, &g), Status::Reserved);
+        assert_eq!(d.multicast(2, 0x1000).check(&g), Status::Reserved);
         assert_eq!(Status::from_code(7), Some(Status::Reserved));
-        assert_eq!(Status::from_code(8), None);
+        assert_eq!(Status::from_code(8), Some(Status::Overlap));
+        assert_eq!(Status::from_code(9), None);
     }
 
     #[test]
@@ -416,6 +518,64 @@ mod tests {
         }
         assert_eq!(b.iter().map(|x| x.1 as u64 * 8).sum::<u64>(), d.bytes());
         assert_eq!(b[0], (4096 - 64, 8));
+    }
+
+    #[test]
+    fn multicast_and_copy_rules() {
+        let g = geo();
+        // Load to 4 windows of 0x100: each window 2 rows of 64 B at stride 0x80 = extent 0xc0.
+        let d = Descriptor {
+            dst_stride: 0x80,
+            ..Descriptor::copy_2d(false, 0x1000, 0x400, 64, 2, 1)
+        }
+        .multicast(4, 0x100);
+        assert_eq!(d.check(&g), Status::Ok);
+        assert_eq!(d.multicast(4, 0xb8).check(&g), Status::Overlap);
+        assert_eq!(d.multicast(4, 0xbc).check(&g), Status::Misaligned);
+        // The last window must fit: 0x400 + 3*stride + 0xc0 <= 2^16.
+        let top = (1u32 << 16) - 0xc0 - 0x400;
+        assert_eq!(d.multicast(4, top / 3 / 8 * 8).check(&g), Status::Ok);
+        assert_eq!(
+            d.multicast(4, top / 3 / 8 * 8 + 8).check(&g),
+            Status::OutOfRange
+        );
+        // A copy: source and the union of destinations may touch but not overlap.
+        let c = Descriptor::sram_copy_2d(0x100, 0x200, 0x100, 1, 2);
+        assert_eq!(c.check(&g), Status::Ok);
+        assert_eq!(Descriptor { dst: 0x1f8, ..c }.check(&g), Status::Overlap);
+        assert_eq!(Descriptor { src: 0x2f8, ..c }.check(&g), Status::Overlap);
+        assert_eq!(Descriptor { src: 0x300, ..c }.check(&g), Status::Ok);
+        // Windows at 0x200, 0x300, 0x400: a source at 0x400 meets the third, at 0x500 it only touches.
+        let m = Descriptor {
+            src: 0x400,
+            ..c.multicast(3, 0x100)
+        };
+        assert_eq!(m.check(&g), Status::Overlap);
+        assert_eq!(Descriptor { src: 0x500, ..m }.check(&g), Status::Ok);
+        assert_eq!(
+            Descriptor { src: 0x500, ..m }.multicast(3, 0x180).check(&g),
+            Status::Overlap
+        );
+        // The copy side of the range rule is the SRAM for both ends.
+        let far = Descriptor::sram_copy_2d(0x2_0000, 0, 8, 1, 0);
+        assert_eq!(far.check(&g), Status::OutOfRange);
+        // Model: every window gets the source; nothing else changes; reads are counted once.
+        let mut axi = (0..0x2000u32).map(|i| (i * 7) as u8).collect::<Vec<_>>();
+        let mut sram = vec![0u8; 1 << 16];
+        assert_eq!(apply(&d, &g, &mut axi, &mut sram), Status::Ok);
+        for k in 0..4 {
+            let w = 0x400 + k * 0x100;
+            assert_eq!(&sram[w..w + 64], &axi[0x1000..0x1040]);
+            assert_eq!(&sram[w + 0x80..w + 0xc0], &axi[0x1040..0x1080]);
+        }
+        assert_eq!(sram.iter().filter(|&&b| b != 0).count() <= 4 * 128, true);
+        assert_eq!(source_reads(&d, &g), (16, 0));
+        let before = sram.clone();
+        let cm = Descriptor::sram_copy_2d(0x400, 0x4000, 0x40, 1, 3).multicast(2, 0x1000);
+        assert_eq!(apply(&cm, &g, &mut axi, &mut sram), Status::Ok);
+        assert_eq!(&sram[0x4000..0x4040], &before[0x400..0x440]);
+        assert_eq!(&sram[0x5000..0x5040], &before[0x400..0x440]);
+        assert_eq!(source_reads(&cm, &g), (0, 8));
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! DMA bandwidth at a memory latency of 100 cycles: achieved AXI bandwidth as a fraction of the port's peak
-//! (one beat per cycle) for loads and stores of 64 B .. 64 KiB, and for 2D transfers of 64 B rows.
+//! (one beat per cycle) for loads and stores of 64 B .. 64 KiB, and for 2D transfers of 64 B rows; then the
+//! SRAM side: SRAM -> SRAM copies and multicast (loads and copies to 4 windows), as bytes written per cycle,
+//! the SRAM port's use, and source reads per byte written.
 //!
 //! `cargo bench -p tessera-testbench --bench dma` (optional argument: a preset name, default `base`; sizes
 //! larger than the preset's SRAM are left out). Columns: a stream of descriptors of one size, and the first
@@ -126,9 +128,9 @@ fn main() {
     cases.push(("1024 B, alternating".into(), "both", alt));
     for (name, direction, descs) in cases {
         let beats: u64 = descs.iter().map(|d| d.bytes() / bb as u64).sum();
-        let (cycles, stall) = run(&model, &g, &descs, &name);
+        let Run { cycles, stall, .. } = run(&model, &g, &descs, &name);
         // The first descriptor alone: its latency from offer to status, and its own bandwidth.
-        let (alone, _) = run(&model, &g, &descs[..1], &name);
+        let alone = run(&model, &g, &descs[..1], &name).cycles;
         let beats1 = descs[0].bytes() / bb as u64;
         println!(
             "| {name} | {} | {} | {beats} | {cycles} | {:.1}% | {stall} | {alone} | {:.1}% |",
@@ -138,17 +140,111 @@ fn main() {
             100.0 * beats1 as f64 / alone as f64
         );
     }
+    sram_side(&model, &g);
     println!("(wall time {:.1} s)", t0.elapsed().as_secs_f64());
 }
 
-/// Runs `descs` back to back on a fresh instance (HBM latency 100, no back-pressure); returns the cycles from
-/// the first descriptor offered to the last status, and the engine's stall counter.
+/// SRAM -> SRAM copies and multicast: bytes written per cycle, the SRAM port's use (reads + writes per
+/// cycle; its peak is one access per cycle), and source reads per byte written (1/N for N windows).
+fn sram_side(model: &std::sync::Arc<tessera_testbench::Model>, g: &DmaGeometry) {
+    let wbytes = g.word_bytes as u64;
+    let half = (g.sram_bytes / 2).min(1 << 20) as u32;
+    println!();
+    println!(
+        "SRAM side (port peak: one {}-byte word per cycle, read or write; a unicast copy reads and writes each word, so its peak is {} B/cycle written)",
+        wbytes,
+        wbytes / 2
+    );
+    println!(
+        "| transfer | kind | windows | descriptors | source bytes | bytes written | cycles | written B/cycle | SRAM port use | source reads per byte written |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    let mut cases: Vec<(String, &str, Vec<Descriptor>)> = Vec::new();
+    for size in [1024u32, 4096, 16384]
+        .into_iter()
+        .filter(|&s| s * 4 <= half)
+    {
+        let n = (65536 / size).max(8);
+        let copies = (0..n)
+            .map(|i| {
+                let off = (i * size) % (half / 4);
+                Descriptor::sram_copy_2d(off, half + off, size as u16, 1, i as u8)
+            })
+            .collect::<Vec<_>>();
+        cases.push((format!("{size} B"), "SRAM -> SRAM", copies.clone()));
+        let mc_copies = copies.iter().map(|d| d.multicast(4, half / 4)).collect();
+        cases.push((format!("{size} B"), "SRAM -> SRAM multicast", mc_copies));
+        let mc_loads = (0..n)
+            .map(|i| {
+                let off = (i * size) % (half / 4);
+                Descriptor::copy_2d(
+                    false,
+                    0x10000 + i * size,
+                    half + off,
+                    size as u16,
+                    1,
+                    i as u8,
+                )
+                .multicast(4, half / 4)
+            })
+            .collect();
+        cases.push((format!("{size} B"), "AXI -> SRAM multicast", mc_loads));
+    }
+    // 2D: 64 rows of 64 B, source pitch 128 B.
+    let rows = 64u32;
+    let copy2d = (0..8u32)
+        .map(|i| Descriptor {
+            src_stride: 128,
+            ..Descriptor::sram_copy_2d(
+                i * rows * 128 % (half / 2),
+                half + i * rows * 64 % (half / 4),
+                64,
+                rows as u16,
+                i as u8,
+            )
+        })
+        .collect::<Vec<_>>();
+    cases.push((format!("2D {rows} x 64 B rows"), "SRAM -> SRAM", copy2d));
+    for (name, kind, descs) in cases {
+        let r = run(model, g, &descs, &name);
+        let windows = descs[0].windows();
+        let src: u64 = descs.iter().map(|d| d.bytes()).sum();
+        let written = src * windows;
+        let reads = if kind.starts_with("AXI") {
+            r.axi_beats * g.beat_bytes as u64
+        } else {
+            r.sram_reads * wbytes
+        };
+        println!(
+            "| {name} | {kind} | {windows} | {} | {src} | {written} | {} | {:.2} | {:.1}% | {:.3} |",
+            descs.len(),
+            r.cycles,
+            written as f64 / r.cycles as f64,
+            100.0 * (r.sram_reads + r.sram_writes) as f64 / r.cycles as f64,
+            reads as f64 / written as f64
+        );
+    }
+}
+
+/// What one run measured.
+struct Run {
+    /// Cycles from the first descriptor offered to the last status.
+    cycles: u64,
+    /// The engine's stall counter.
+    stall: u64,
+    /// AXI R beats, SRAM reads and SRAM writes accepted by the memory models.
+    axi_beats: u64,
+    sram_reads: u64,
+    sram_writes: u64,
+}
+
+/// Runs `descs` back to back on a fresh instance (HBM latency 100, no back-pressure).
 fn run(
     model: &std::sync::Arc<tessera_testbench::Model>,
     g: &DmaGeometry,
     descs: &[Descriptor],
     name: &str,
-) -> (u64, u64) {
+) -> Run {
     let mut sim = model.instantiate(None).expect("instantiate");
     let mut rng = TestRng::seed_from_u64(1);
     let mut hbm = Hbm::new(
@@ -195,5 +291,11 @@ fn run(
     for w in status.received() {
         assert_eq!((w[0] >> 8) & 0xff, 0, "{name}: a descriptor failed: {w:?}");
     }
-    (cycles, sim.peek("count_stall"))
+    Run {
+        cycles,
+        stall: sim.peek("count_stall"),
+        axi_beats: hbm.r_beats,
+        sram_reads: sram.reads,
+        sram_writes: sram.writes,
+    }
 }

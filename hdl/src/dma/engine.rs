@@ -1,24 +1,28 @@
 //! The DMA engine: a descriptor queue, an address generator that legalizes AXI4 bursts, a read path
-//! (AXI R -> SRAM writes), a write path (SRAM reads -> AXI W), and completion status per descriptor.
+//! (AXI R -> SRAM writes), a write path (SRAM reads -> AXI W), SRAM -> SRAM copies (the write path's
+//! packed beats looped into the read path's splitter), multicast to N windows (the splitter writes each
+//! word to every window), and completion status per descriptor.
 //!
 //! ```text
-//!  desc ─▶ desc_q ─▶ check ──reject──────────────────────────────────────────────┐
-//!   (256b)  (FIFO)     │ (zero / misaligned / range: Mul16 extents)               │
-//!                      ▼                                                          ▼
-//!                 issuer: plane/row/burst walk, min(row, 4 KiB, 256 beats)    status FIFO ─▶ status
-//!            load │                         │ store                               ▲
-//!     ar_skid ◀───┤ rinfo FIFO         aw_skid, sreq FIFO, wlen FIFO, binfo FIFO   │
-//!  AR ◀─┘         ▼                         ▼                                     │
-//!  R ─▶ splitter (beat -> D/W words) ─▶ SRAM req ◀── SRAM read generator          │
-//!                                        (1-bit round robin) + tag FIFO           │
-//!  SRAM rsp ─▶ tag says load: ack (last word of a descriptor -> status) ──────────┤
-//!           └▶ tag says store: packer (D/W words -> beat) ─▶ wbeat FIFO ─▶ W      │
-//!  B ─▶ binfo (last burst of a descriptor -> status) ─────────────────────────────┘
+//!  desc ─▶ desc_q ─▶ check ──reject───────────────────────────────────────────────┐
+//!   (288b)  (FIFO)     │ (zero / misaligned / range / overlap: Mul16 extents)      │
+//!                      ▼                                                           ▼
+//!                 issuer: plane/row/burst walk, min(row, 4 KiB, 256 beats)     status FIFO ─▶ status
+//!         load │           copy │            │ store                               ▲
+//!  ar_skid ◀───┤ rinfo FIFO ◀───┤       aw_skid, sreq FIFO, wlen FIFO, binfo FIFO   │
+//!  AR ◀─┘      │                └─(copy: sreq, wlen, rinfo; no AW, no binfo)        │
+//!  R ──────────┴─▶ splitter ─▶ SRAM req ◀── SRAM read generator                    │
+//!    (copy: beats    (beat -> D/W words,  (1-bit round robin) + tag FIFO            │
+//!     from wbeat)     each to N windows)                                           │
+//!  SRAM rsp ─▶ tag says write: ack (last word of a descriptor -> status) ──────────┤
+//!           └▶ tag says read: packer (D/W words -> beat) ─▶ wbeat FIFO ─▶ W (store) │
+//!                                                               └──▶ splitter (copy)│
+//!  B ─▶ binfo (last burst of a descriptor -> status) ──────────────────────────────┘
 //! ```
 //!
 //! Ports (all synchronous to `clock`; `reset` is synchronous, active high; one cycle empties every queue,
 //! zeroes the counters and returns to idle):
-//! * `desc: StreamIn<256>`: packed descriptors (`tessera_model::dma`); `status: StreamOut<48>`:
+//! * `desc: StreamIn<288>`: packed descriptors (`tessera_model::dma`); `status: StreamOut<48>`:
 //!   `{fault[47:16], code[15:8], id[7:0]}`, one per descriptor, loads and stores may complete out of order.
 //! * AXI4 master `axi_*`: AR/R and AW/W/B with ID width 4 (one ID, 0, per direction: responses come back in
 //!   order), INCR bursts of `arsize = log2(D/8)`, `len <= 255`, never across 4 KiB. An R or B response
@@ -29,17 +33,28 @@
 //!   `count_busy` (cycles with a descriptor queued or in flight), `count_stall` (busy cycles with bursts
 //!   outstanding where neither an R nor a W beat moved: waiting on memory). `idle`: nothing queued or in flight.
 //!
-//! Ordering: descriptors of one direction overlap in flight; a descriptor of the other direction waits
-//! until everything earlier has drained (bursts answered, SRAM requests acknowledged), because loads write
-//! the SRAM that stores read and AXI4 orders nothing between its read and write channels. Rejected
-//! descriptors (codes 1, 2, 3, 7: zero length, misaligned, out of range, reserved bits) post their status
-//! at once and move nothing.
+//! Ordering: unicast descriptors of one direction overlap in flight; a descriptor of the other direction,
+//! a copy, a multicast, and the first descriptor after a copy or a multicast wait until everything earlier
+//! has drained (bursts answered, SRAM requests acknowledged), because loads write the SRAM that stores and
+//! copies read, AXI4 orders nothing between its read and write channels, and the window count/stride are
+//! engine-wide registers. Rejected descriptors (codes 1, 2, 3, 7, 8: zero length, misaligned, out of range,
+//! reserved, overlap) post their status at once and move nothing.
+//!
+//! Copy (SRAM -> SRAM): the read generator reads the source on the shared port, the packer fills `wbeat_q`,
+//! and the splitter takes those beats instead of R (W is idle). `cp_words_q` keeps the reads at most
+//! `wbeat_q`'s 4 beats ahead of the splitter, else reads whose data have nowhere to go could fill the tag
+//! FIFO while the splitter waits for a tag slot: a deadlock. Reads and writes alternate on the port, so a
+//! unicast copy writes W/16 bytes per cycle and a copy to N windows N/(N+1) x W/8.
+//!
+//! Multicast: the splitter writes each word to windows 0..N-1 (`sp_k_q`, offset `sp_koff_q`) before the
+//! next word; the source is read once.
 //!
 //! The SRAM request port is shared by the load path's writes and the store path's reads (1-bit round
 //! robin); a request offered and not taken keeps its grant (`hold_q`), so the port obeys the stream rule.
 //!
 //! Throughput: one burst issued per cycle; one AXI beat per cycle on R and on W when `D == W` (when the SRAM
-//! word is narrower the SRAM port, one word per cycle, is the bottleneck). Reads in flight: `outstanding`
+//! word is narrower the SRAM port, one word per cycle, is the bottleneck); a multicast load to N windows
+//! takes an R beat every N*D/W cycles and writes a word every cycle. Reads in flight: `outstanding`
 //! bursts (config), so a 100-cycle memory latency is hidden once `outstanding * burst >= 100` beats.
 //!
 //! Errors: an AXI error on a read beat aborts the descriptor's SRAM writes (the remaining beats of it are
@@ -47,7 +62,9 @@
 //! SRAM read error turns the descriptor's remaining W beats into `wstrb = 0` beats. Bursts already issued run
 //! to completion (AXI4 forbids cancelling them), so nothing is written after the fault is known, and never
 //! outside the descriptor's range. An SRAM error on a load's write is reported (first failing word); the
-//! load's other words are still written (the SRAM port cannot cancel a write, and answers after it).
+//! load's other words are still written (the SRAM port cannot cancel a write, and answers after it). A
+//! copy's source read error aborts like an R error (code 6, the failing source word's address), and every
+//! abort applies to all multicast windows alike.
 use crate::common::{SkidBuffer, StreamIn, StreamOut, SyncFifo};
 use crate::tvp::mul16::Mul16;
 use rust_hdl::prelude::*;
@@ -60,8 +77,9 @@ const SREQ: usize = 42;
 const WLEN: usize = 11;
 /// binfo: {axi[31:0], last[32], id[40:33], seq[42:41]}.
 const BINFO: usize = 43;
-/// tag: {load[0], last[1], axi_err[2], resp[4:3], word addr[36:5], axi fault[68:37], id[76:69], seq[78:77]}.
-const TAG: usize = 79;
+/// tag: {load[0], last[1], err[2], resp[4:3], word addr[36:5], fault[68:37], id[76:69], seq[78:77],
+/// err is an SRAM source read error of a copy[79]}.
+const TAG: usize = 80;
 
 /// The engine. Const generics: `D` AXI data bits (64, 128), `DS` = D/8, `W` SRAM word bits (<= D, D/W in
 /// {1, 2, 4}), `M` = W/8, `Q`/`QC` descriptor-queue address bits and `Q + 1`.
@@ -76,8 +94,8 @@ pub struct DmaEngine<
 > {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
-    /// Descriptors (256-bit packed, `tessera_model::dma`).
-    pub desc: StreamIn<256>,
+    /// Descriptors (288-bit packed, `tessera_model::dma`).
+    pub desc: StreamIn<288>,
     /// Completion status: {fault[47:16], code[15:8], id[7:0]}.
     pub status: StreamOut<48>,
     // AXI4 read address.
@@ -134,7 +152,7 @@ pub struct DmaEngine<
     pub idle: Signal<Out, Bit>,
 
     // Queues and slices.
-    desc_q: SyncFifo<256, Q, QC>,
+    desc_q: SyncFifo<288, Q, QC>,
     status_q: SyncFifo<48, 3, 4>,
     ar_skid: SkidBuffer<40>,
     aw_skid: SkidBuffer<40>,
@@ -155,6 +173,8 @@ pub struct DmaEngine<
     mul_dr_hi: Mul16,
     mul_dp_lo: Mul16,
     mul_dp_hi: Mul16,
+    mul_mc_lo: Mul16,
+    mul_mc_hi: Mul16,
     d_src: Signal<Local, Bits<32>>,
     d_dst: Signal<Local, Bits<32>>,
     d_src_stride: Signal<Local, Bits<32>>,
@@ -166,16 +186,32 @@ pub struct DmaEngine<
     d_planes: Signal<Local, Bits<16>>,
     d_id: Signal<Local, Bits<8>>,
     d_store: Signal<Local, Bit>,
-    d_rsvd: Signal<Local, Bits<7>>,
+    d_copy: Signal<Local, Bit>,
+    /// Multicast: destination windows beyond the first.
+    d_mc: Signal<Local, Bits<4>>,
+    d_mc_stride: Signal<Local, Bits<32>>,
+    d_rsvd: Signal<Local, Bits<2>>,
     src_end: Signal<Local, Bits<64>>,
     dst_end: Signal<Local, Bits<64>>,
-    axi_end: Signal<Local, Bits<64>>,
-    sram_end: Signal<Local, Bits<64>>,
+    /// One past the last byte of the last destination window.
+    dst_last_end: Signal<Local, Bits<64>>,
+    d_window: Signal<Local, Bits<64>>,
+    range_bad: Signal<Local, Bit>,
+    overlap_bad: Signal<Local, Bit>,
+    /// The head may start while earlier descriptors are in flight (unicast, same direction, not a copy).
+    d_same: Signal<Local, Bit>,
     d_code: Signal<Local, Bits<8>>,
 
     // Issuer state.
     active_q: DFF<Bit>,
     store_q: DFF<Bit>,
+    /// The running (or last) descriptor is an SRAM -> SRAM copy: its source beats come from the packer.
+    copy_q: DFF<Bit>,
+    /// The running (or last) descriptor is a multicast.
+    mc_q: DFF<Bit>,
+    mc_m1_q: DFF<Bits<4>>,
+    /// Multicast window stride in SRAM words.
+    mc_stride_w_q: DFF<Bits<32>>,
     id_q: DFF<Bits<8>>,
     seq_q: DFF<Bits<2>>,
     axi_plane_q: DFF<Bits<32>>,
@@ -206,7 +242,9 @@ pub struct DmaEngine<
     issue: Signal<Local, Bit>,
     can_load: Signal<Local, Bit>,
     can_store: Signal<Local, Bit>,
+    can_copy: Signal<Local, Bit>,
     sram_word: Signal<Local, Bits<32>>,
+    sreq_word: Signal<Local, Bits<32>>,
 
     // Load path (R -> SRAM writes).
     r_inburst_q: DFF<Bit>,
@@ -221,6 +259,22 @@ pub struct DmaEngine<
     sp_drop_q: DFF<Bit>,
     sp_last_q: DFF<Bit>,
     sp_id_q: DFF<Bits<8>>,
+    /// Multicast: window of the word being written, and its word offset.
+    sp_k_q: DFF<Bits<4>>,
+    sp_koff_q: DFF<Bits<32>>,
+    sp_wdone: Signal<Local, Bit>,
+    sp_waddr: Signal<Local, Bits<32>>,
+    /// The splitter's source: an AXI R beat, or (copy) a packed beat from `wbeat_q`.
+    in_valid: Signal<Local, Bit>,
+    in_last: Signal<Local, Bit>,
+    in_data: Signal<Local, Bits<D>>,
+    in_serr: Signal<Local, Bit>,
+    ld_serr_q: DFF<Bit>,
+    /// Copy: SRAM words read and not yet taken by the splitter (bounds the packer's output, see `sg_ok`).
+    cp_words_q: DFF<Bits<8>>,
+    cp_inc: Signal<Local, Bits<8>>,
+    cp_dec: Signal<Local, Bits<8>>,
+    sg_ok: Signal<Local, Bit>,
     r_word: Signal<Local, Bits<32>>,
     r_axi: Signal<Local, Bits<32>>,
     r_take: Signal<Local, Bit>,
@@ -310,6 +364,10 @@ pub struct DmaEngine<
     k_zero8: Constant<Bits<8>>,
     k_one12: Constant<Bits<12>>,
     k_one4: Constant<Bits<4>>,
+    k_ratio8: Constant<Bits<8>>,
+    k_one8: Constant<Bits<8>>,
+    k_cp_cap: Constant<Bits<8>>,
+    k_code_sram8: Constant<Bits<8>>,
     // Casts take plain signals (rust-hdl writes a cast of an expression as a mask the lint rejects).
     sp_final: Signal<Local, Bit>,
     ld_code: Signal<Local, Bits<8>>,
@@ -398,6 +456,35 @@ impl<
             count_busy: Default::default(),
             count_stall: Default::default(),
             idle: Default::default(),
+            mul_mc_lo: Default::default(),
+            mul_mc_hi: Default::default(),
+            d_copy: Default::default(),
+            d_mc: Default::default(),
+            d_mc_stride: Default::default(),
+            dst_last_end: Default::default(),
+            d_window: Default::default(),
+            range_bad: Default::default(),
+            overlap_bad: Default::default(),
+            d_same: Default::default(),
+            copy_q: Default::default(),
+            mc_q: Default::default(),
+            mc_m1_q: Default::default(),
+            mc_stride_w_q: Default::default(),
+            can_copy: Default::default(),
+            sreq_word: Default::default(),
+            sp_k_q: Default::default(),
+            sp_koff_q: Default::default(),
+            sp_wdone: Default::default(),
+            sp_waddr: Default::default(),
+            in_valid: Default::default(),
+            in_last: Default::default(),
+            in_data: Default::default(),
+            in_serr: Default::default(),
+            ld_serr_q: Default::default(),
+            cp_words_q: Default::default(),
+            cp_inc: Default::default(),
+            cp_dec: Default::default(),
+            sg_ok: Default::default(),
             desc_q: SyncFifo::new(),
             status_q: SyncFifo::new(),
             ar_skid: Default::default(),
@@ -431,8 +518,6 @@ impl<
             d_rsvd: Default::default(),
             src_end: Default::default(),
             dst_end: Default::default(),
-            axi_end: Default::default(),
-            sram_end: Default::default(),
             d_code: Default::default(),
             active_q: Default::default(),
             store_q: Default::default(),
@@ -555,6 +640,11 @@ impl<
             k_zero8: Constant::new(bits::<8>(0)),
             k_one12: Constant::new(bits::<12>(1)),
             k_one4: Constant::new(bits::<4>(1)),
+            k_ratio8: Constant::new(bits::<8>(ratio as u64)),
+            k_one8: Constant::new(bits::<8>(1)),
+            // wbeat_q holds 4 beats: at most that many beats' words are read ahead of the splitter.
+            k_cp_cap: Constant::new(bits::<8>(4 * ratio as u64)),
+            k_code_sram8: Constant::new(bits::<8>(6)),
             sp_final: Default::default(),
             ld_code: Default::default(),
             st_code: Default::default(),
@@ -580,6 +670,10 @@ impl<
             clock,
             active_q,
             store_q,
+            copy_q,
+            mc_q,
+            mc_m1_q,
+            mc_stride_w_q,
             id_q,
             seq_q,
             axi_plane_q,
@@ -611,6 +705,10 @@ impl<
             sp_drop_q,
             sp_last_q,
             sp_id_q,
+            sp_k_q,
+            sp_koff_q,
+            ld_serr_q,
+            cp_words_q,
             sg_active_q,
             sg_addr_q,
             sg_left_q,
@@ -653,7 +751,7 @@ impl<
         self.tag_q.reset.next = self.reset.val();
         self.wbeat_q.reset.next = self.reset.val();
         self.wbad_q.reset.next = self.reset.val();
-        StreamIn::<256>::link(&mut self.desc, &mut self.desc_q.upstream);
+        StreamIn::<288>::link(&mut self.desc, &mut self.desc_q.upstream);
         StreamOut::<48>::link(&mut self.status, &mut self.status_q.downstream);
 
         // ---- Defaults.
@@ -717,7 +815,14 @@ impl<
         self.d_planes.next = self.desc_q.downstream.data.val().get_bits::<16>(224);
         self.d_id.next = self.desc_q.downstream.data.val().get_bits::<8>(240);
         self.d_store.next = self.desc_q.downstream.data.val().get_bit(248);
-        self.d_rsvd.next = self.desc_q.downstream.data.val().get_bits::<7>(249);
+        self.d_copy.next = self.desc_q.downstream.data.val().get_bit(249);
+        self.d_mc.next = self.desc_q.downstream.data.val().get_bits::<4>(250);
+        self.d_rsvd.next = self.desc_q.downstream.data.val().get_bits::<2>(254);
+        self.d_mc_stride.next = self.desc_q.downstream.data.val().get_bits::<32>(256);
+        self.mul_mc_lo.a.next = bit_cast::<16, 4>(self.d_mc.val());
+        self.mul_mc_hi.a.next = bit_cast::<16, 4>(self.d_mc.val());
+        self.mul_mc_lo.b.next = self.d_mc_stride.val().get_bits::<16>(0);
+        self.mul_mc_hi.b.next = self.d_mc_stride.val().get_bits::<16>(16);
         self.mul_sr_lo.a.next = self.d_rows.val() - 1;
         self.mul_sr_hi.a.next = self.d_rows.val() - 1;
         self.mul_dr_lo.a.next = self.d_rows.val() - 1;
@@ -746,20 +851,35 @@ impl<
             + (bit_cast::<64, 32>(self.mul_dr_hi.p.val()) << 16)
             + bit_cast::<64, 32>(self.mul_dp_lo.p.val())
             + (bit_cast::<64, 32>(self.mul_dp_hi.p.val()) << 16);
+        self.dst_last_end.next = self.dst_end.val()
+            + bit_cast::<64, 32>(self.mul_mc_lo.p.val())
+            + (bit_cast::<64, 32>(self.mul_mc_hi.p.val()) << 16);
+        self.d_window.next = self.dst_end.val() - bit_cast::<64, 32>(self.d_dst.val());
         if self.d_store.val() {
-            self.axi_end.next = self.dst_end.val();
-            self.sram_end.next = self.src_end.val();
+            self.range_bad.next = (self.dst_end.val() > self.k_axi_limit.val())
+                | (self.src_end.val() > self.k_sram_limit.val());
+        } else if self.d_copy.val() {
+            self.range_bad.next = (self.src_end.val() > self.k_sram_limit.val())
+                | (self.dst_last_end.val() > self.k_sram_limit.val());
         } else {
-            self.axi_end.next = self.src_end.val();
-            self.sram_end.next = self.dst_end.val();
+            self.range_bad.next = (self.src_end.val() > self.k_axi_limit.val())
+                | (self.dst_last_end.val() > self.k_sram_limit.val());
         }
+        // Rule 4: windows apart, and a copy's source outside the union of its windows.
+        self.overlap_bad.next = ((self.d_mc.val() != 0)
+            & (bit_cast::<64, 32>(self.d_mc_stride.val()) < self.d_window.val()))
+            | (self.d_copy.val()
+                & (bit_cast::<64, 32>(self.d_src.val()) < self.dst_last_end.val())
+                & (bit_cast::<64, 32>(self.d_dst.val()) < self.src_end.val()));
         self.d_code.next = self.k_zero8.val();
-        if (self.axi_end.val() > self.k_axi_limit.val())
-            | (self.sram_end.val() > self.k_sram_limit.val())
-        {
+        if self.overlap_bad.val() {
+            self.d_code.next = 8.into();
+        }
+        if self.range_bad.val() {
             self.d_code.next = 3.into();
         }
         if ((self.d_src.val()
+            | self.d_mc_stride.val()
             | self.d_dst.val()
             | bit_cast::<32, 16>(self.d_row_bytes.val())
             | self.d_src_stride.val()
@@ -774,7 +894,10 @@ impl<
         if (self.d_row_bytes.val() == 0) | (self.d_rows.val() == 0) | (self.d_planes.val() == 0) {
             self.d_code.next = 1.into();
         }
-        if self.d_rsvd.val() != 0 {
+        if (self.d_rsvd.val() != 0)
+            | (self.d_store.val() & self.d_copy.val())
+            | (self.d_store.val() & (self.d_mc.val() != 0))
+        {
             self.d_code.next = 7.into();
         }
 
@@ -806,9 +929,18 @@ impl<
             & self.wlen_q.upstream.ready.val()
             & self.binfo_q.upstream.ready.val()
             & (self.wr_out_q.q.val() < self.k_outstanding.val());
+        self.can_copy.next = self.sreq_q.upstream.ready.val()
+            & self.wlen_q.upstream.ready.val()
+            & self.rinfo_q.upstream.ready.val();
         self.issue.next = self.active_q.q.val()
             & ((self.store_q.q.val() & self.can_store.val())
-                | (!self.store_q.q.val() & self.can_load.val()));
+                | (self.copy_q.q.val() & self.can_copy.val())
+                | (!self.store_q.q.val() & !self.copy_q.q.val() & self.can_load.val()));
+        // A store reads its SRAM side; a copy reads its source (kept in the issuer's "AXI side" registers).
+        self.sreq_word.next = self.sram_word.val();
+        if self.copy_q.q.val() {
+            self.sreq_word.next = self.axi_cur_q.q.val() >> self.k_word_shift.val();
+        }
         self.ar_skid.upstream.data.next = bit_cast::<40, 32>(self.axi_cur_q.q.val())
             | (bit_cast::<40, 8>(self.beats_m1.val()) << 32);
         self.aw_skid.upstream.data.next = bit_cast::<40, 32>(self.axi_cur_q.q.val())
@@ -817,7 +949,7 @@ impl<
             | (bit_cast::<RINFO, 1>(self.end_desc.val().into()) << 8)
             | (bit_cast::<RINFO, 32>(self.axi_cur_q.q.val()) << 9)
             | (bit_cast::<RINFO, 32>(self.sram_word.val()) << 41);
-        self.sreq_q.upstream.data.next = bit_cast::<SREQ, 32>(self.sram_word.val())
+        self.sreq_q.upstream.data.next = bit_cast::<SREQ, 32>(self.sreq_word.val())
             | (bit_cast::<SREQ, 8>(self.beats_m1.val()) << 32)
             | (bit_cast::<SREQ, 2>(self.seq_q.q.val()) << 40);
         self.wlen_q.upstream.data.next = bit_cast::<WLEN, 8>(self.beats_m1.val())
@@ -833,6 +965,10 @@ impl<
                 self.sreq_q.upstream.valid.next = true;
                 self.wlen_q.upstream.valid.next = true;
                 self.binfo_q.upstream.valid.next = true;
+            } else if self.copy_q.q.val() {
+                self.sreq_q.upstream.valid.next = true;
+                self.wlen_q.upstream.valid.next = true;
+                self.rinfo_q.upstream.valid.next = true;
             } else {
                 self.ar_skid.upstream.valid.next = true;
                 self.rinfo_q.upstream.valid.next = true;
@@ -882,19 +1018,31 @@ impl<
             | self.tag_q.downstream.valid.val()
             | (self.sp_left_q.q.val() != 0)
             | self.sg_active_q.q.val()
-            | self.wbeat_q.downstream.valid.val();
+            | self.wbeat_q.downstream.valid.val()
+            | self.rinfo_q.downstream.valid.val()
+            | self.sreq_q.downstream.valid.val()
+            | self.wlen_q.downstream.valid.val();
+        // Copies and multicasts start on a drained engine (a copy reads SRAM that earlier descriptors write;
+        // the splitter's window count and stride are engine-wide registers).
+        self.d_same.next = (self.d_store.val() == self.store_q.q.val())
+            & !self.d_copy.val()
+            & !self.copy_q.q.val()
+            & (self.d_mc.val() == 0)
+            & !self.mc_q.q.val();
         if self.desc_q.downstream.valid.val() {
             if self.d_code.val() != 0 {
                 if self.status_q.upstream.ready.val() {
                     self.st_reject.next = true;
                     self.desc_q.downstream.ready.next = true;
                 }
-            } else if !self.active_q.q.val()
-                & ((self.d_store.val() == self.store_q.q.val()) | !self.inflight.val())
-            {
+            } else if !self.active_q.q.val() & (self.d_same.val() | !self.inflight.val()) {
                 self.desc_q.downstream.ready.next = true;
                 self.active_q.d.next = true;
                 self.store_q.d.next = self.d_store.val();
+                self.copy_q.d.next = self.d_copy.val();
+                self.mc_q.d.next = self.d_mc.val() != 0;
+                self.mc_m1_q.d.next = self.d_mc.val();
+                self.mc_stride_w_q.d.next = self.d_mc_stride.val() >> self.k_word_shift.val();
                 self.id_q.d.next = self.d_id.val();
                 self.row_bytes_q.d.next = bit_cast::<32, 16>(self.d_row_bytes.val());
                 self.row_left_q.d.next = bit_cast::<32, 16>(self.d_row_bytes.val());
@@ -927,18 +1075,26 @@ impl<
             }
         }
 
-        self.sp_final.next = self.sp_last_q.q.val() & (self.sp_left_q.q.val() == 1);
+        self.sp_wdone.next = self.sp_k_q.q.val() == self.mc_m1_q.q.val();
+        self.sp_waddr.next = self.sp_addr_q.q.val() + self.sp_koff_q.q.val();
+        self.sp_final.next =
+            self.sp_last_q.q.val() & (self.sp_left_q.q.val() == 1) & self.sp_wdone.val();
+        // A copy's read generator stays at most `k_cp_cap` words ahead of the splitter, so the packer's
+        // beats always fit in `wbeat_q` and the splitter's writes always find a tag slot (no deadlock on
+        // the shared port).
+        self.sg_ok.next = self.sg_active_q.q.val()
+            & (!self.copy_q.q.val() | (self.cp_words_q.q.val() < self.k_cp_cap.val()));
         // ---- SRAM request arbitration: load writes vs store reads, 1-bit round robin.
         self.sp_send.next = false;
         self.sg_send.next = false;
         self.grant_ld.next = false;
         self.grant_st.next = false;
         if self.sp_left_q.q.val() != 0 {
-            if !(self.sg_active_q.q.val() & self.rr_q.q.val()) {
+            if !(self.sg_ok.val() & self.rr_q.q.val()) {
                 self.grant_ld.next = true;
             }
         }
-        if self.sg_active_q.q.val() & !self.grant_ld.val() {
+        if self.sg_ok.val() & !self.grant_ld.val() {
             self.grant_st.next = true;
         }
         if self.hold_q.q.val() {
@@ -948,15 +1104,16 @@ impl<
         // The load path's last word of a descriptor carries the status ingredients in its tag.
         if self.grant_ld.val() {
             self.sram_req_valid.next = self.tag_q.upstream.ready.val();
-            self.sram_req_addr.next = self.sp_addr_q.q.val();
+            self.sram_req_addr.next = self.sp_waddr.val();
             self.sram_req_write.next = !self.sp_drop_q.q.val();
             self.tag_q.upstream.data.next = self.k_one_tag.val()
                 | (bit_cast::<TAG, 1>(self.sp_final.val().into()) << 1)
                 | (bit_cast::<TAG, 1>(self.ld_err_q.q.val().into()) << 2)
                 | (bit_cast::<TAG, 2>(self.ld_resp_q.q.val()) << 3)
-                | (bit_cast::<TAG, 32>(self.sp_addr_q.q.val()) << 5)
+                | (bit_cast::<TAG, 32>(self.sp_waddr.val()) << 5)
                 | (bit_cast::<TAG, 32>(self.ld_fault_q.q.val()) << 37)
-                | (bit_cast::<TAG, 8>(self.sp_id_q.q.val()) << 69);
+                | (bit_cast::<TAG, 8>(self.sp_id_q.q.val()) << 69)
+                | (bit_cast::<TAG, 1>(self.ld_serr_q.q.val().into()) << 79);
             if self.tag_q.upstream.ready.val() & self.sram_req_ready.val() {
                 self.sp_send.next = true;
             }
@@ -979,39 +1136,78 @@ impl<
         self.hold_st_q.d.next = self.grant_st.val();
 
         // ---- Load path: R beats into the splitter (one beat, D/W SRAM words).
-        self.sp_free.next =
-            (self.sp_left_q.q.val() == 0) | ((self.sp_left_q.q.val() == 1) & self.sp_send.val());
-        self.axi_rready.next = self.rinfo_q.downstream.valid.val() & self.sp_free.val();
-        self.r_take.next = self.axi_rready.val() & self.axi_rvalid.val();
+        self.sp_free.next = (self.sp_left_q.q.val() == 0)
+            | ((self.sp_left_q.q.val() == 1) & self.sp_send.val() & self.sp_wdone.val());
+        self.axi_rready.next =
+            self.rinfo_q.downstream.valid.val() & self.sp_free.val() & !self.copy_q.q.val();
+        self.in_valid.next = self.axi_rvalid.val();
+        self.in_last.next = self.axi_rlast.val();
+        self.in_data.next = self.axi_rdata.val();
+        self.in_serr.next = false;
+        if self.copy_q.q.val() {
+            self.in_valid.next =
+                self.wbeat_q.downstream.valid.val() & self.wlen_q.downstream.valid.val();
+            self.in_last.next =
+                self.w_beat_q.q.val() == self.wlen_q.downstream.data.val().get_bits::<8>(0);
+            self.in_data.next = self.wbeat_q.downstream.data.val();
+            self.in_serr.next = self.wbad_q.downstream.data.val().any();
+        }
+        self.r_take.next =
+            self.rinfo_q.downstream.valid.val() & self.sp_free.val() & self.in_valid.val();
         self.r_word.next = self.r_word_q.q.val();
         self.r_axi.next = self.r_axi_q.q.val();
         if !self.r_inburst_q.q.val() {
             self.r_word.next = self.rinfo_q.downstream.data.val().get_bits::<32>(41);
             self.r_axi.next = self.rinfo_q.downstream.data.val().get_bits::<32>(9);
         }
+        // Multicast: each word goes to every window (window-minor), then the beat moves on.
         if self.sp_send.val() {
-            self.sp_left_q.d.next = self.sp_left_q.q.val() - 1;
-            self.sp_addr_q.d.next = self.sp_addr_q.q.val() + 1;
-            self.sp_beat_q.d.next = self.sp_beat_q.q.val() >> self.k_shift_w.val();
-            if self.sp_last_q.q.val() & (self.sp_left_q.q.val() == 1) {
-                self.ld_err_q.d.next = false;
+            if self.sp_wdone.val() {
+                self.sp_k_q.d.next = 0.into();
+                self.sp_koff_q.d.next = 0.into();
+                self.sp_left_q.d.next = self.sp_left_q.q.val() - 1;
+                self.sp_addr_q.d.next = self.sp_addr_q.q.val() + 1;
+                self.sp_beat_q.d.next = self.sp_beat_q.q.val() >> self.k_shift_w.val();
+                if self.sp_last_q.q.val() & (self.sp_left_q.q.val() == 1) {
+                    self.ld_err_q.d.next = false;
+                }
+            } else {
+                self.sp_k_q.d.next = self.sp_k_q.q.val() + 1;
+                self.sp_koff_q.d.next = self.sp_koff_q.q.val() + self.mc_stride_w_q.q.val();
             }
         }
         self.r_resp.next = self.axi_rresp.val();
         if self.axi_rid.val() != 0 {
             self.r_resp.next = self.k_decerr.val();
         }
-        self.r_bad.next = self.r_resp.val() != 0;
+        if self.copy_q.q.val() {
+            self.r_resp.next = 0.into();
+        }
+        self.r_bad.next = (self.r_resp.val() != 0) | self.in_serr.val();
+        // A copy's beats come from the packer: pop them, count the burst's beats with `w_beat_q` (the W
+        // channel is idle during a copy), and release the source-error capture at the copy's last beat.
+        if self.r_take.val() & self.copy_q.q.val() {
+            self.wbeat_q.downstream.ready.next = true;
+            self.wbad_q.downstream.ready.next = true;
+            self.w_beat_q.d.next = self.w_beat_q.q.val() + 1;
+            if self.in_last.val() {
+                self.w_beat_q.d.next = 0.into();
+                self.wlen_q.downstream.ready.next = true;
+                if self.rinfo_q.downstream.data.val().get_bit(8) {
+                    self.ss_err_q.d.next = false;
+                }
+            }
+        }
         if self.r_take.val() {
-            self.sp_beat_q.d.next = self.axi_rdata.val();
+            self.sp_beat_q.d.next = self.in_data.val();
             self.sp_left_q.d.next = self.k_ratio.val();
             self.sp_addr_q.d.next = self.r_word.val();
             self.sp_id_q.d.next = self.rinfo_q.downstream.data.val().get_bits::<8>(0);
             self.sp_last_q.d.next =
-                self.axi_rlast.val() & self.rinfo_q.downstream.data.val().get_bit(8);
+                self.in_last.val() & self.rinfo_q.downstream.data.val().get_bit(8);
             self.r_word_q.d.next = self.r_word.val() + bit_cast::<32, 4>(self.k_ratio.val());
             self.r_axi_q.d.next = self.r_axi.val() + self.k_beat_bytes.val();
-            self.r_inburst_q.d.next = !self.axi_rlast.val();
+            self.r_inburst_q.d.next = !self.in_last.val();
             // A beat is dropped when it or an earlier beat of its descriptor failed.
             self.sp_drop_q.d.next = self.r_bad.val()
                 | (self.ld_err_q.q.val() & !(self.sp_last_q.q.val() & self.sp_send.val()));
@@ -1020,9 +1216,14 @@ impl<
             {
                 self.ld_err_q.d.next = true;
                 self.ld_resp_q.d.next = self.r_resp.val();
+                self.ld_serr_q.d.next = self.in_serr.val();
                 self.ld_fault_q.d.next = self.r_axi.val();
+                if self.in_serr.val() {
+                    // The packer recorded the first failing source word when it packed this beat.
+                    self.ld_fault_q.d.next = self.ss_fault_q.q.val();
+                }
             }
-            if self.axi_rlast.val() {
+            if self.in_last.val() {
                 self.rinfo_q.downstream.ready.next = true;
             }
         }
@@ -1109,8 +1310,9 @@ impl<
             | (self.b_abort_q.q.val()
                 & (self.b_abort_seq_q.q.val()
                     == self.wlen_q.downstream.data.val().get_bits::<2>(9)));
-        self.axi_wvalid.next =
-            self.wbeat_q.downstream.valid.val() & self.wlen_q.downstream.valid.val();
+        self.axi_wvalid.next = self.wbeat_q.downstream.valid.val()
+            & self.wlen_q.downstream.valid.val()
+            & !self.copy_q.q.val();
         self.axi_wdata.next = self.wbeat_q.downstream.data.val();
         self.axi_wstrb.next = self.k_wstrb_all.val();
         if self.w_mask.val() {
@@ -1177,6 +1379,9 @@ impl<
         // ---- Status words. AXI codes: 4 + resp - 2 (SLVERR 4, DECERR 5).
         self.ld_code.next =
             bit_cast::<8, 2>(self.tag_q.downstream.data.val().get_bits::<2>(3)) + self.k_two.val();
+        if self.tag_q.downstream.data.val().get_bit(79) {
+            self.ld_code.next = self.k_code_sram8.val();
+        }
         self.st_code.next = bit_cast::<8, 2>(self.b_resp.val()) + self.k_two.val();
         if self.st_err_q.q.val() {
             self.st_code.next = bit_cast::<8, 2>(self.st_resp_q.q.val()) + self.k_two.val();
@@ -1239,12 +1444,25 @@ impl<
         }
 
         // ---- Outstanding bursts.
-        if self.issue.val() & !self.store_q.q.val() {
-            if !(self.r_take.val() & self.axi_rlast.val()) {
+        // (A copy issues no AR: `copy_q` holds for the whole copy, so nothing here moves during one.)
+        if self.issue.val() & !self.store_q.q.val() & !self.copy_q.q.val() {
+            if !(self.r_take.val() & self.in_last.val()) {
                 self.rd_out_q.d.next = self.rd_out_q.q.val() + 1;
             }
-        } else if self.r_take.val() & self.axi_rlast.val() {
+        } else if self.r_take.val() & self.in_last.val() & !self.copy_q.q.val() {
             self.rd_out_q.d.next = self.rd_out_q.q.val() - 1;
+        }
+        self.cp_inc.next = self.k_zero8.val();
+        self.cp_dec.next = self.k_zero8.val();
+        if self.sg_send.val() {
+            self.cp_inc.next = self.k_one8.val();
+        }
+        if self.r_take.val() {
+            self.cp_dec.next = self.k_ratio8.val();
+        }
+        if self.copy_q.q.val() {
+            self.cp_words_q.d.next =
+                self.cp_words_q.q.val() + self.cp_inc.val() - self.cp_dec.val();
         }
         if self.issue.val() & self.store_q.q.val() {
             if !self.b_go.val() {
@@ -1262,9 +1480,11 @@ impl<
             | self.tag_q.downstream.valid.val()
             | (self.sp_left_q.q.val() != 0)
             | self.sg_active_q.q.val()
-            | self.wbeat_q.downstream.valid.val();
+            | self.wbeat_q.downstream.valid.val()
+            | self.rinfo_q.downstream.valid.val()
+            | self.sreq_q.downstream.valid.val();
         self.idle.next = !self.busy.val();
-        if self.r_take.val() {
+        if self.r_take.val() & !self.copy_q.q.val() {
             self.cnt_rd_q.d.next = self.cnt_rd_q.q.val() + self.k_beat_bytes.val();
         }
         if self.w_go.val() {
@@ -1293,6 +1513,13 @@ impl<
             self.r_inburst_q.d.next = false;
             self.ld_err_q.d.next = false;
             self.sp_left_q.d.next = 0.into();
+            self.sp_k_q.d.next = 0.into();
+            self.sp_koff_q.d.next = 0.into();
+            self.copy_q.d.next = false;
+            self.mc_q.d.next = false;
+            self.mc_m1_q.d.next = 0.into();
+            self.cp_words_q.d.next = 0.into();
+            self.ld_serr_q.d.next = false;
             self.sg_active_q.d.next = false;
             self.pk_cnt_q.d.next = 0.into();
             self.pk_bad_q.d.next = false;

@@ -3,7 +3,7 @@
 //!
 //! | block | file | what | status |
 //! |---|---|---|---|
-//! | [`DmaEngine`] | `engine.rs` | descriptor queue, 3D strided walk, legal AXI4 bursts, loads and stores, status, counters | loads/stores verified under Verilator (tiny, small, large); multicast and SRAM->SRAM not yet |
+//! | [`DmaEngine`] | `engine.rs` | descriptor queue, 3D strided walk, legal AXI4 bursts, loads, stores, SRAM -> SRAM copies, multicast to N windows, status, counters | loads, stores, copies and multicast verified under Verilator against the model (tiny, small, large) |
 //!
 //! The descriptor and status formats are defined once in `tessera_model::dma`.
 pub mod engine;
