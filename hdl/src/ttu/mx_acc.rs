@@ -118,6 +118,9 @@ pub struct MxAcc<const W: usize, const F: usize> {
     /// 4 accumulator sign.
     fl0: Signal<Local, Bits<5>>,
     nan_o: Signal<Local, Bit>,
+    /// The block is -Inf / the accumulator is Inf (bits 4 and 2 of `u0_fl`).
+    ninf1: Signal<Local, Bit>,
+    ainf1: Signal<Local, Bit>,
     binf: Signal<Local, Bit>,
     s1_big: DFF<Bits<F>>,
     s1_lesser: DFF<Bits<F>>,
@@ -280,6 +283,8 @@ impl<const W: usize, const F: usize> MxAcc<W, F> {
             x_big: Default::default(),
             fl0: Default::default(),
             nan_o: Default::default(),
+            ninf1: Default::default(),
+            ainf1: Default::default(),
             binf: Default::default(),
             s1_big: Default::default(),
             s1_lesser: Default::default(),
@@ -471,10 +476,12 @@ impl<const W: usize, const F: usize> Logic for MxAcc<W, F> {
                 & (self.u0_fl.val().get_bit(3) | self.u0_fl.val().get_bit(4))
                 & (self.u0_sa.val() != self.u0_fl.val().get_bit(4)));
         self.binf.next = self.u0_fl.val().get_bit(3) | self.u0_fl.val().get_bit(4);
+        self.ninf1.next = self.u0_fl.val().get_bit(4);
+        self.ainf1.next = self.u0_fl.val().get_bit(2);
         self.fl0.next = bit_cast::<5, 1>(self.nan_o.val().into())
             | (bit_cast::<5, 1>(self.binf.val().into()) << 1)
-            | (bit_cast::<5, 1>(self.u0_fl.val().get_bit(4).into()) << 2)
-            | (bit_cast::<5, 1>(self.u0_fl.val().get_bit(2).into()) << 3)
+            | (bit_cast::<5, 1>(self.ninf1.val().into()) << 2)
+            | (bit_cast::<5, 1>(self.ainf1.val().into()) << 3)
             | (bit_cast::<5, 1>(self.u0_sa.val().into()) << 4);
         self.s1_fl.d.next = self.fl0.val();
 
