@@ -37,7 +37,8 @@
 //!   result written back L cycles later (L = 8, or 4 in the shallow variant). A row is issued only
 //!   when its previous fold has been written back (fewer than R folds in flight); a tile's first
 //!   block starts from C0 (one `c0_data` row per fold step, when `use_c0`) or +0, once the previous
-//!   tile has been written back and copied out.
+//!   tile has been written back and copied out, or at once (same in-flight rule) when the result
+//!   chain is empty, since the previous tile's copy then comes before this tile's first write-back.
 //! * After a tile's last block is written back, the accumulators are copied into the result chain
 //!   and leave on `res_*`, rows 0..R-1 of the tile, one row (C float32) per beat.
 //!
@@ -413,10 +414,16 @@ impl<const W: usize, const F: usize> Logic for Ttu<W, F> {
             self.step.next = self.drain_left.q.val().any()
                 & (self.inflight.q.val() < self.rows_c.val())
                 & (!self.need_c0.val() | self.c0_valid.val());
+            // When the result chain is empty, nothing but the previous tile's copy can fill it, so
+            // that copy happens in the cycle after the previous tile's last write-back: before this
+            // tile's first write-back (issued later, same latency) lands in acc. The first row then
+            // follows the in-flight rule like any other and no bubble opens between tiles.
             if self.dr_first.q.val() & (self.drain_left.q.val() == self.rows_c.val()) {
                 self.step.next = self.drain_left.q.val().any()
-                    & !self.inflight.q.val().any()
-                    & (!self.acc_final.q.val() | self.copy_now.val())
+                    & ((!self.inflight.q.val().any()
+                        & (!self.acc_final.q.val() | self.copy_now.val()))
+                        | ((self.inflight.q.val() < self.rows_c.val())
+                            & !self.out_left.q.val().any()))
                     & (!self.need_c0.val() | self.c0_valid.val());
             }
             self.capture.next = self.blk_done.q.val()
