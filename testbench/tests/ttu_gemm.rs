@@ -536,6 +536,30 @@ fn ttu_small_counters_and_fp4_rate() {
     });
 }
 
+/// Tile boundaries cost nothing when the result sink keeps up: on tiny in E2M1 (a block every
+/// k/2 = 4 beats, R = 2, L = 4) a tile's first row used to wait for the previous tile's copy, a
+/// one-cycle bubble per tile; 16 tiles back to back must now take the beats plus one tail.
+#[test]
+fn ttu_tiny_fp4_no_bubble_between_tiles() {
+    let cfg = Config::preset("tiny").unwrap();
+    let (p, b) = builder(&cfg);
+    run_test("ttu_tiny_fp4_no_bubble_between_tiles", &b, |sim, rng| {
+        let k = p.block;
+        let (m, n, kk) = (4 * p.rows, 4 * p.cols, 8 * k);
+        let a = random_tensor(rng, ElemFormat::E2m1, k, m, kk, false);
+        let bt = random_tensor(rng, ElemFormat::E2m1, k, n, kk, false);
+        let s = check(sim, &p, &a, &bt, None, &RunOptions::default(), "16 tiles");
+        assert_eq!(s.beats, 16 * (kk / 2) as u64, "beats");
+        assert_eq!((s.starved, s.stalled), (0, 0), "{s:?}");
+        let tail = (2 * p.rows + tessera_hdl::ttu::array::ARRAY_DEPTH + p.acc_latency() + 1) as u64;
+        assert_eq!(
+            s.busy,
+            s.beats + tail,
+            "beats + one tail, no per-tile bubble: {s:?}"
+        );
+    });
+}
+
 /// The shared block-MAC vectors (an independent implementation; the repository's copy in
 /// model/tests/vectors/, so the test needs nothing outside the checkout),
 /// each run as a 1 x 1 x k GEMM with C0 = the vector's accumulator, on a k = 32 TTU with every format.

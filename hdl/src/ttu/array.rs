@@ -34,10 +34,11 @@
 //! * The complete block moves into the shadow chain once the previous one has been issued. Each
 //!   following cycle every column's MxAcc takes one row:
 //!   `acc[r][c] = RNE(acc[r][c] + 2^(sa[r]+sb[c]-254) x sum[r][c])`, rows in order 0..R-1, the
-//!   result written back L cycles later (L = 7, or 4 in the shallow variant). A row is issued only
+//!   result written back L cycles later (L = 8, or 4 in the shallow variant). A row is issued only
 //!   when its previous fold has been written back (fewer than R folds in flight); a tile's first
 //!   block starts from C0 (one `c0_data` row per fold step, when `use_c0`) or +0, once the previous
-//!   tile has been written back and copied out.
+//!   tile has been written back and copied out, or at once (same in-flight rule) when the result
+//!   chain is empty, since the previous tile's copy then comes before this tile's first write-back.
 //! * After a tile's last block is written back, the accumulators are copied into the result chain
 //!   and leave on `res_*`, rows 0..R-1 of the tile, one row (C float32) per beat.
 //!
@@ -149,6 +150,11 @@ pub struct Ttu<const W: usize, const F: usize> {
     drain_left: DFF<Bits<8>>,
     dr_first: DFF<Bit>,
     dr_last: DFF<Bit>,
+    /// Row to issue next (R - drain_left, kept as a register so that no subtraction sits in
+    /// front of the accumulator read), and one all-ones / all-zeros read mask per row: the mask
+    /// of that row is all ones unless the block is its tile's first (which reads C0 or +0).
+    rd_row: DFF<Bits<8>>,
+    rd_mask: Vec<DFF<Bits<32>>>,
     /// The accumulators hold a finished tile not yet copied to the result chain.
     acc_final: DFF<Bit>,
     /// Result rows still to send.
@@ -169,7 +175,9 @@ pub struct Ttu<const W: usize, const F: usize> {
     copy_now: Signal<Local, Bit>,
     res_xfer: Signal<Local, Bit>,
     need_c0: Signal<Local, Bit>,
-    rd_row: Signal<Local, Bits<8>>,
+    /// Per column: the accumulator read through the row masks (an AND-OR multiplexer).
+    rd_acc: Vec<Signal<Local, Bits<32>>>,
+    c0_mask: Signal<Local, Bits<32>>,
     wb: Signal<Local, Bit>,
     in_pipe: Signal<Local, Bit>,
     busy: Signal<Local, Bit>,
@@ -187,6 +195,7 @@ pub struct Ttu<const W: usize, const F: usize> {
     zero16: Constant<Bits<16>>,
     one16: Constant<Bits<16>>,
     zero32: Constant<Bits<32>>,
+    ones32: Constant<Bits<32>>,
     zero48: Constant<Bits<48>>,
     one48: Constant<Bits<48>>,
     /// MACs per beat: R x C and 2 R x C.
@@ -276,6 +285,8 @@ impl<const W: usize, const F: usize> Ttu<W, F> {
             drain_left: Default::default(),
             dr_first: Default::default(),
             dr_last: Default::default(),
+            rd_row: Default::default(),
+            rd_mask: dffs(r),
             acc_final: Default::default(),
             out_left: Default::default(),
             busy_q: Default::default(),
@@ -293,7 +304,8 @@ impl<const W: usize, const F: usize> Ttu<W, F> {
             copy_now: Default::default(),
             res_xfer: Default::default(),
             need_c0: Default::default(),
-            rd_row: Default::default(),
+            rd_acc: sigs(c),
+            c0_mask: Default::default(),
             wb: Default::default(),
             in_pipe: Default::default(),
             busy: Default::default(),
@@ -310,6 +322,7 @@ impl<const W: usize, const F: usize> Ttu<W, F> {
             zero16: Constant::new(0u64.to_bits()),
             one16: Constant::new(1u64.to_bits()),
             zero32: Constant::new(0u64.to_bits()),
+            ones32: Constant::new(0xFFFF_FFFFu64.to_bits()),
             zero48: Constant::new(0u64.to_bits()),
             one48: Constant::new(1u64.to_bits()),
             macs1: Constant::new(((r * c) as u64).to_bits()),
@@ -323,7 +336,7 @@ impl<const W: usize, const F: usize> Logic for Ttu<W, F> {
     fn update(&mut self) {
         dff_setup!(
             self, clock, tg_first0, inflight, beat_cnt, blk_cnt, blk_done, bd_first, bd_last,
-            drain_left, dr_first, dr_last, acc_final, out_left, busy_q, macs_q, starved_q,
+            drain_left, dr_first, dr_last, rd_row, acc_final, out_left, busy_q, macs_q, starved_q,
             stalled_q
         );
         // The one-iteration loops bind the array dimensions to names the Verilog generator can
@@ -337,6 +350,8 @@ impl<const W: usize, const F: usize> Logic for Ttu<W, F> {
                 self.asc_c[r].d.next = self.asc_c[r].q.val();
                 self.sh_asc[r].clock.next = self.clock.val();
                 self.sh_asc[r].d.next = self.sh_asc[r].q.val();
+                self.rd_mask[r].clock.next = self.clock.val();
+                self.rd_mask[r].d.next = self.rd_mask[r].q.val();
             }
             for c in 0..self.b_codes.len() {
                 self.bsc_q[c].clock.next = self.clock.val();
@@ -399,10 +414,16 @@ impl<const W: usize, const F: usize> Logic for Ttu<W, F> {
             self.step.next = self.drain_left.q.val().any()
                 & (self.inflight.q.val() < self.rows_c.val())
                 & (!self.need_c0.val() | self.c0_valid.val());
+            // When the result chain is empty, nothing but the previous tile's copy can fill it, so
+            // that copy happens in the cycle after the previous tile's last write-back: before this
+            // tile's first write-back (issued later, same latency) lands in acc. The first row then
+            // follows the in-flight rule like any other and no bubble opens between tiles.
             if self.dr_first.q.val() & (self.drain_left.q.val() == self.rows_c.val()) {
                 self.step.next = self.drain_left.q.val().any()
-                    & !self.inflight.q.val().any()
-                    & (!self.acc_final.q.val() | self.copy_now.val())
+                    & ((!self.inflight.q.val().any()
+                        & (!self.acc_final.q.val() | self.copy_now.val()))
+                        | ((self.inflight.q.val() < self.rows_c.val())
+                            & !self.out_left.q.val().any()))
                     & (!self.need_c0.val() | self.c0_valid.val());
             }
             self.capture.next = self.blk_done.q.val()
@@ -494,8 +515,16 @@ impl<const W: usize, const F: usize> Logic for Ttu<W, F> {
             }
 
             // --- Column accumulate units read the head row of the shadow chain and acc[rd_row].
-            self.rd_row.next = self.rows_c.val() - self.drain_left.q.val();
+            self.c0_mask.next = self.zero32.val();
+            if self.dr_first.q.val() & self.use_c0.val() {
+                self.c0_mask.next = self.ones32.val();
+            }
             for c in 0..self.b_codes.len() {
+                self.rd_acc[c].next = self.c0_data[c].val() & self.c0_mask.val();
+                for r in 0..self.a_codes.len() {
+                    self.rd_acc[c].next = self.rd_acc[c].val()
+                        | (self.acc[r * nc + c].q.val() & self.rd_mask[r].q.val());
+                }
                 self.mxacc[c].clock.next = self.clock.val();
                 self.mxacc[c].sum.next = self.sh_sum[c].q.val();
                 self.mxacc[c].nan.next = self.sh_nan[c].q.val();
@@ -503,26 +532,18 @@ impl<const W: usize, const F: usize> Logic for Ttu<W, F> {
                 self.mxacc[c].ninf.next = self.sh_ninf[c].q.val();
                 self.mxacc[c].scale_a.next = self.sh_asc[0].q.val();
                 self.mxacc[c].scale_b.next = self.sh_bsc[c].q.val();
-                self.mxacc[c].acc.next = self.acc[c].q.val();
-            }
-            for r in 1..self.a_codes.len() {
-                if self.rd_row.val() == self.row_id[r].val() {
-                    for c in 0..self.b_codes.len() {
-                        self.mxacc[c].acc.next = self.acc[r * nc + c].q.val();
-                    }
-                }
-            }
-            if self.dr_first.q.val() {
-                for c in 0..self.b_codes.len() {
-                    self.mxacc[c].acc.next = self.zero32.val();
-                    if self.use_c0.val() {
-                        self.mxacc[c].acc.next = self.c0_data[c].val();
-                    }
-                }
+                self.mxacc[c].acc.next = self.rd_acc[c].val();
             }
             if self.step.val() {
                 if !self.capture.val() {
                     self.drain_left.d.next = self.drain_left.q.val() - self.one8.val();
+                    self.rd_row.d.next = self.rd_row.q.val() + self.one8.val();
+                    for r0 in 0..1 {
+                        self.rd_mask[r0].d.next = self.zero32.val();
+                    }
+                    for r in 1..self.a_codes.len() {
+                        self.rd_mask[r].d.next = self.rd_mask[r - 1].q.val();
+                    }
                 }
                 // Shadow rows move up by one (interior rows, then the tail which is never read
                 // again before the next capture).
@@ -545,6 +566,16 @@ impl<const W: usize, const F: usize> Logic for Ttu<W, F> {
                 self.dr_first.d.next = self.bd_first.q.val();
                 self.dr_last.d.next = self.bd_last.q.val();
                 self.drain_left.d.next = self.rows_c.val();
+                self.rd_row.d.next = self.zero8.val();
+                for r0 in 0..1 {
+                    self.rd_mask[r0].d.next = self.ones32.val();
+                    if self.bd_first.q.val() {
+                        self.rd_mask[r0].d.next = self.zero32.val();
+                    }
+                }
+                for r in 1..self.a_codes.len() {
+                    self.rd_mask[r].d.next = self.zero32.val();
+                }
                 for r in 0..self.a_codes.len() {
                     self.sh_asc[r].d.next = self.asc_c[r].q.val();
                     for c in 0..self.b_codes.len() {
@@ -562,9 +593,9 @@ impl<const W: usize, const F: usize> Logic for Ttu<W, F> {
             // MxAcc tags travel beside its pipeline (free-running); the tail writes back.
             for s0 in 0..1 {
                 self.wb_v[s0].d.next = self.step.val();
-                self.wb_row[s0].d.next = self.rd_row.val();
+                self.wb_row[s0].d.next = self.rd_row.q.val();
                 self.wb_fin[s0].d.next =
-                    self.dr_last.q.val() & (self.rd_row.val() == self.rows_m1.val());
+                    self.dr_last.q.val() & (self.rd_row.q.val() == self.rows_m1.val());
             }
             for s in 1..self.wb_v.len() {
                 self.wb_v[s].d.next = self.wb_v[s - 1].q.val();
@@ -662,6 +693,10 @@ impl<const W: usize, const F: usize> Logic for Ttu<W, F> {
                 self.blk_cnt.d.next = self.zero16.val();
                 self.blk_done.d.next = false;
                 self.drain_left.d.next = self.zero8.val();
+                self.rd_row.d.next = self.zero8.val();
+                for r in 0..self.a_codes.len() {
+                    self.rd_mask[r].d.next = self.zero32.val();
+                }
                 self.acc_final.d.next = false;
                 self.out_left.d.next = self.zero8.val();
                 self.inflight.d.next = self.zero8.val();

@@ -7,7 +7,7 @@
 //! | `edge.rs`    | [`edge::OperandEdge`] | decode once per row / column, registered                |
 //! | `pe.rs`      | [`pe::Pe`]           | exact fixed-point block sum, NaN/Inf flags, 3 stages     |
 //! | `norm.rs`    | `Normalize`, `ShiftSticky` | shifters of the accumulate path                    |
-//! | `mx_acc.rs`  | [`mx_acc::MxAcc`]    | scales + float32 add with one RNE, 7 (or 4) stages      |
+//! | `mx_acc.rs`  | [`mx_acc::MxAcc`]    | scales + float32 add with one RNE, 8 (or 4) stages      |
 //! | `array.rs`   | [`array::Ttu`]       | the top: array, drain double buffer, streams, counters   |
 //!
 //! Widths: a PE holds the exact sum of k products on the common lsb 2^(2 lsb_min). rust-hdl needs
@@ -120,7 +120,7 @@ impl TtuParams {
         }
     }
 
-    /// The deep (7-stage) MxAcc when the next fold of an accumulator comes at least 7 cycles
+    /// The deep (8-stage) MxAcc when the next fold of an accumulator comes at least 8 cycles
     /// later at full rate (a block every `min_beats_per_block` cycles), else the 4-stage one.
     pub fn acc_deep(&self) -> bool {
         mx_acc::MxAcc::<W_NARROW, { W_NARROW + 30 }>::latency(true) <= self.min_beats_per_block()

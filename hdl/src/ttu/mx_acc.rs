@@ -4,13 +4,13 @@
 //!
 //! where `sum` is a PE's exact W-bit block sum in units of 2^lp (lp = 2 lsb_min, a configuration
 //! constant). One instance serves a whole array column and takes one block sum per cycle. It is a
-//! free-running pipeline of seven stages (four in the shallow variant, see below): operands enter
+//! free-running pipeline of eight stages (four in the shallow variant, see below): operands enter
 //! in cycle t, `res` is valid in cycle t + L - 1 and the caller registers it, so the float32
 //! written back can be read again in cycle t + L ([`MxAcc::latency`]).
 //!
 //! ```text
-//!  M1  sum --abs--+                      acc --unpack (no normalize)--+
-//!                 +-- compare exponents, swap: big / lesser, d = ebig - esmall
+//!  M0  sum --abs, exponent--+             acc --unpack (no normalize), exponent--+
+//!  M1                        +-- compare exponents, swap: big / lesser, d = ebig - esmall
 //!  M2  lesser >> d, the bits that leave ORed ("jammed") into the lsb
 //!  M3  big +/- lesser (F bits, exact)
 //!  M4  normalize, shifts 64 32 16 8              M5  shifts 4 2 1, result exponent
@@ -38,10 +38,15 @@
 //! sign unless the accumulator is the opposite Inf (NaN); an Inf accumulator stays; an exact zero
 //! result is +0; a nonzero result below the smallest subnormal rounds to a zero of its own sign.
 //!
-//! Shallow variant: the registers after M2, M4 and M6 can be left out at generation time (their
-//! stages merge with the next), for configurations whose blocks are so short that the next fold of
-//! the same accumulator comes back within fewer than seven cycles (`tiny`: k = 8, FP4 blocks of
-//! four beats, two rows per column). The Verilog then simply has no such registers.
+//! M0 exists for timing: the caller feeds `acc` through its accumulator read multiplexer, so the
+//! unpack and the exponent arithmetic get a stage of their own and M1 is left with the compare
+//! and the swap (on the ECP5 the path multiplexer -> unpack -> compare -> swap was the TTU's
+//! critical path at 58 MHz).
+//!
+//! Shallow variant: the registers after M0, M2, M4 and M6 can be left out at generation time
+//! (their stages merge with the next), for configurations whose blocks are so short that the next
+//! fold of the same accumulator comes back within fewer than eight cycles (`tiny`: k = 8, FP4
+//! blocks of four beats, two rows per column). The Verilog then simply has no such registers.
 //!
 //! Exponents are carried as 12-bit unsigned values biased by 1024 (every exponent the datapath can
 //! see lies in -700..+400). No reset: the pipeline holds no control state (the caller tracks which
@@ -76,7 +81,7 @@ pub struct MxAcc<const W: usize, const F: usize> {
     norm_lo: Normalize<F>,
     round: ShiftSticky<F>,
 
-    // --- M1: operands, exponent compare, swap.
+    // --- M0: operands unpacked (register optional).
     sx: Signal<Local, Bit>,
     magx: Signal<Local, Bits<W>>,
     ex: Signal<Local, Bits<12>>,
@@ -88,12 +93,34 @@ pub struct MxAcc<const W: usize, const F: usize> {
     a_inf: Signal<Local, Bit>,
     ma: Signal<Local, Bits<24>>,
     ea: Signal<Local, Bits<12>>,
+    /// Block NaN from the PE flags and the scales: 0 NaN, 1 accumulator NaN, 2 accumulator Inf,
+    /// 3 block +Inf, 4 block -Inf.
+    c0_fl: Signal<Local, Bits<5>>,
+    nan0: Signal<Local, Bit>,
+    s0_sx: DFF<Bit>,
+    s0_magx: DFF<Bits<W>>,
+    s0_ex: DFF<Bits<12>>,
+    s0_sa: DFF<Bit>,
+    s0_ma: DFF<Bits<24>>,
+    s0_ea: DFF<Bits<12>>,
+    s0_fl: DFF<Bits<5>>,
+    u0_sx: Signal<Local, Bit>,
+    u0_magx: Signal<Local, Bits<W>>,
+    u0_ex: Signal<Local, Bits<12>>,
+    u0_sa: Signal<Local, Bit>,
+    u0_ma: Signal<Local, Bits<24>>,
+    u0_ea: Signal<Local, Bits<12>>,
+    u0_fl: Signal<Local, Bits<5>>,
+    // --- M1: exponent compare, swap.
     pa: Signal<Local, Bits<F>>,
     x_big: Signal<Local, Bit>,
     /// Flags riding to M7: 0 NaN result, 1 block Inf, 2 block Inf is -Inf, 3 accumulator Inf,
     /// 4 accumulator sign.
     fl0: Signal<Local, Bits<5>>,
     nan_o: Signal<Local, Bit>,
+    /// The block is -Inf / the accumulator is Inf (bits 4 and 2 of `u0_fl`).
+    ninf1: Signal<Local, Bit>,
+    ainf1: Signal<Local, Bit>,
     binf: Signal<Local, Bit>,
     s1_big: DFF<Bits<F>>,
     s1_lesser: DFF<Bits<F>>,
@@ -161,7 +188,8 @@ pub struct MxAcc<const W: usize, const F: usize> {
 
     /// 2^(W-1): a block sum at or above it is negative.
     half_w: Constant<Bits<W>>,
-    /// The optional registers after M2 / M4 / M6 exist (1) or are bypassed (0).
+    /// The optional registers after M0 / M2 / M4 / M6 exist (1) or are bypassed (0).
+    keep0: Constant<Bit>,
     keep2: Constant<Bit>,
     keep4: Constant<Bit>,
     keep6: Constant<Bit>,
@@ -206,7 +234,7 @@ fn c12(v: i64) -> Constant<Bits<12>> {
 
 impl<const W: usize, const F: usize> MxAcc<W, F> {
     /// An accumulate unit for block sums in units of 2^`lp` (`lp` = 2 x the smallest lsb
-    /// exponent); `deep` keeps all six pipeline registers, otherwise three (see the header).
+    /// exponent); `deep` keeps all seven pipeline registers, otherwise three (see the header).
     pub fn new(lp: i32, deep: bool) -> Self {
         assert_eq!(F, W + 30, "MxAcc frame must be W + 30 bits");
         let lp = lp as i64;
@@ -235,10 +263,28 @@ impl<const W: usize, const F: usize> MxAcc<W, F> {
             a_inf: Default::default(),
             ma: Default::default(),
             ea: Default::default(),
+            c0_fl: Default::default(),
+            nan0: Default::default(),
+            s0_sx: Default::default(),
+            s0_magx: Default::default(),
+            s0_ex: Default::default(),
+            s0_sa: Default::default(),
+            s0_ma: Default::default(),
+            s0_ea: Default::default(),
+            s0_fl: Default::default(),
+            u0_sx: Default::default(),
+            u0_magx: Default::default(),
+            u0_ex: Default::default(),
+            u0_sa: Default::default(),
+            u0_ma: Default::default(),
+            u0_ea: Default::default(),
+            u0_fl: Default::default(),
             pa: Default::default(),
             x_big: Default::default(),
             fl0: Default::default(),
             nan_o: Default::default(),
+            ninf1: Default::default(),
+            ainf1: Default::default(),
             binf: Default::default(),
             s1_big: Default::default(),
             s1_lesser: Default::default(),
@@ -297,6 +343,7 @@ impl<const W: usize, const F: usize> MxAcc<W, F> {
             mag: Default::default(),
             efield: Default::default(),
             half_w: Constant::new(Bits::<W>::from(1u64) << ((W - 1) as u64)),
+            keep0: Constant::new(deep),
             keep2: Constant::new(deep),
             keep4: Constant::new(deep),
             keep6: Constant::new(deep),
@@ -324,11 +371,11 @@ impl<const W: usize, const F: usize> MxAcc<W, F> {
         }
     }
 
-    /// Cycles from operands in to the written-back float32 being readable again: 7, or 4 when
+    /// Cycles from operands in to the written-back float32 being readable again: 8, or 4 when
     /// not `deep`.
     pub fn latency(deep: bool) -> usize {
         if deep {
-            7
+            8
         } else {
             4
         }
@@ -339,11 +386,12 @@ impl<const W: usize, const F: usize> Logic for MxAcc<W, F> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, s1_big, s1_lesser, s1_d, s1_ebig, s1_sbig, s1_ssmall, s1_fl, s2_big,
-            s2_smallj, s2_ebig, s2_sgn, s2_fl, s3_r, s3_rs, s3_ebig, s3_fl, s4_t, s4_n, s4_e1,
-            s4_sz, s4_fl, s5_y, s5_er, s5_sz, s5_fl, s6_m, s6_gs, s6_er, s6_sz, s6_fl
+            self, clock, s0_sx, s0_magx, s0_ex, s0_sa, s0_ma, s0_ea, s0_fl, s1_big, s1_lesser,
+            s1_d, s1_ebig, s1_sbig, s1_ssmall, s1_fl, s2_big, s2_smallj, s2_ebig, s2_sgn, s2_fl,
+            s3_r, s3_rs, s3_ebig, s3_fl, s4_t, s4_n, s4_e1, s4_sz, s4_fl, s5_y, s5_er, s5_sz,
+            s5_fl, s6_m, s6_gs, s6_er, s6_sz, s6_fl
         );
-        // ===== M1. Block sum: sign-magnitude, nominal exponent of bit W-1.
+        // ===== M0. Block sum: sign-magnitude, nominal exponent of bit W-1.
         self.sx.next = self.sum.val() >= self.half_w.val();
         self.magx.next = self.sum.val();
         if self.sx.val() {
@@ -355,7 +403,6 @@ impl<const W: usize, const F: usize> Logic for MxAcc<W, F> {
         if !self.sum.val().any() {
             self.ex.next = self.zero12.val();
         }
-        self.px.next = bit_cast::<F, W>(self.magx.val()) << self.k_px.val();
         // Accumulator: unpack; nominal exponent of the hidden bit (subnormals: that of 2^-126).
         self.sa.next = self.acc.val().get_bit(31);
         self.aexp.next = self.acc.val().get_bits::<8>(23);
@@ -371,38 +418,71 @@ impl<const W: usize, const F: usize> Logic for MxAcc<W, F> {
         if !self.ma.val().any() {
             self.ea.next = self.zero12.val();
         }
-        self.pa.next = bit_cast::<F, 24>(self.ma.val()) << self.k_pa.val();
-        // The operand with the larger nominal exponent is the frame reference.
-        self.x_big.next = self.ex.val() >= self.ea.val();
+        self.nan0.next = self.nan.val()
+            | (self.pinf.val() & self.ninf.val())
+            | (self.scale_a.val() == self.ff8.val())
+            | (self.scale_b.val() == self.ff8.val());
+        self.c0_fl.next = bit_cast::<5, 1>(self.nan0.val().into())
+            | (bit_cast::<5, 1>(self.a_nan.val().into()) << 1)
+            | (bit_cast::<5, 1>(self.a_inf.val().into()) << 2)
+            | (bit_cast::<5, 1>(self.pinf.val().into()) << 3)
+            | (bit_cast::<5, 1>(self.ninf.val().into()) << 4);
+        self.s0_sx.d.next = self.sx.val();
+        self.s0_magx.d.next = self.magx.val();
+        self.s0_ex.d.next = self.ex.val();
+        self.s0_sa.d.next = self.sa.val();
+        self.s0_ma.d.next = self.ma.val();
+        self.s0_ea.d.next = self.ea.val();
+        self.s0_fl.d.next = self.c0_fl.val();
+        self.u0_sx.next = self.sx.val();
+        self.u0_magx.next = self.magx.val();
+        self.u0_ex.next = self.ex.val();
+        self.u0_sa.next = self.sa.val();
+        self.u0_ma.next = self.ma.val();
+        self.u0_ea.next = self.ea.val();
+        self.u0_fl.next = self.c0_fl.val();
+        if self.keep0.val() {
+            self.u0_sx.next = self.s0_sx.q.val();
+            self.u0_magx.next = self.s0_magx.q.val();
+            self.u0_ex.next = self.s0_ex.q.val();
+            self.u0_sa.next = self.s0_sa.q.val();
+            self.u0_ma.next = self.s0_ma.q.val();
+            self.u0_ea.next = self.s0_ea.q.val();
+            self.u0_fl.next = self.s0_fl.q.val();
+        }
+
+        // ===== M1. The operand with the larger nominal exponent is the frame reference.
+        self.px.next = bit_cast::<F, W>(self.u0_magx.val()) << self.k_px.val();
+        self.pa.next = bit_cast::<F, 24>(self.u0_ma.val()) << self.k_pa.val();
+        self.x_big.next = self.u0_ex.val() >= self.u0_ea.val();
         self.s1_big.d.next = self.pa.val();
         self.s1_lesser.d.next = self.px.val();
-        self.s1_sbig.d.next = self.sa.val();
-        self.s1_ssmall.d.next = self.sx.val();
-        self.s1_ebig.d.next = self.ea.val();
-        self.s1_d.d.next = self.ea.val() - self.ex.val();
+        self.s1_sbig.d.next = self.u0_sa.val();
+        self.s1_ssmall.d.next = self.u0_sx.val();
+        self.s1_ebig.d.next = self.u0_ea.val();
+        self.s1_d.d.next = self.u0_ea.val() - self.u0_ex.val();
         if self.x_big.val() {
             self.s1_big.d.next = self.px.val();
             self.s1_lesser.d.next = self.pa.val();
-            self.s1_sbig.d.next = self.sx.val();
-            self.s1_ssmall.d.next = self.sa.val();
-            self.s1_ebig.d.next = self.ex.val();
-            self.s1_d.d.next = self.ex.val() - self.ea.val();
+            self.s1_sbig.d.next = self.u0_sx.val();
+            self.s1_ssmall.d.next = self.u0_sa.val();
+            self.s1_ebig.d.next = self.u0_ex.val();
+            self.s1_d.d.next = self.u0_ex.val() - self.u0_ea.val();
         }
         // Specials are known now; they ride along to M7.
-        self.nan_o.next = self.nan.val()
-            | (self.pinf.val() & self.ninf.val())
-            | (self.scale_a.val() == self.ff8.val())
-            | (self.scale_b.val() == self.ff8.val())
-            | self.a_nan.val()
-            | (self.a_inf.val()
-                & (self.pinf.val() | self.ninf.val())
-                & (self.sa.val() != self.ninf.val()));
-        self.binf.next = self.pinf.val() | self.ninf.val();
+        self.nan_o.next = self.u0_fl.val().get_bit(0)
+            | self.u0_fl.val().get_bit(1)
+            | (self.u0_fl.val().get_bit(2)
+                & (self.u0_fl.val().get_bit(3) | self.u0_fl.val().get_bit(4))
+                & (self.u0_sa.val() != self.u0_fl.val().get_bit(4)));
+        self.binf.next = self.u0_fl.val().get_bit(3) | self.u0_fl.val().get_bit(4);
+        self.ninf1.next = self.u0_fl.val().get_bit(4);
+        self.ainf1.next = self.u0_fl.val().get_bit(2);
         self.fl0.next = bit_cast::<5, 1>(self.nan_o.val().into())
             | (bit_cast::<5, 1>(self.binf.val().into()) << 1)
-            | (bit_cast::<5, 1>(self.ninf.val().into()) << 2)
-            | (bit_cast::<5, 1>(self.a_inf.val().into()) << 3)
-            | (bit_cast::<5, 1>(self.sa.val().into()) << 4);
+            | (bit_cast::<5, 1>(self.ninf1.val().into()) << 2)
+            | (bit_cast::<5, 1>(self.ainf1.val().into()) << 3)
+            | (bit_cast::<5, 1>(self.u0_sa.val().into()) << 4);
         self.s1_fl.d.next = self.fl0.val();
 
         // ===== M2. Align the lesser operand; jam the lost bits into the lsb.
