@@ -91,6 +91,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     localparam  zero16 = 16'h0;
     localparam  one16 = 16'h1;
     localparam  zero32 = 32'h0;
+    localparam  ones32 = 32'hffffffff;
     localparam  zero48 = 48'h0;
     localparam  one48 = 48'h1;
     localparam  macs1 = 48'h40;
@@ -2270,6 +2271,9 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  wb_v_5_d;
     wire  wb_v_5_q;
     reg  wb_v_5_clock;
+    reg  wb_v_6_d;
+    wire  wb_v_6_q;
+    reg  wb_v_6_clock;
     reg  [7:0] wb_row_0_d;
     wire  [7:0] wb_row_0_q;
     reg  wb_row_0_clock;
@@ -2288,6 +2292,9 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] wb_row_5_d;
     wire  [7:0] wb_row_5_q;
     reg  wb_row_5_clock;
+    reg  [7:0] wb_row_6_d;
+    wire  [7:0] wb_row_6_q;
+    reg  wb_row_6_clock;
     reg  wb_fin_0_d;
     wire  wb_fin_0_q;
     reg  wb_fin_0_clock;
@@ -2306,6 +2313,9 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  wb_fin_5_d;
     wire  wb_fin_5_q;
     reg  wb_fin_5_clock;
+    reg  wb_fin_6_d;
+    wire  wb_fin_6_q;
+    reg  wb_fin_6_clock;
     reg  [7:0] inflight_d;
     wire  [7:0] inflight_q;
     reg  inflight_clock;
@@ -2525,6 +2535,33 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  dr_last_d;
     wire  dr_last_q;
     reg  dr_last_clock;
+    reg  [7:0] rd_row_d;
+    wire  [7:0] rd_row_q;
+    reg  rd_row_clock;
+    reg  [31:0] rd_mask_0_d;
+    wire  [31:0] rd_mask_0_q;
+    reg  rd_mask_0_clock;
+    reg  [31:0] rd_mask_1_d;
+    wire  [31:0] rd_mask_1_q;
+    reg  rd_mask_1_clock;
+    reg  [31:0] rd_mask_2_d;
+    wire  [31:0] rd_mask_2_q;
+    reg  rd_mask_2_clock;
+    reg  [31:0] rd_mask_3_d;
+    wire  [31:0] rd_mask_3_q;
+    reg  rd_mask_3_clock;
+    reg  [31:0] rd_mask_4_d;
+    wire  [31:0] rd_mask_4_q;
+    reg  rd_mask_4_clock;
+    reg  [31:0] rd_mask_5_d;
+    wire  [31:0] rd_mask_5_q;
+    reg  rd_mask_5_clock;
+    reg  [31:0] rd_mask_6_d;
+    wire  [31:0] rd_mask_6_q;
+    reg  rd_mask_6_clock;
+    reg  [31:0] rd_mask_7_d;
+    wire  [31:0] rd_mask_7_q;
+    reg  rd_mask_7_clock;
     reg  acc_final_d;
     wire  acc_final_q;
     reg  acc_final_clock;
@@ -2556,7 +2593,15 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  copy_now;
     reg  res_xfer;
     reg  need_c0;
-    reg  [7:0] rd_row;
+    reg  [31:0] rd_acc_0;
+    reg  [31:0] rd_acc_1;
+    reg  [31:0] rd_acc_2;
+    reg  [31:0] rd_acc_3;
+    reg  [31:0] rd_acc_4;
+    reg  [31:0] rd_acc_5;
+    reg  [31:0] rd_acc_6;
+    reg  [31:0] rd_acc_7;
+    reg  [31:0] c0_mask;
     reg  wb;
     reg  in_pipe;
     reg  busy;
@@ -5693,6 +5738,11 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .q(wb_v_5_q),
         .clock(wb_v_5_clock)
     );
+    ttu_dff_w1 wb_v_6(
+        .d(wb_v_6_d),
+        .q(wb_v_6_q),
+        .clock(wb_v_6_clock)
+    );
     ttu_dff_w8 wb_row_0(
         .d(wb_row_0_d),
         .q(wb_row_0_q),
@@ -5723,6 +5773,11 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .q(wb_row_5_q),
         .clock(wb_row_5_clock)
     );
+    ttu_dff_w8 wb_row_6(
+        .d(wb_row_6_d),
+        .q(wb_row_6_q),
+        .clock(wb_row_6_clock)
+    );
     ttu_dff_w1 wb_fin_0(
         .d(wb_fin_0_d),
         .q(wb_fin_0_q),
@@ -5752,6 +5807,11 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .d(wb_fin_5_d),
         .q(wb_fin_5_q),
         .clock(wb_fin_5_clock)
+    );
+    ttu_dff_w1 wb_fin_6(
+        .d(wb_fin_6_d),
+        .q(wb_fin_6_q),
+        .clock(wb_fin_6_clock)
     );
     ttu_dff_w8 inflight(
         .d(inflight_d),
@@ -6118,6 +6178,51 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .q(dr_last_q),
         .clock(dr_last_clock)
     );
+    ttu_dff_w8 rd_row(
+        .d(rd_row_d),
+        .q(rd_row_q),
+        .clock(rd_row_clock)
+    );
+    ttu_dff_w32 rd_mask_0(
+        .d(rd_mask_0_d),
+        .q(rd_mask_0_q),
+        .clock(rd_mask_0_clock)
+    );
+    ttu_dff_w32 rd_mask_1(
+        .d(rd_mask_1_d),
+        .q(rd_mask_1_q),
+        .clock(rd_mask_1_clock)
+    );
+    ttu_dff_w32 rd_mask_2(
+        .d(rd_mask_2_d),
+        .q(rd_mask_2_q),
+        .clock(rd_mask_2_clock)
+    );
+    ttu_dff_w32 rd_mask_3(
+        .d(rd_mask_3_d),
+        .q(rd_mask_3_q),
+        .clock(rd_mask_3_clock)
+    );
+    ttu_dff_w32 rd_mask_4(
+        .d(rd_mask_4_d),
+        .q(rd_mask_4_q),
+        .clock(rd_mask_4_clock)
+    );
+    ttu_dff_w32 rd_mask_5(
+        .d(rd_mask_5_d),
+        .q(rd_mask_5_q),
+        .clock(rd_mask_5_clock)
+    );
+    ttu_dff_w32 rd_mask_6(
+        .d(rd_mask_6_d),
+        .q(rd_mask_6_q),
+        .clock(rd_mask_6_clock)
+    );
+    ttu_dff_w32 rd_mask_7(
+        .d(rd_mask_7_d),
+        .q(rd_mask_7_q),
+        .clock(rd_mask_7_clock)
+    );
     ttu_dff_w1 acc_final(
         .d(acc_final_d),
         .q(acc_final_q),
@@ -6161,6 +6266,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         drain_left_clock = clock;
         dr_first_clock = clock;
         dr_last_clock = clock;
+        rd_row_clock = clock;
         acc_final_clock = clock;
         out_left_clock = clock;
         busy_q_clock = clock;
@@ -6177,6 +6283,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         drain_left_d = drain_left_q;
         dr_first_d = dr_first_q;
         dr_last_d = dr_last_q;
+        rd_row_d = rd_row_q;
         acc_final_d = acc_final_q;
         out_left_d = out_left_q;
         busy_q_d = busy_q_q;
@@ -6189,48 +6296,64 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         asc_c_0_d = asc_c_0_q;
         sh_asc_0_clock = clock;
         sh_asc_0_d = sh_asc_0_q;
+        rd_mask_0_clock = clock;
+        rd_mask_0_d = rd_mask_0_q;
         asc_q_1_clock = clock;
         asc_q_1_d = asc_q_1_q;
         asc_c_1_clock = clock;
         asc_c_1_d = asc_c_1_q;
         sh_asc_1_clock = clock;
         sh_asc_1_d = sh_asc_1_q;
+        rd_mask_1_clock = clock;
+        rd_mask_1_d = rd_mask_1_q;
         asc_q_2_clock = clock;
         asc_q_2_d = asc_q_2_q;
         asc_c_2_clock = clock;
         asc_c_2_d = asc_c_2_q;
         sh_asc_2_clock = clock;
         sh_asc_2_d = sh_asc_2_q;
+        rd_mask_2_clock = clock;
+        rd_mask_2_d = rd_mask_2_q;
         asc_q_3_clock = clock;
         asc_q_3_d = asc_q_3_q;
         asc_c_3_clock = clock;
         asc_c_3_d = asc_c_3_q;
         sh_asc_3_clock = clock;
         sh_asc_3_d = sh_asc_3_q;
+        rd_mask_3_clock = clock;
+        rd_mask_3_d = rd_mask_3_q;
         asc_q_4_clock = clock;
         asc_q_4_d = asc_q_4_q;
         asc_c_4_clock = clock;
         asc_c_4_d = asc_c_4_q;
         sh_asc_4_clock = clock;
         sh_asc_4_d = sh_asc_4_q;
+        rd_mask_4_clock = clock;
+        rd_mask_4_d = rd_mask_4_q;
         asc_q_5_clock = clock;
         asc_q_5_d = asc_q_5_q;
         asc_c_5_clock = clock;
         asc_c_5_d = asc_c_5_q;
         sh_asc_5_clock = clock;
         sh_asc_5_d = sh_asc_5_q;
+        rd_mask_5_clock = clock;
+        rd_mask_5_d = rd_mask_5_q;
         asc_q_6_clock = clock;
         asc_q_6_d = asc_q_6_q;
         asc_c_6_clock = clock;
         asc_c_6_d = asc_c_6_q;
         sh_asc_6_clock = clock;
         sh_asc_6_d = sh_asc_6_q;
+        rd_mask_6_clock = clock;
+        rd_mask_6_d = rd_mask_6_q;
         asc_q_7_clock = clock;
         asc_q_7_d = asc_q_7_q;
         asc_c_7_clock = clock;
         asc_c_7_d = asc_c_7_q;
         sh_asc_7_clock = clock;
         sh_asc_7_d = sh_asc_7_q;
+        rd_mask_7_clock = clock;
+        rd_mask_7_d = rd_mask_7_q;
         bsc_q_0_clock = clock;
         bsc_q_0_d = bsc_q_0_q;
         bsc_c_0_clock = clock;
@@ -7115,6 +7238,12 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         wb_row_5_d = wb_row_5_q;
         wb_fin_5_clock = clock;
         wb_fin_5_d = wb_fin_5_q;
+        wb_v_6_clock = clock;
+        wb_v_6_d = wb_v_6_q;
+        wb_row_6_clock = clock;
+        wb_row_6_d = wb_row_6_q;
+        wb_fin_6_clock = clock;
+        wb_fin_6_d = wb_fin_6_q;
         dual = (fmt_a == f_e2m1) & (fmt_b == f_e2m1);
         last_beat = beat_cnt_q == bpb1;
         if (dual) begin
@@ -7126,7 +7255,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         need_c0 = dr_first_q & use_c0;
         step = |drain_left_q & (inflight_q < rows_c) & (~need_c0 | c0_valid);
         if (dr_first_q & (drain_left_q == rows_c)) begin
-            step = |drain_left_q & ~|inflight_q & (~acc_final_q | copy_now) & (~need_c0 | c0_valid);
+            step = |drain_left_q & ((~|inflight_q & (~acc_final_q | copy_now)) | ((inflight_q < rows_c) & ~|out_left_q)) & (~need_c0 | c0_valid);
         end
         capture = blk_done_q & (~|drain_left_q | ((drain_left_q == one8) & step));
         go = ~blk_done_q | capture;
@@ -7842,7 +7971,19 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             bsc_c_6_d = bsc_q_6_q;
             bsc_c_7_d = bsc_q_7_q;
         end
-        rd_row = rows_c - drain_left_q;
+        c0_mask = zero32;
+        if (dr_first_q & use_c0) begin
+            c0_mask = ones32;
+        end
+        rd_acc_0 = c0_data_0 & c0_mask;
+        rd_acc_0 = rd_acc_0 | (acc_0_q & rd_mask_0_q);
+        rd_acc_0 = rd_acc_0 | (acc_8_q & rd_mask_1_q);
+        rd_acc_0 = rd_acc_0 | (acc_16_q & rd_mask_2_q);
+        rd_acc_0 = rd_acc_0 | (acc_24_q & rd_mask_3_q);
+        rd_acc_0 = rd_acc_0 | (acc_32_q & rd_mask_4_q);
+        rd_acc_0 = rd_acc_0 | (acc_40_q & rd_mask_5_q);
+        rd_acc_0 = rd_acc_0 | (acc_48_q & rd_mask_6_q);
+        rd_acc_0 = rd_acc_0 | (acc_56_q & rd_mask_7_q);
         mxacc_0_clock = clock;
         mxacc_0_sum = sh_sum_0_q;
         mxacc_0_nan = sh_nan_0_q;
@@ -7850,7 +7991,16 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_0_ninf = sh_ninf_0_q;
         mxacc_0_scale_a = sh_asc_0_q;
         mxacc_0_scale_b = sh_bsc_0_q;
-        mxacc_0_acc = acc_0_q;
+        mxacc_0_acc = rd_acc_0;
+        rd_acc_1 = c0_data_1 & c0_mask;
+        rd_acc_1 = rd_acc_1 | (acc_1_q & rd_mask_0_q);
+        rd_acc_1 = rd_acc_1 | (acc_9_q & rd_mask_1_q);
+        rd_acc_1 = rd_acc_1 | (acc_17_q & rd_mask_2_q);
+        rd_acc_1 = rd_acc_1 | (acc_25_q & rd_mask_3_q);
+        rd_acc_1 = rd_acc_1 | (acc_33_q & rd_mask_4_q);
+        rd_acc_1 = rd_acc_1 | (acc_41_q & rd_mask_5_q);
+        rd_acc_1 = rd_acc_1 | (acc_49_q & rd_mask_6_q);
+        rd_acc_1 = rd_acc_1 | (acc_57_q & rd_mask_7_q);
         mxacc_1_clock = clock;
         mxacc_1_sum = sh_sum_1_q;
         mxacc_1_nan = sh_nan_1_q;
@@ -7858,7 +8008,16 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_1_ninf = sh_ninf_1_q;
         mxacc_1_scale_a = sh_asc_0_q;
         mxacc_1_scale_b = sh_bsc_1_q;
-        mxacc_1_acc = acc_1_q;
+        mxacc_1_acc = rd_acc_1;
+        rd_acc_2 = c0_data_2 & c0_mask;
+        rd_acc_2 = rd_acc_2 | (acc_2_q & rd_mask_0_q);
+        rd_acc_2 = rd_acc_2 | (acc_10_q & rd_mask_1_q);
+        rd_acc_2 = rd_acc_2 | (acc_18_q & rd_mask_2_q);
+        rd_acc_2 = rd_acc_2 | (acc_26_q & rd_mask_3_q);
+        rd_acc_2 = rd_acc_2 | (acc_34_q & rd_mask_4_q);
+        rd_acc_2 = rd_acc_2 | (acc_42_q & rd_mask_5_q);
+        rd_acc_2 = rd_acc_2 | (acc_50_q & rd_mask_6_q);
+        rd_acc_2 = rd_acc_2 | (acc_58_q & rd_mask_7_q);
         mxacc_2_clock = clock;
         mxacc_2_sum = sh_sum_2_q;
         mxacc_2_nan = sh_nan_2_q;
@@ -7866,7 +8025,16 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_2_ninf = sh_ninf_2_q;
         mxacc_2_scale_a = sh_asc_0_q;
         mxacc_2_scale_b = sh_bsc_2_q;
-        mxacc_2_acc = acc_2_q;
+        mxacc_2_acc = rd_acc_2;
+        rd_acc_3 = c0_data_3 & c0_mask;
+        rd_acc_3 = rd_acc_3 | (acc_3_q & rd_mask_0_q);
+        rd_acc_3 = rd_acc_3 | (acc_11_q & rd_mask_1_q);
+        rd_acc_3 = rd_acc_3 | (acc_19_q & rd_mask_2_q);
+        rd_acc_3 = rd_acc_3 | (acc_27_q & rd_mask_3_q);
+        rd_acc_3 = rd_acc_3 | (acc_35_q & rd_mask_4_q);
+        rd_acc_3 = rd_acc_3 | (acc_43_q & rd_mask_5_q);
+        rd_acc_3 = rd_acc_3 | (acc_51_q & rd_mask_6_q);
+        rd_acc_3 = rd_acc_3 | (acc_59_q & rd_mask_7_q);
         mxacc_3_clock = clock;
         mxacc_3_sum = sh_sum_3_q;
         mxacc_3_nan = sh_nan_3_q;
@@ -7874,7 +8042,16 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_3_ninf = sh_ninf_3_q;
         mxacc_3_scale_a = sh_asc_0_q;
         mxacc_3_scale_b = sh_bsc_3_q;
-        mxacc_3_acc = acc_3_q;
+        mxacc_3_acc = rd_acc_3;
+        rd_acc_4 = c0_data_4 & c0_mask;
+        rd_acc_4 = rd_acc_4 | (acc_4_q & rd_mask_0_q);
+        rd_acc_4 = rd_acc_4 | (acc_12_q & rd_mask_1_q);
+        rd_acc_4 = rd_acc_4 | (acc_20_q & rd_mask_2_q);
+        rd_acc_4 = rd_acc_4 | (acc_28_q & rd_mask_3_q);
+        rd_acc_4 = rd_acc_4 | (acc_36_q & rd_mask_4_q);
+        rd_acc_4 = rd_acc_4 | (acc_44_q & rd_mask_5_q);
+        rd_acc_4 = rd_acc_4 | (acc_52_q & rd_mask_6_q);
+        rd_acc_4 = rd_acc_4 | (acc_60_q & rd_mask_7_q);
         mxacc_4_clock = clock;
         mxacc_4_sum = sh_sum_4_q;
         mxacc_4_nan = sh_nan_4_q;
@@ -7882,7 +8059,16 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_4_ninf = sh_ninf_4_q;
         mxacc_4_scale_a = sh_asc_0_q;
         mxacc_4_scale_b = sh_bsc_4_q;
-        mxacc_4_acc = acc_4_q;
+        mxacc_4_acc = rd_acc_4;
+        rd_acc_5 = c0_data_5 & c0_mask;
+        rd_acc_5 = rd_acc_5 | (acc_5_q & rd_mask_0_q);
+        rd_acc_5 = rd_acc_5 | (acc_13_q & rd_mask_1_q);
+        rd_acc_5 = rd_acc_5 | (acc_21_q & rd_mask_2_q);
+        rd_acc_5 = rd_acc_5 | (acc_29_q & rd_mask_3_q);
+        rd_acc_5 = rd_acc_5 | (acc_37_q & rd_mask_4_q);
+        rd_acc_5 = rd_acc_5 | (acc_45_q & rd_mask_5_q);
+        rd_acc_5 = rd_acc_5 | (acc_53_q & rd_mask_6_q);
+        rd_acc_5 = rd_acc_5 | (acc_61_q & rd_mask_7_q);
         mxacc_5_clock = clock;
         mxacc_5_sum = sh_sum_5_q;
         mxacc_5_nan = sh_nan_5_q;
@@ -7890,7 +8076,16 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_5_ninf = sh_ninf_5_q;
         mxacc_5_scale_a = sh_asc_0_q;
         mxacc_5_scale_b = sh_bsc_5_q;
-        mxacc_5_acc = acc_5_q;
+        mxacc_5_acc = rd_acc_5;
+        rd_acc_6 = c0_data_6 & c0_mask;
+        rd_acc_6 = rd_acc_6 | (acc_6_q & rd_mask_0_q);
+        rd_acc_6 = rd_acc_6 | (acc_14_q & rd_mask_1_q);
+        rd_acc_6 = rd_acc_6 | (acc_22_q & rd_mask_2_q);
+        rd_acc_6 = rd_acc_6 | (acc_30_q & rd_mask_3_q);
+        rd_acc_6 = rd_acc_6 | (acc_38_q & rd_mask_4_q);
+        rd_acc_6 = rd_acc_6 | (acc_46_q & rd_mask_5_q);
+        rd_acc_6 = rd_acc_6 | (acc_54_q & rd_mask_6_q);
+        rd_acc_6 = rd_acc_6 | (acc_62_q & rd_mask_7_q);
         mxacc_6_clock = clock;
         mxacc_6_sum = sh_sum_6_q;
         mxacc_6_nan = sh_nan_6_q;
@@ -7898,7 +8093,16 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_6_ninf = sh_ninf_6_q;
         mxacc_6_scale_a = sh_asc_0_q;
         mxacc_6_scale_b = sh_bsc_6_q;
-        mxacc_6_acc = acc_6_q;
+        mxacc_6_acc = rd_acc_6;
+        rd_acc_7 = c0_data_7 & c0_mask;
+        rd_acc_7 = rd_acc_7 | (acc_7_q & rd_mask_0_q);
+        rd_acc_7 = rd_acc_7 | (acc_15_q & rd_mask_1_q);
+        rd_acc_7 = rd_acc_7 | (acc_23_q & rd_mask_2_q);
+        rd_acc_7 = rd_acc_7 | (acc_31_q & rd_mask_3_q);
+        rd_acc_7 = rd_acc_7 | (acc_39_q & rd_mask_4_q);
+        rd_acc_7 = rd_acc_7 | (acc_47_q & rd_mask_5_q);
+        rd_acc_7 = rd_acc_7 | (acc_55_q & rd_mask_6_q);
+        rd_acc_7 = rd_acc_7 | (acc_63_q & rd_mask_7_q);
         mxacc_7_clock = clock;
         mxacc_7_sum = sh_sum_7_q;
         mxacc_7_nan = sh_nan_7_q;
@@ -7906,114 +8110,19 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_7_ninf = sh_ninf_7_q;
         mxacc_7_scale_a = sh_asc_0_q;
         mxacc_7_scale_b = sh_bsc_7_q;
-        mxacc_7_acc = acc_7_q;
-        if (rd_row == row_id_1) begin
-            mxacc_0_acc = acc_8_q;
-            mxacc_1_acc = acc_9_q;
-            mxacc_2_acc = acc_10_q;
-            mxacc_3_acc = acc_11_q;
-            mxacc_4_acc = acc_12_q;
-            mxacc_5_acc = acc_13_q;
-            mxacc_6_acc = acc_14_q;
-            mxacc_7_acc = acc_15_q;
-        end
-        if (rd_row == row_id_2) begin
-            mxacc_0_acc = acc_16_q;
-            mxacc_1_acc = acc_17_q;
-            mxacc_2_acc = acc_18_q;
-            mxacc_3_acc = acc_19_q;
-            mxacc_4_acc = acc_20_q;
-            mxacc_5_acc = acc_21_q;
-            mxacc_6_acc = acc_22_q;
-            mxacc_7_acc = acc_23_q;
-        end
-        if (rd_row == row_id_3) begin
-            mxacc_0_acc = acc_24_q;
-            mxacc_1_acc = acc_25_q;
-            mxacc_2_acc = acc_26_q;
-            mxacc_3_acc = acc_27_q;
-            mxacc_4_acc = acc_28_q;
-            mxacc_5_acc = acc_29_q;
-            mxacc_6_acc = acc_30_q;
-            mxacc_7_acc = acc_31_q;
-        end
-        if (rd_row == row_id_4) begin
-            mxacc_0_acc = acc_32_q;
-            mxacc_1_acc = acc_33_q;
-            mxacc_2_acc = acc_34_q;
-            mxacc_3_acc = acc_35_q;
-            mxacc_4_acc = acc_36_q;
-            mxacc_5_acc = acc_37_q;
-            mxacc_6_acc = acc_38_q;
-            mxacc_7_acc = acc_39_q;
-        end
-        if (rd_row == row_id_5) begin
-            mxacc_0_acc = acc_40_q;
-            mxacc_1_acc = acc_41_q;
-            mxacc_2_acc = acc_42_q;
-            mxacc_3_acc = acc_43_q;
-            mxacc_4_acc = acc_44_q;
-            mxacc_5_acc = acc_45_q;
-            mxacc_6_acc = acc_46_q;
-            mxacc_7_acc = acc_47_q;
-        end
-        if (rd_row == row_id_6) begin
-            mxacc_0_acc = acc_48_q;
-            mxacc_1_acc = acc_49_q;
-            mxacc_2_acc = acc_50_q;
-            mxacc_3_acc = acc_51_q;
-            mxacc_4_acc = acc_52_q;
-            mxacc_5_acc = acc_53_q;
-            mxacc_6_acc = acc_54_q;
-            mxacc_7_acc = acc_55_q;
-        end
-        if (rd_row == row_id_7) begin
-            mxacc_0_acc = acc_56_q;
-            mxacc_1_acc = acc_57_q;
-            mxacc_2_acc = acc_58_q;
-            mxacc_3_acc = acc_59_q;
-            mxacc_4_acc = acc_60_q;
-            mxacc_5_acc = acc_61_q;
-            mxacc_6_acc = acc_62_q;
-            mxacc_7_acc = acc_63_q;
-        end
-        if (dr_first_q) begin
-            mxacc_0_acc = zero32;
-            if (use_c0) begin
-                mxacc_0_acc = c0_data_0;
-            end
-            mxacc_1_acc = zero32;
-            if (use_c0) begin
-                mxacc_1_acc = c0_data_1;
-            end
-            mxacc_2_acc = zero32;
-            if (use_c0) begin
-                mxacc_2_acc = c0_data_2;
-            end
-            mxacc_3_acc = zero32;
-            if (use_c0) begin
-                mxacc_3_acc = c0_data_3;
-            end
-            mxacc_4_acc = zero32;
-            if (use_c0) begin
-                mxacc_4_acc = c0_data_4;
-            end
-            mxacc_5_acc = zero32;
-            if (use_c0) begin
-                mxacc_5_acc = c0_data_5;
-            end
-            mxacc_6_acc = zero32;
-            if (use_c0) begin
-                mxacc_6_acc = c0_data_6;
-            end
-            mxacc_7_acc = zero32;
-            if (use_c0) begin
-                mxacc_7_acc = c0_data_7;
-            end
-        end
+        mxacc_7_acc = rd_acc_7;
         if (step) begin
             if (~capture) begin
                 drain_left_d = drain_left_q - one8;
+                rd_row_d = rd_row_q + one8;
+                rd_mask_0_d = zero32;
+                rd_mask_1_d = rd_mask_0_q;
+                rd_mask_2_d = rd_mask_1_q;
+                rd_mask_3_d = rd_mask_2_q;
+                rd_mask_4_d = rd_mask_3_q;
+                rd_mask_5_d = rd_mask_4_q;
+                rd_mask_6_d = rd_mask_5_q;
+                rd_mask_7_d = rd_mask_6_q;
             end
             sh_asc_0_d = sh_asc_1_q;
             sh_sum_0_d = sh_sum_8_q;
@@ -8254,6 +8363,18 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             dr_first_d = bd_first_q;
             dr_last_d = bd_last_q;
             drain_left_d = rows_c;
+            rd_row_d = zero8;
+            rd_mask_0_d = ones32;
+            if (bd_first_q) begin
+                rd_mask_0_d = zero32;
+            end
+            rd_mask_1_d = zero32;
+            rd_mask_2_d = zero32;
+            rd_mask_3_d = zero32;
+            rd_mask_4_d = zero32;
+            rd_mask_5_d = zero32;
+            rd_mask_6_d = zero32;
+            rd_mask_7_d = zero32;
             sh_asc_0_d = asc_c_0_q;
             sh_sum_0_d = pe_0_sum;
             sh_nan_0_d = pe_0_nan;
@@ -8528,8 +8649,8 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             sh_bsc_7_d = bsc_c_7_q;
         end
         wb_v_0_d = step;
-        wb_row_0_d = rd_row;
-        wb_fin_0_d = dr_last_q & (rd_row == rows_m1);
+        wb_row_0_d = rd_row_q;
+        wb_fin_0_d = dr_last_q & (rd_row_q == rows_m1);
         wb_v_1_d = wb_v_0_q;
         wb_row_1_d = wb_row_0_q;
         wb_fin_1_d = wb_fin_0_q;
@@ -8545,9 +8666,12 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         wb_v_5_d = wb_v_4_q;
         wb_row_5_d = wb_row_4_q;
         wb_fin_5_d = wb_fin_4_q;
+        wb_v_6_d = wb_v_5_q;
+        wb_row_6_d = wb_row_5_q;
+        wb_fin_6_d = wb_fin_5_q;
         wb = 1'b0;
-        wb = wb_v_5_q;
-        if (wb_v_5_q & (wb_row_5_q == row_id_0)) begin
+        wb = wb_v_6_q;
+        if (wb_v_6_q & (wb_row_6_q == row_id_0)) begin
             acc_0_d = mxacc_0_res;
             acc_1_d = mxacc_1_res;
             acc_2_d = mxacc_2_res;
@@ -8557,7 +8681,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_6_d = mxacc_6_res;
             acc_7_d = mxacc_7_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_1)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_1)) begin
             acc_8_d = mxacc_0_res;
             acc_9_d = mxacc_1_res;
             acc_10_d = mxacc_2_res;
@@ -8567,7 +8691,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_14_d = mxacc_6_res;
             acc_15_d = mxacc_7_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_2)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_2)) begin
             acc_16_d = mxacc_0_res;
             acc_17_d = mxacc_1_res;
             acc_18_d = mxacc_2_res;
@@ -8577,7 +8701,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_22_d = mxacc_6_res;
             acc_23_d = mxacc_7_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_3)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_3)) begin
             acc_24_d = mxacc_0_res;
             acc_25_d = mxacc_1_res;
             acc_26_d = mxacc_2_res;
@@ -8587,7 +8711,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_30_d = mxacc_6_res;
             acc_31_d = mxacc_7_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_4)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_4)) begin
             acc_32_d = mxacc_0_res;
             acc_33_d = mxacc_1_res;
             acc_34_d = mxacc_2_res;
@@ -8597,7 +8721,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_38_d = mxacc_6_res;
             acc_39_d = mxacc_7_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_5)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_5)) begin
             acc_40_d = mxacc_0_res;
             acc_41_d = mxacc_1_res;
             acc_42_d = mxacc_2_res;
@@ -8607,7 +8731,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_46_d = mxacc_6_res;
             acc_47_d = mxacc_7_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_6)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_6)) begin
             acc_48_d = mxacc_0_res;
             acc_49_d = mxacc_1_res;
             acc_50_d = mxacc_2_res;
@@ -8617,7 +8741,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_54_d = mxacc_6_res;
             acc_55_d = mxacc_7_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_7)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_7)) begin
             acc_56_d = mxacc_0_res;
             acc_57_d = mxacc_1_res;
             acc_58_d = mxacc_2_res;
@@ -8761,7 +8885,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             out_62_d = acc_62_q;
             out_63_d = acc_63_q;
         end
-        if (wb_v_5_q & wb_fin_5_q) begin
+        if (wb_v_6_q & wb_fin_6_q) begin
             acc_final_d = 1'b1;
         end
         res_valid = |out_left_q;
@@ -8812,6 +8936,15 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             blk_cnt_d = zero16;
             blk_done_d = 1'b0;
             drain_left_d = zero8;
+            rd_row_d = zero8;
+            rd_mask_0_d = zero32;
+            rd_mask_1_d = zero32;
+            rd_mask_2_d = zero32;
+            rd_mask_3_d = zero32;
+            rd_mask_4_d = zero32;
+            rd_mask_5_d = zero32;
+            rd_mask_6_d = zero32;
+            rd_mask_7_d = zero32;
             acc_final_d = 1'b0;
             out_left_d = zero8;
             inflight_d = zero8;
@@ -8825,6 +8958,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             wb_v_3_d = 1'b0;
             wb_v_4_d = 1'b0;
             wb_v_5_d = 1'b0;
+            wb_v_6_d = 1'b0;
             busy_q_d = zero48;
             macs_q_d = zero48;
             starved_q_d = zero48;
@@ -9156,6 +9290,7 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
 
     // Constant declarations
     localparam  half_w = 70'h200000000000000000;
+    localparam  keep0 = 1'b1;
     localparam  keep2 = 1'b1;
     localparam  keep4 = 1'b1;
     localparam  keep6 = 1'b1;
@@ -9196,6 +9331,27 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
     reg  [11:0] round_amt;
     wire  [99:0] round_y;
     wire  round_sticky;
+    reg  s0_sx_d;
+    wire  s0_sx_q;
+    reg  s0_sx_clock;
+    reg  [69:0] s0_magx_d;
+    wire  [69:0] s0_magx_q;
+    reg  s0_magx_clock;
+    reg  [11:0] s0_ex_d;
+    wire  [11:0] s0_ex_q;
+    reg  s0_ex_clock;
+    reg  s0_sa_d;
+    wire  s0_sa_q;
+    reg  s0_sa_clock;
+    reg  [23:0] s0_ma_d;
+    wire  [23:0] s0_ma_q;
+    reg  s0_ma_clock;
+    reg  [11:0] s0_ea_d;
+    wire  [11:0] s0_ea_q;
+    reg  s0_ea_clock;
+    reg  [4:0] s0_fl_d;
+    wire  [4:0] s0_fl_q;
+    reg  s0_fl_clock;
     reg  [99:0] s1_big_d;
     wire  [99:0] s1_big_q;
     reg  s1_big_clock;
@@ -9299,10 +9455,21 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
     reg  a_inf;
     reg  [23:0] ma;
     reg  [11:0] ea;
+    reg  [4:0] c0_fl;
+    reg  nan0;
+    reg  u0_sx;
+    reg  [69:0] u0_magx;
+    reg  [11:0] u0_ex;
+    reg  u0_sa;
+    reg  [23:0] u0_ma;
+    reg  [11:0] u0_ea;
+    reg  [4:0] u0_fl;
     reg  [99:0] pa;
     reg  x_big;
     reg  [4:0] fl0;
     reg  nan_o;
+    reg  ninf1;
+    reg  ainf1;
     reg  binf;
     reg  [99:0] c2_smallj;
     reg  [99:0] u2_big;
@@ -9353,6 +9520,41 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
         .amt(round_amt),
         .y(round_y),
         .sticky(round_sticky)
+    );
+    ttu_dff_w1 s0_sx(
+        .d(s0_sx_d),
+        .q(s0_sx_q),
+        .clock(s0_sx_clock)
+    );
+    ttu_dff_w70 s0_magx(
+        .d(s0_magx_d),
+        .q(s0_magx_q),
+        .clock(s0_magx_clock)
+    );
+    ttu_dff_w12 s0_ex(
+        .d(s0_ex_d),
+        .q(s0_ex_q),
+        .clock(s0_ex_clock)
+    );
+    ttu_dff_w1 s0_sa(
+        .d(s0_sa_d),
+        .q(s0_sa_q),
+        .clock(s0_sa_clock)
+    );
+    ttu_dff_w24 s0_ma(
+        .d(s0_ma_d),
+        .q(s0_ma_q),
+        .clock(s0_ma_clock)
+    );
+    ttu_dff_w12 s0_ea(
+        .d(s0_ea_d),
+        .q(s0_ea_q),
+        .clock(s0_ea_clock)
+    );
+    ttu_dff_w5 s0_fl(
+        .d(s0_fl_d),
+        .q(s0_fl_q),
+        .clock(s0_fl_clock)
     );
     ttu_dff_w100 s1_big(
         .d(s1_big_d),
@@ -9507,6 +9709,13 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
 
     // Update code
     always @(*) begin
+        s0_sx_clock = clock;
+        s0_magx_clock = clock;
+        s0_ex_clock = clock;
+        s0_sa_clock = clock;
+        s0_ma_clock = clock;
+        s0_ea_clock = clock;
+        s0_fl_clock = clock;
         s1_big_clock = clock;
         s1_lesser_clock = clock;
         s1_d_clock = clock;
@@ -9537,6 +9746,13 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
         s6_er_clock = clock;
         s6_sz_clock = clock;
         s6_fl_clock = clock;
+        s0_sx_d = s0_sx_q;
+        s0_magx_d = s0_magx_q;
+        s0_ex_d = s0_ex_q;
+        s0_sa_d = s0_sa_q;
+        s0_ma_d = s0_ma_q;
+        s0_ea_d = s0_ea_q;
+        s0_fl_d = s0_fl_q;
         s1_big_d = s1_big_q;
         s1_lesser_d = s1_lesser_q;
         s1_d_d = s1_d_q;
@@ -9576,7 +9792,6 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
         if (~|sum) begin
             ex = zero12;
         end
-        px = {30'b0, magx} << k_px;
         sa = acc[32'h1f];
         aexp = acc[(32'h17)+:(8)];
         afrac = acc[(32'h0)+:(23)];
@@ -9591,25 +9806,53 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
         if (~|ma) begin
             ea = zero12;
         end
-        pa = {76'h0, ma} << k_pa;
-        x_big = ex >= ea;
+        nan0 = nan | (pinf & ninf) | (scale_a == ff8) | (scale_b == ff8);
+        c0_fl = {4'h0, nan0} | ({4'h0, a_nan} << 32'h1) | ({4'h0, a_inf} << 32'h2) | ({4'h0, pinf} << 32'h3) | ({4'h0, ninf} << 32'h4);
+        s0_sx_d = sx;
+        s0_magx_d = magx;
+        s0_ex_d = ex;
+        s0_sa_d = sa;
+        s0_ma_d = ma;
+        s0_ea_d = ea;
+        s0_fl_d = c0_fl;
+        u0_sx = sx;
+        u0_magx = magx;
+        u0_ex = ex;
+        u0_sa = sa;
+        u0_ma = ma;
+        u0_ea = ea;
+        u0_fl = c0_fl;
+        if (keep0) begin
+            u0_sx = s0_sx_q;
+            u0_magx = s0_magx_q;
+            u0_ex = s0_ex_q;
+            u0_sa = s0_sa_q;
+            u0_ma = s0_ma_q;
+            u0_ea = s0_ea_q;
+            u0_fl = s0_fl_q;
+        end
+        px = {30'b0, u0_magx} << k_px;
+        pa = {76'h0, u0_ma} << k_pa;
+        x_big = u0_ex >= u0_ea;
         s1_big_d = pa;
         s1_lesser_d = px;
-        s1_sbig_d = sa;
-        s1_ssmall_d = sx;
-        s1_ebig_d = ea;
-        s1_d_d = ea - ex;
+        s1_sbig_d = u0_sa;
+        s1_ssmall_d = u0_sx;
+        s1_ebig_d = u0_ea;
+        s1_d_d = u0_ea - u0_ex;
         if (x_big) begin
             s1_big_d = px;
             s1_lesser_d = pa;
-            s1_sbig_d = sx;
-            s1_ssmall_d = sa;
-            s1_ebig_d = ex;
-            s1_d_d = ex - ea;
+            s1_sbig_d = u0_sx;
+            s1_ssmall_d = u0_sa;
+            s1_ebig_d = u0_ex;
+            s1_d_d = u0_ex - u0_ea;
         end
-        nan_o = nan | (pinf & ninf) | (scale_a == ff8) | (scale_b == ff8) | a_nan | (a_inf & (pinf | ninf) & (sa != ninf));
-        binf = pinf | ninf;
-        fl0 = {4'h0, nan_o} | ({4'h0, binf} << 32'h1) | ({4'h0, ninf} << 32'h2) | ({4'h0, a_inf} << 32'h3) | ({4'h0, sa} << 32'h4);
+        nan_o = u0_fl[32'h0] | u0_fl[32'h1] | (u0_fl[32'h2] & (u0_fl[32'h3] | u0_fl[32'h4]) & (u0_sa != u0_fl[32'h4]));
+        binf = u0_fl[32'h3] | u0_fl[32'h4];
+        ninf1 = u0_fl[32'h4];
+        ainf1 = u0_fl[32'h2];
+        fl0 = {4'h0, nan_o} | ({4'h0, binf} << 32'h1) | ({4'h0, ninf1} << 32'h2) | ({4'h0, ainf1} << 32'h3) | ({4'h0, u0_sa} << 32'h4);
         s1_fl_d = fl0;
         align_x = s1_lesser_q;
         align_amt = s1_d_q;
@@ -9905,23 +10148,6 @@ module ttu_norm_lo(x,y,lz);
     end
 endmodule // ttu_norm_lo
 
-module ttu_dff_w100(d,q,clock);
-
-    // Module arguments
-    input wire  [99:0] d;
-    output reg  [99:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 100'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-endmodule // ttu_dff_w100
-
 module ttu_dff_w12(d,q,clock);
 
     // Module arguments
@@ -9956,23 +10182,6 @@ module ttu_dff_w5(d,q,clock);
     end
 endmodule // ttu_dff_w5
 
-module ttu_dff_w2(d,q,clock);
-
-    // Module arguments
-    input wire  [1:0] d;
-    output reg  [1:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 2'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-endmodule // ttu_dff_w2
-
 module ttu_dff_w24(d,q,clock);
 
     // Module arguments
@@ -9989,6 +10198,57 @@ module ttu_dff_w24(d,q,clock);
        q <= d;
     end
 endmodule // ttu_dff_w24
+
+module ttu_dff_w70(d,q,clock);
+
+    // Module arguments
+    input wire  [69:0] d;
+    output reg  [69:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 70'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w70
+
+module ttu_dff_w100(d,q,clock);
+
+    // Module arguments
+    input wire  [99:0] d;
+    output reg  [99:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 100'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w100
+
+module ttu_dff_w2(d,q,clock);
+
+    // Module arguments
+    input wire  [1:0] d;
+    output reg  [1:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 2'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w2
 
 module ttu_pe(clock,go,v,first,dual,a0,a1,b0,b1,sum,nan,pinf,ninf);
 
@@ -10313,23 +10573,6 @@ module ttu_pe(clock,go,v,first,dual,a0,a1,b0,b1,sum,nan,pinf,ninf);
         ninf = f_ninf_q;
     end
 endmodule // ttu_pe
-
-module ttu_dff_w70(d,q,clock);
-
-    // Module arguments
-    input wire  [69:0] d;
-    output reg  [69:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 70'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-endmodule // ttu_dff_w70
 
 module ttu_mul0(a,b,p);
 

@@ -6,7 +6,7 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
     // Module arguments
     input wire  clock;
     input wire  reset;
-    input wire  [255:0] desc_data;
+    input wire  [287:0] desc_data;
     input wire  desc_valid;
     output wire  desc_ready;
     output wire  [47:0] status_data;
@@ -65,7 +65,7 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
     localparam  k_ratio_shift = 12'h1;
     localparam  k_two = 8'h2;
     localparam  k_code_sram = 48'h600;
-    localparam  k_one_tag = 79'h1;
+    localparam  k_one_tag = 80'h1;
     localparam  k_decerr = 2'b11;
     localparam  k_255 = 32'hff;
     localparam  k_one32 = 32'h1;
@@ -81,15 +81,19 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
     localparam  k_shift_w = 32'h40;
     localparam  k_shift_top = 32'h40;
     localparam  k_zero48 = 48'h0;
-    localparam  k_zero_tag = 79'h0;
+    localparam  k_zero_tag = 80'h0;
     localparam  k_zero8 = 8'h0;
     localparam  k_one12 = 12'h1;
     localparam  k_one4 = 4'h1;
+    localparam  k_ratio8 = 8'h2;
+    localparam  k_one8 = 8'h1;
+    localparam  k_cp_cap = 8'h8;
+    localparam  k_code_sram8 = 8'h6;
 
     // Stub signals
     reg  desc_q_clock;
     reg  desc_q_reset;
-    wire  [255:0] desc_q_downstream_data;
+    wire  [287:0] desc_q_downstream_data;
     wire  desc_q_downstream_valid;
     reg  desc_q_downstream_ready;
     reg  status_q_clock;
@@ -147,10 +151,10 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
     reg  binfo_q_downstream_ready;
     reg  tag_q_clock;
     reg  tag_q_reset;
-    reg  [78:0] tag_q_upstream_data;
+    reg  [79:0] tag_q_upstream_data;
     reg  tag_q_upstream_valid;
     wire  tag_q_upstream_ready;
-    wire  [78:0] tag_q_downstream_data;
+    wire  [79:0] tag_q_downstream_data;
     wire  tag_q_downstream_valid;
     reg  tag_q_downstream_ready;
     reg  wbeat_q_clock;
@@ -192,12 +196,30 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
     reg  [15:0] mul_dp_hi_a;
     reg  [15:0] mul_dp_hi_b;
     wire  [31:0] mul_dp_hi_p;
+    reg  [15:0] mul_mc_lo_a;
+    reg  [15:0] mul_mc_lo_b;
+    wire  [31:0] mul_mc_lo_p;
+    reg  [15:0] mul_mc_hi_a;
+    reg  [15:0] mul_mc_hi_b;
+    wire  [31:0] mul_mc_hi_p;
     reg  active_q_d;
     wire  active_q_q;
     reg  active_q_clock;
     reg  store_q_d;
     wire  store_q_q;
     reg  store_q_clock;
+    reg  copy_q_d;
+    wire  copy_q_q;
+    reg  copy_q_clock;
+    reg  mc_q_d;
+    wire  mc_q_q;
+    reg  mc_q_clock;
+    reg  [3:0] mc_m1_q_d;
+    wire  [3:0] mc_m1_q_q;
+    reg  mc_m1_q_clock;
+    reg  [31:0] mc_stride_w_q_d;
+    wire  [31:0] mc_stride_w_q_q;
+    reg  mc_stride_w_q_clock;
     reg  [7:0] id_q_d;
     wire  [7:0] id_q_q;
     reg  id_q_clock;
@@ -291,6 +313,18 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
     reg  [7:0] sp_id_q_d;
     wire  [7:0] sp_id_q_q;
     reg  sp_id_q_clock;
+    reg  [3:0] sp_k_q_d;
+    wire  [3:0] sp_k_q_q;
+    reg  sp_k_q_clock;
+    reg  [31:0] sp_koff_q_d;
+    wire  [31:0] sp_koff_q_q;
+    reg  sp_koff_q_clock;
+    reg  ld_serr_q_d;
+    wire  ld_serr_q_q;
+    reg  ld_serr_q_clock;
+    reg  [7:0] cp_words_q_d;
+    wire  [7:0] cp_words_q_q;
+    reg  cp_words_q_clock;
     reg  sg_active_q_d;
     wire  sg_active_q_q;
     reg  sg_active_q_clock;
@@ -382,11 +416,17 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
     reg  [15:0] d_planes;
     reg  [7:0] d_id;
     reg  d_store;
-    reg  [6:0] d_rsvd;
+    reg  d_copy;
+    reg  [3:0] d_mc;
+    reg  [31:0] d_mc_stride;
+    reg  [1:0] d_rsvd;
     reg  [63:0] src_end;
     reg  [63:0] dst_end;
-    reg  [63:0] axi_end;
-    reg  [63:0] sram_end;
+    reg  [63:0] dst_last_end;
+    reg  [63:0] d_window;
+    reg  range_bad;
+    reg  overlap_bad;
+    reg  d_same;
     reg  [7:0] d_code;
     reg  [31:0] to_4k;
     reg  [31:0] chunk;
@@ -399,7 +439,18 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
     reg  issue;
     reg  can_load;
     reg  can_store;
+    reg  can_copy;
     reg  [31:0] sram_word;
+    reg  [31:0] sreq_word;
+    reg  sp_wdone;
+    reg  [31:0] sp_waddr;
+    reg  in_valid;
+    reg  in_last;
+    reg  [127:0] in_data;
+    reg  in_serr;
+    reg  [7:0] cp_inc;
+    reg  [7:0] cp_dec;
+    reg  sg_ok;
     reg  [31:0] r_word;
     reg  [31:0] r_axi;
     reg  r_take;
@@ -588,6 +639,16 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
         .b(mul_dp_hi_b),
         .p(mul_dp_hi_p)
     );
+    dma_mul_dp_hi mul_mc_lo(
+        .a(mul_mc_lo_a),
+        .b(mul_mc_lo_b),
+        .p(mul_mc_lo_p)
+    );
+    dma_mul_dp_hi mul_mc_hi(
+        .a(mul_mc_hi_a),
+        .b(mul_mc_hi_b),
+        .p(mul_mc_hi_p)
+    );
     dma_dff_w1 active_q(
         .d(active_q_d),
         .q(active_q_q),
@@ -597,6 +658,26 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
         .d(store_q_d),
         .q(store_q_q),
         .clock(store_q_clock)
+    );
+    dma_dff_w1 copy_q(
+        .d(copy_q_d),
+        .q(copy_q_q),
+        .clock(copy_q_clock)
+    );
+    dma_dff_w1 mc_q(
+        .d(mc_q_d),
+        .q(mc_q_q),
+        .clock(mc_q_clock)
+    );
+    dma_dff_w4 mc_m1_q(
+        .d(mc_m1_q_d),
+        .q(mc_m1_q_q),
+        .clock(mc_m1_q_clock)
+    );
+    dma_dff_w32 mc_stride_w_q(
+        .d(mc_stride_w_q_d),
+        .q(mc_stride_w_q_q),
+        .clock(mc_stride_w_q_clock)
     );
     dma_dff_w8 id_q(
         .d(id_q_d),
@@ -753,6 +834,26 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
         .q(sp_id_q_q),
         .clock(sp_id_q_clock)
     );
+    dma_dff_w4 sp_k_q(
+        .d(sp_k_q_d),
+        .q(sp_k_q_q),
+        .clock(sp_k_q_clock)
+    );
+    dma_dff_w32 sp_koff_q(
+        .d(sp_koff_q_d),
+        .q(sp_koff_q_q),
+        .clock(sp_koff_q_clock)
+    );
+    dma_dff_w1 ld_serr_q(
+        .d(ld_serr_q_d),
+        .q(ld_serr_q_q),
+        .clock(ld_serr_q_clock)
+    );
+    dma_dff_w8 cp_words_q(
+        .d(cp_words_q_d),
+        .q(cp_words_q_q),
+        .clock(cp_words_q_clock)
+    );
     dma_dff_w1 sg_active_q(
         .d(sg_active_q_d),
         .q(sg_active_q_q),
@@ -888,6 +989,10 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
     always @(*) begin
         active_q_clock = clock;
         store_q_clock = clock;
+        copy_q_clock = clock;
+        mc_q_clock = clock;
+        mc_m1_q_clock = clock;
+        mc_stride_w_q_clock = clock;
         id_q_clock = clock;
         seq_q_clock = clock;
         axi_plane_q_clock = clock;
@@ -919,6 +1024,10 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
         sp_drop_q_clock = clock;
         sp_last_q_clock = clock;
         sp_id_q_clock = clock;
+        sp_k_q_clock = clock;
+        sp_koff_q_clock = clock;
+        ld_serr_q_clock = clock;
+        cp_words_q_clock = clock;
         sg_active_q_clock = clock;
         sg_addr_q_clock = clock;
         sg_left_q_clock = clock;
@@ -947,6 +1056,10 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
         cnt_stall_q_clock = clock;
         active_q_d = active_q_q;
         store_q_d = store_q_q;
+        copy_q_d = copy_q_q;
+        mc_q_d = mc_q_q;
+        mc_m1_q_d = mc_m1_q_q;
+        mc_stride_w_q_d = mc_stride_w_q_q;
         id_q_d = id_q_q;
         seq_q_d = seq_q_q;
         axi_plane_q_d = axi_plane_q_q;
@@ -978,6 +1091,10 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
         sp_drop_q_d = sp_drop_q_q;
         sp_last_q_d = sp_last_q_q;
         sp_id_q_d = sp_id_q_q;
+        sp_k_q_d = sp_k_q_q;
+        sp_koff_q_d = sp_koff_q_q;
+        ld_serr_q_d = ld_serr_q_q;
+        cp_words_q_d = cp_words_q_q;
         sg_active_q_d = sg_active_q_q;
         sg_addr_q_d = sg_addr_q_q;
         sg_left_q_d = sg_left_q_q;
@@ -1082,7 +1199,14 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
         d_planes = desc_q_downstream_data[(32'he0)+:(16)];
         d_id = desc_q_downstream_data[(32'hf0)+:(8)];
         d_store = desc_q_downstream_data[32'hf8];
-        d_rsvd = desc_q_downstream_data[(32'hf9)+:(7)];
+        d_copy = desc_q_downstream_data[32'hf9];
+        d_mc = desc_q_downstream_data[(32'hfa)+:(4)];
+        d_rsvd = desc_q_downstream_data[(32'hfe)+:(2)];
+        d_mc_stride = desc_q_downstream_data[(32'h100)+:(32)];
+        mul_mc_lo_a = {12'h0, d_mc};
+        mul_mc_hi_a = {12'h0, d_mc};
+        mul_mc_lo_b = d_mc_stride[(32'h0)+:(16)];
+        mul_mc_hi_b = d_mc_stride[(32'h10)+:(16)];
         mul_sr_lo_a = d_rows - 16'h1;
         mul_sr_hi_a = d_rows - 16'h1;
         mul_dr_lo_a = d_rows - 16'h1;
@@ -1101,25 +1225,32 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
         mul_dp_hi_b = d_dst_pstride[(32'h10)+:(16)];
         src_end = {32'h0, d_src} + {48'h0, d_row_bytes} + {32'h0, mul_sr_lo_p} + ({32'h0, mul_sr_hi_p} << 32'h10) + {32'h0, mul_sp_lo_p} + ({32'h0, mul_sp_hi_p} << 32'h10);
         dst_end = {32'h0, d_dst} + {48'h0, d_row_bytes} + {32'h0, mul_dr_lo_p} + ({32'h0, mul_dr_hi_p} << 32'h10) + {32'h0, mul_dp_lo_p} + ({32'h0, mul_dp_hi_p} << 32'h10);
+        dst_last_end = dst_end + {32'h0, mul_mc_lo_p} + ({32'h0, mul_mc_hi_p} << 32'h10);
+        d_window = dst_end - {32'h0, d_dst};
         if (d_store) begin
-            axi_end = dst_end;
-            sram_end = src_end;
+            range_bad = (dst_end > k_axi_limit) | (src_end > k_sram_limit);
+        end
+        else if (d_copy) begin
+            range_bad = (src_end > k_sram_limit) | (dst_last_end > k_sram_limit);
         end
         else begin
-            axi_end = src_end;
-            sram_end = dst_end;
+            range_bad = (src_end > k_axi_limit) | (dst_last_end > k_sram_limit);
         end
+        overlap_bad = ((d_mc != 4'h0) & ({32'h0, d_mc_stride} < d_window)) | (d_copy & ({32'h0, d_src} < dst_last_end) & ({32'h0, d_dst} < src_end));
         d_code = k_zero8;
-        if ((axi_end > k_axi_limit) | (sram_end > k_sram_limit)) begin
+        if (overlap_bad) begin
+            d_code = 8'h8;
+        end
+        if (range_bad) begin
             d_code = 8'h3;
         end
-        if (((d_src | d_dst | {16'h0, d_row_bytes} | d_src_stride | d_dst_stride | d_src_pstride | d_dst_pstride) & k_beat_mask) != 32'h0) begin
+        if (((d_src | d_mc_stride | d_dst | {16'h0, d_row_bytes} | d_src_stride | d_dst_stride | d_src_pstride | d_dst_pstride) & k_beat_mask) != 32'h0) begin
             d_code = 8'h2;
         end
         if ((d_row_bytes == 16'h0) | (d_rows == 16'h0) | (d_planes == 16'h0)) begin
             d_code = 8'h1;
         end
-        if (d_rsvd != 7'b0) begin
+        if ((d_rsvd != 2'b0) | (d_store & d_copy) | (d_store & (d_mc != 4'h0))) begin
             d_code = 8'h7;
         end
         to_4k = k_4k - (axi_cur_q_q & k_4k_mask);
@@ -1139,11 +1270,16 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
         sram_word = sram_cur_q_q >> k_word_shift;
         can_load = ar_skid_upstream_ready & rinfo_q_upstream_ready & (rd_out_q_q < k_outstanding);
         can_store = aw_skid_upstream_ready & sreq_q_upstream_ready & wlen_q_upstream_ready & binfo_q_upstream_ready & (wr_out_q_q < k_outstanding);
-        issue = active_q_q & ((store_q_q & can_store) | (~store_q_q & can_load));
+        can_copy = sreq_q_upstream_ready & wlen_q_upstream_ready & rinfo_q_upstream_ready;
+        issue = active_q_q & ((store_q_q & can_store) | (copy_q_q & can_copy) | (~store_q_q & ~copy_q_q & can_load));
+        sreq_word = sram_word;
+        if (copy_q_q) begin
+            sreq_word = axi_cur_q_q >> k_word_shift;
+        end
         ar_skid_upstream_data = {8'h0, axi_cur_q_q} | ({32'h0, beats_m1} << 32'h20);
         aw_skid_upstream_data = {8'h0, axi_cur_q_q} | ({32'h0, beats_m1} << 32'h20);
         rinfo_q_upstream_data = {65'b0, id_q_q} | ({72'h0, end_desc} << 32'h8) | ({41'b0, axi_cur_q_q} << 32'h9) | ({41'b0, sram_word} << 32'h29);
-        sreq_q_upstream_data = {10'b0, sram_word} | ({34'b0, beats_m1} << 32'h20) | ({40'h0, seq_q_q} << 32'h28);
+        sreq_q_upstream_data = {10'b0, sreq_word} | ({34'b0, beats_m1} << 32'h20) | ({40'h0, seq_q_q} << 32'h28);
         wlen_q_upstream_data = {3'b0, beats_m1} | ({10'b0, end_desc} << 32'h8) | ({9'b0, seq_q_q} << 32'h9);
         binfo_q_upstream_data = {11'b0, axi_cur_q_q} | ({42'b0, end_desc} << 32'h20) | ({35'b0, id_q_q} << 32'h21) | ({41'b0, seq_q_q} << 32'h29);
         if (issue) begin
@@ -1152,6 +1288,11 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
                 sreq_q_upstream_valid = 1'b1;
                 wlen_q_upstream_valid = 1'b1;
                 binfo_q_upstream_valid = 1'b1;
+            end
+            else if (copy_q_q) begin
+                sreq_q_upstream_valid = 1'b1;
+                wlen_q_upstream_valid = 1'b1;
+                rinfo_q_upstream_valid = 1'b1;
             end
             else begin
                 ar_skid_upstream_valid = 1'b1;
@@ -1189,7 +1330,8 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
                 sram_cur_q_d = sram_cur_q_q + chunk;
             end
         end
-        inflight = (rd_out_q_q != 8'h0) | (wr_out_q_q != 8'h0) | tag_q_downstream_valid | (sp_left_q_q != 4'h0) | sg_active_q_q | wbeat_q_downstream_valid;
+        inflight = (rd_out_q_q != 8'h0) | (wr_out_q_q != 8'h0) | tag_q_downstream_valid | (sp_left_q_q != 4'h0) | sg_active_q_q | wbeat_q_downstream_valid | rinfo_q_downstream_valid | sreq_q_downstream_valid | wlen_q_downstream_valid;
+        d_same = (d_store == store_q_q) & ~d_copy & ~copy_q_q & (d_mc == 4'h0) & ~mc_q_q;
         if (desc_q_downstream_valid) begin
             if (d_code != 8'h0) begin
                 if (status_q_upstream_ready) begin
@@ -1197,10 +1339,14 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
                     desc_q_downstream_ready = 1'b1;
                 end
             end
-            else if (~active_q_q & ((d_store == store_q_q) | ~inflight)) begin
+            else if (~active_q_q & (d_same | ~inflight)) begin
                 desc_q_downstream_ready = 1'b1;
                 active_q_d = 1'b1;
                 store_q_d = d_store;
+                copy_q_d = d_copy;
+                mc_q_d = d_mc != 4'h0;
+                mc_m1_q_d = d_mc;
+                mc_stride_w_q_d = d_mc_stride >> k_word_shift;
                 id_q_d = d_id;
                 row_bytes_q_d = {16'h0, d_row_bytes};
                 row_left_q_d = {16'h0, d_row_bytes};
@@ -1233,17 +1379,20 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
                 end
             end
         end
-        sp_final = sp_last_q_q & (sp_left_q_q == 4'h1);
+        sp_wdone = sp_k_q_q == mc_m1_q_q;
+        sp_waddr = sp_addr_q_q + sp_koff_q_q;
+        sp_final = sp_last_q_q & (sp_left_q_q == 4'h1) & sp_wdone;
+        sg_ok = sg_active_q_q & (~copy_q_q | (cp_words_q_q < k_cp_cap));
         sp_send = 1'b0;
         sg_send = 1'b0;
         grant_ld = 1'b0;
         grant_st = 1'b0;
         if (sp_left_q_q != 4'h0) begin
-            if (~(sg_active_q_q & rr_q_q)) begin
+            if (~(sg_ok & rr_q_q)) begin
                 grant_ld = 1'b1;
             end
         end
-        if (sg_active_q_q & ~grant_ld) begin
+        if (sg_ok & ~grant_ld) begin
             grant_st = 1'b1;
         end
         if (hold_q_q) begin
@@ -1252,9 +1401,9 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
         end
         if (grant_ld) begin
             sram_req_valid = tag_q_upstream_ready;
-            sram_req_addr = sp_addr_q_q;
+            sram_req_addr = sp_waddr;
             sram_req_write = ~sp_drop_q_q;
-            tag_q_upstream_data = k_one_tag | ({78'b0, sp_final} << 32'h1) | ({78'b0, ld_err_q_q} << 32'h2) | ({77'b0, ld_resp_q_q} << 32'h3) | ({47'b0, sp_addr_q_q} << 32'h5) | ({47'b0, ld_fault_q_q} << 32'h25) | ({71'b0, sp_id_q_q} << 32'h45);
+            tag_q_upstream_data = k_one_tag | ({79'b0, sp_final} << 32'h1) | ({79'b0, ld_err_q_q} << 32'h2) | ({78'b0, ld_resp_q_q} << 32'h3) | ({48'h0, sp_waddr} << 32'h5) | ({48'h0, ld_fault_q_q} << 32'h25) | ({72'h0, sp_id_q_q} << 32'h45) | ({79'b0, ld_serr_q_q} << 32'h4f);
             if (tag_q_upstream_ready & sram_req_ready) begin
                 sp_send = 1'b1;
             end
@@ -1263,7 +1412,7 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
             sram_req_valid = tag_q_upstream_ready;
             sram_req_addr = sg_addr_q_q;
             sram_req_write = 1'b0;
-            tag_q_upstream_data = ({47'b0, sg_addr_q_q} << 32'h5) | ({77'b0, sg_seq_q_q} << 32'h4d);
+            tag_q_upstream_data = ({48'h0, sg_addr_q_q} << 32'h5) | ({78'b0, sg_seq_q_q} << 32'h4d);
             if (tag_q_upstream_ready & sram_req_ready) begin
                 sg_send = 1'b1;
             end
@@ -1274,9 +1423,19 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
         end
         hold_q_d = sram_req_valid & ~sram_req_ready;
         hold_st_q_d = grant_st;
-        sp_free = (sp_left_q_q == 4'h0) | ((sp_left_q_q == 4'h1) & sp_send);
-        axi_rready = rinfo_q_downstream_valid & sp_free;
-        r_take = axi_rready & axi_rvalid;
+        sp_free = (sp_left_q_q == 4'h0) | ((sp_left_q_q == 4'h1) & sp_send & sp_wdone);
+        axi_rready = rinfo_q_downstream_valid & sp_free & ~copy_q_q;
+        in_valid = axi_rvalid;
+        in_last = axi_rlast;
+        in_data = axi_rdata;
+        in_serr = 1'b0;
+        if (copy_q_q) begin
+            in_valid = wbeat_q_downstream_valid & wlen_q_downstream_valid;
+            in_last = w_beat_q_q == wlen_q_downstream_data[(32'h0)+:(8)];
+            in_data = wbeat_q_downstream_data;
+            in_serr = |wbad_q_downstream_data;
+        end
+        r_take = rinfo_q_downstream_valid & sp_free & in_valid;
         r_word = r_word_q_q;
         r_axi = r_axi_q_q;
         if (~r_inburst_q_q) begin
@@ -1284,34 +1443,61 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
             r_axi = rinfo_q_downstream_data[(32'h9)+:(32)];
         end
         if (sp_send) begin
-            sp_left_q_d = sp_left_q_q - 4'h1;
-            sp_addr_q_d = sp_addr_q_q + 32'h1;
-            sp_beat_q_d = sp_beat_q_q >> k_shift_w;
-            if (sp_last_q_q & (sp_left_q_q == 4'h1)) begin
-                ld_err_q_d = 1'b0;
+            if (sp_wdone) begin
+                sp_k_q_d = 4'h0;
+                sp_koff_q_d = 32'h0;
+                sp_left_q_d = sp_left_q_q - 4'h1;
+                sp_addr_q_d = sp_addr_q_q + 32'h1;
+                sp_beat_q_d = sp_beat_q_q >> k_shift_w;
+                if (sp_last_q_q & (sp_left_q_q == 4'h1)) begin
+                    ld_err_q_d = 1'b0;
+                end
+            end
+            else begin
+                sp_k_q_d = sp_k_q_q + 4'h1;
+                sp_koff_q_d = sp_koff_q_q + mc_stride_w_q_q;
             end
         end
         r_resp = axi_rresp;
         if (axi_rid != 4'h0) begin
             r_resp = k_decerr;
         end
-        r_bad = r_resp != 2'b0;
+        if (copy_q_q) begin
+            r_resp = 2'b0;
+        end
+        r_bad = (r_resp != 2'b0) | in_serr;
+        if (r_take & copy_q_q) begin
+            wbeat_q_downstream_ready = 1'b1;
+            wbad_q_downstream_ready = 1'b1;
+            w_beat_q_d = w_beat_q_q + 8'h1;
+            if (in_last) begin
+                w_beat_q_d = 8'h0;
+                wlen_q_downstream_ready = 1'b1;
+                if (rinfo_q_downstream_data[32'h8]) begin
+                    ss_err_q_d = 1'b0;
+                end
+            end
+        end
         if (r_take) begin
-            sp_beat_q_d = axi_rdata;
+            sp_beat_q_d = in_data;
             sp_left_q_d = k_ratio;
             sp_addr_q_d = r_word;
             sp_id_q_d = rinfo_q_downstream_data[(32'h0)+:(8)];
-            sp_last_q_d = axi_rlast & rinfo_q_downstream_data[32'h8];
+            sp_last_q_d = in_last & rinfo_q_downstream_data[32'h8];
             r_word_q_d = r_word + (32'h2);
             r_axi_q_d = r_axi + k_beat_bytes;
-            r_inburst_q_d = ~axi_rlast;
+            r_inburst_q_d = ~in_last;
             sp_drop_q_d = r_bad | (ld_err_q_q & ~(sp_last_q_q & sp_send));
             if (r_bad & ~(ld_err_q_q & ~(sp_last_q_q & sp_send))) begin
                 ld_err_q_d = 1'b1;
                 ld_resp_q_d = r_resp;
+                ld_serr_q_d = in_serr;
                 ld_fault_q_d = r_axi;
+                if (in_serr) begin
+                    ld_fault_q_d = ss_fault_q_q;
+                end
             end
-            if (axi_rlast) begin
+            if (in_last) begin
                 rinfo_q_downstream_ready = 1'b1;
             end
         end
@@ -1381,7 +1567,7 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
             end
         end
         w_mask = w_abort_q_q | |wbad_q_downstream_data | (b_abort_q_q & (b_abort_seq_q_q == wlen_q_downstream_data[(32'h9)+:(2)]));
-        axi_wvalid = wbeat_q_downstream_valid & wlen_q_downstream_valid;
+        axi_wvalid = wbeat_q_downstream_valid & wlen_q_downstream_valid & ~copy_q_q;
         axi_wdata = wbeat_q_downstream_data;
         axi_wstrb = k_wstrb_all;
         if (w_mask) begin
@@ -1439,6 +1625,9 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
             end
         end
         ld_code = {6'b0, tag_q_downstream_data[3+:2]} + k_two;
+        if (tag_q_downstream_data[32'h4f]) begin
+            ld_code = k_code_sram8;
+        end
         st_code = {6'b0, b_resp} + k_two;
         if (st_err_q_q) begin
             st_code = {6'b0, st_resp_q_q} + k_two;
@@ -1481,13 +1670,24 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
                 status_q_upstream_data = status_q_upstream_data | k_code_sram | ({16'h0, ss_fault_q_q} << 32'h10);
             end
         end
-        if (issue & ~store_q_q) begin
-            if (~(r_take & axi_rlast)) begin
+        if (issue & ~store_q_q & ~copy_q_q) begin
+            if (~(r_take & in_last)) begin
                 rd_out_q_d = rd_out_q_q + 8'h1;
             end
         end
-        else if (r_take & axi_rlast) begin
+        else if (r_take & in_last & ~copy_q_q) begin
             rd_out_q_d = rd_out_q_q - 8'h1;
+        end
+        cp_inc = k_zero8;
+        cp_dec = k_zero8;
+        if (sg_send) begin
+            cp_inc = k_one8;
+        end
+        if (r_take) begin
+            cp_dec = k_ratio8;
+        end
+        if (copy_q_q) begin
+            cp_words_q_d = cp_words_q_q + cp_inc - cp_dec;
         end
         if (issue & store_q_q) begin
             if (~b_go) begin
@@ -1497,9 +1697,9 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
         else if (b_go) begin
             wr_out_q_d = wr_out_q_q - 8'h1;
         end
-        busy = desc_q_downstream_valid | active_q_q | (rd_out_q_q != 8'h0) | (wr_out_q_q != 8'h0) | tag_q_downstream_valid | (sp_left_q_q != 4'h0) | sg_active_q_q | wbeat_q_downstream_valid;
+        busy = desc_q_downstream_valid | active_q_q | (rd_out_q_q != 8'h0) | (wr_out_q_q != 8'h0) | tag_q_downstream_valid | (sp_left_q_q != 4'h0) | sg_active_q_q | wbeat_q_downstream_valid | rinfo_q_downstream_valid | sreq_q_downstream_valid;
         idle = ~busy;
-        if (r_take) begin
+        if (r_take & ~copy_q_q) begin
             cnt_rd_q_d = cnt_rd_q_q + k_beat_bytes;
         end
         if (w_go) begin
@@ -1523,6 +1723,13 @@ module dma(clock,reset,desc_data,desc_valid,desc_ready,status_data,status_valid,
             r_inburst_q_d = 1'b0;
             ld_err_q_d = 1'b0;
             sp_left_q_d = 4'h0;
+            sp_k_q_d = 4'h0;
+            sp_koff_q_d = 32'h0;
+            copy_q_d = 1'b0;
+            mc_q_d = 1'b0;
+            mc_m1_q_d = 4'h0;
+            cp_words_q_d = 8'h0;
+            ld_serr_q_d = 1'b0;
             sg_active_q_d = 1'b0;
             pk_cnt_q_d = 4'h0;
             pk_bad_q_d = 1'b0;
@@ -1862,15 +2069,32 @@ module dma_dff_w5(d,q,clock);
     end
 endmodule // dma_dff_w5
 
+module dma_dff_w8(d,q,clock);
+
+    // Module arguments
+    input wire  [7:0] d;
+    output reg  [7:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 8'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // dma_dff_w8
+
 module dma_desc_q(clock,reset,upstream_data,upstream_valid,upstream_ready,downstream_data,downstream_valid,downstream_ready,fill);
 
     // Module arguments
     input wire  clock;
     input wire  reset;
-    input wire  [255:0] upstream_data;
+    input wire  [287:0] upstream_data;
     input wire  upstream_valid;
     output reg  upstream_ready;
-    output reg  [255:0] downstream_data;
+    output reg  [287:0] downstream_data;
     output reg  downstream_valid;
     input wire  downstream_ready;
     output reg  [2:0] fill;
@@ -1886,9 +2110,9 @@ module dma_desc_q(clock,reset,upstream_data,upstream_valid,upstream_ready,downst
     reg  mem_clock;
     reg  mem_write_enable;
     reg  [1:0] mem_write_address;
-    reg  [255:0] mem_write_data;
+    reg  [287:0] mem_write_data;
     reg  [1:0] mem_read_address;
-    wire  [255:0] mem_read_data;
+    wire  [287:0] mem_read_data;
     reg  [1:0] wr_ptr_q_d;
     wire  [1:0] wr_ptr_q_q;
     reg  wr_ptr_q_clock;
@@ -1990,12 +2214,12 @@ module dma_desc_q_mem(clock,write_enable,write_address,write_data,read_address,r
     input wire  clock;
     input wire  write_enable;
     input wire  [1:0] write_address;
-    input wire  [255:0] write_data;
+    input wire  [287:0] write_data;
     input wire  [1:0] read_address;
-    output reg  [255:0] read_data;
+    output reg  [287:0] read_data;
 
     // Update code (custom)
-    reg [255:0] words [0:3];
+    reg [287:0] words [0:3];
 
     always @(posedge clock) begin
         if (write_enable) begin
@@ -2008,22 +2232,22 @@ module dma_desc_q_mem(clock,write_enable,write_address,write_data,read_address,r
     end
 endmodule // dma_desc_q_mem
 
-module dma_dff_w8(d,q,clock);
+module dma_dff_w4(d,q,clock);
 
     // Module arguments
-    input wire  [7:0] d;
-    output reg  [7:0] q;
+    input wire  [3:0] d;
+    output reg  [3:0] q;
     input wire  clock;
 
     // Update code (custom)
     initial begin
-       q = 8'h0;
+       q = 4'h0;
     end
 
     always @(posedge clock) begin
        q <= d;
     end
-endmodule // dma_dff_w8
+endmodule // dma_dff_w4
 
 module dma_mul_dp_hi(a,b,p);
 
@@ -2054,23 +2278,6 @@ module dma_dff_w128(d,q,clock);
        q <= d;
     end
 endmodule // dma_dff_w128
-
-module dma_dff_w4(d,q,clock);
-
-    // Module arguments
-    input wire  [3:0] d;
-    output reg  [3:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 4'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-endmodule // dma_dff_w4
 
 module dma_dff_w16(d,q,clock);
 
@@ -2498,10 +2705,10 @@ module dma_tag_q(clock,reset,upstream_data,upstream_valid,upstream_ready,downstr
     // Module arguments
     input wire  clock;
     input wire  reset;
-    input wire  [78:0] upstream_data;
+    input wire  [79:0] upstream_data;
     input wire  upstream_valid;
     output reg  upstream_ready;
-    output reg  [78:0] downstream_data;
+    output reg  [79:0] downstream_data;
     output reg  downstream_valid;
     input wire  downstream_ready;
     output reg  [3:0] fill;
@@ -2517,9 +2724,9 @@ module dma_tag_q(clock,reset,upstream_data,upstream_valid,upstream_ready,downstr
     reg  mem_clock;
     reg  mem_write_enable;
     reg  [2:0] mem_write_address;
-    reg  [78:0] mem_write_data;
+    reg  [79:0] mem_write_data;
     reg  [2:0] mem_read_address;
-    wire  [78:0] mem_read_data;
+    wire  [79:0] mem_read_data;
     reg  [2:0] wr_ptr_q_d;
     wire  [2:0] wr_ptr_q_q;
     reg  wr_ptr_q_clock;
@@ -2604,12 +2811,12 @@ module dma_tag_q_mem(clock,write_enable,write_address,write_data,read_address,re
     input wire  clock;
     input wire  write_enable;
     input wire  [2:0] write_address;
-    input wire  [78:0] write_data;
+    input wire  [79:0] write_data;
     input wire  [2:0] read_address;
-    output reg  [78:0] read_data;
+    output reg  [79:0] read_data;
 
     // Update code (custom)
-    reg [78:0] words [0:7];
+    reg [79:0] words [0:7];
 
     always @(posedge clock) begin
         if (write_enable) begin

@@ -147,6 +147,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     localparam  zero16 = 16'h0;
     localparam  one16 = 16'h1;
     localparam  zero32 = 32'h0;
+    localparam  ones32 = 32'hffffffff;
     localparam  zero48 = 48'h0;
     localparam  one48 = 48'h1;
     localparam  macs1 = 48'h100;
@@ -8014,6 +8015,9 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  wb_v_5_d;
     wire  wb_v_5_q;
     reg  wb_v_5_clock;
+    reg  wb_v_6_d;
+    wire  wb_v_6_q;
+    reg  wb_v_6_clock;
     reg  [7:0] wb_row_0_d;
     wire  [7:0] wb_row_0_q;
     reg  wb_row_0_clock;
@@ -8032,6 +8036,9 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] wb_row_5_d;
     wire  [7:0] wb_row_5_q;
     reg  wb_row_5_clock;
+    reg  [7:0] wb_row_6_d;
+    wire  [7:0] wb_row_6_q;
+    reg  wb_row_6_clock;
     reg  wb_fin_0_d;
     wire  wb_fin_0_q;
     reg  wb_fin_0_clock;
@@ -8050,6 +8057,9 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  wb_fin_5_d;
     wire  wb_fin_5_q;
     reg  wb_fin_5_clock;
+    reg  wb_fin_6_d;
+    wire  wb_fin_6_q;
+    reg  wb_fin_6_clock;
     reg  [7:0] inflight_d;
     wire  [7:0] inflight_q;
     reg  inflight_clock;
@@ -8845,6 +8855,57 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  dr_last_d;
     wire  dr_last_q;
     reg  dr_last_clock;
+    reg  [7:0] rd_row_d;
+    wire  [7:0] rd_row_q;
+    reg  rd_row_clock;
+    reg  [31:0] rd_mask_0_d;
+    wire  [31:0] rd_mask_0_q;
+    reg  rd_mask_0_clock;
+    reg  [31:0] rd_mask_1_d;
+    wire  [31:0] rd_mask_1_q;
+    reg  rd_mask_1_clock;
+    reg  [31:0] rd_mask_2_d;
+    wire  [31:0] rd_mask_2_q;
+    reg  rd_mask_2_clock;
+    reg  [31:0] rd_mask_3_d;
+    wire  [31:0] rd_mask_3_q;
+    reg  rd_mask_3_clock;
+    reg  [31:0] rd_mask_4_d;
+    wire  [31:0] rd_mask_4_q;
+    reg  rd_mask_4_clock;
+    reg  [31:0] rd_mask_5_d;
+    wire  [31:0] rd_mask_5_q;
+    reg  rd_mask_5_clock;
+    reg  [31:0] rd_mask_6_d;
+    wire  [31:0] rd_mask_6_q;
+    reg  rd_mask_6_clock;
+    reg  [31:0] rd_mask_7_d;
+    wire  [31:0] rd_mask_7_q;
+    reg  rd_mask_7_clock;
+    reg  [31:0] rd_mask_8_d;
+    wire  [31:0] rd_mask_8_q;
+    reg  rd_mask_8_clock;
+    reg  [31:0] rd_mask_9_d;
+    wire  [31:0] rd_mask_9_q;
+    reg  rd_mask_9_clock;
+    reg  [31:0] rd_mask_10_d;
+    wire  [31:0] rd_mask_10_q;
+    reg  rd_mask_10_clock;
+    reg  [31:0] rd_mask_11_d;
+    wire  [31:0] rd_mask_11_q;
+    reg  rd_mask_11_clock;
+    reg  [31:0] rd_mask_12_d;
+    wire  [31:0] rd_mask_12_q;
+    reg  rd_mask_12_clock;
+    reg  [31:0] rd_mask_13_d;
+    wire  [31:0] rd_mask_13_q;
+    reg  rd_mask_13_clock;
+    reg  [31:0] rd_mask_14_d;
+    wire  [31:0] rd_mask_14_q;
+    reg  rd_mask_14_clock;
+    reg  [31:0] rd_mask_15_d;
+    wire  [31:0] rd_mask_15_q;
+    reg  rd_mask_15_clock;
     reg  acc_final_d;
     wire  acc_final_q;
     reg  acc_final_clock;
@@ -8876,7 +8937,23 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  copy_now;
     reg  res_xfer;
     reg  need_c0;
-    reg  [7:0] rd_row;
+    reg  [31:0] rd_acc_0;
+    reg  [31:0] rd_acc_1;
+    reg  [31:0] rd_acc_2;
+    reg  [31:0] rd_acc_3;
+    reg  [31:0] rd_acc_4;
+    reg  [31:0] rd_acc_5;
+    reg  [31:0] rd_acc_6;
+    reg  [31:0] rd_acc_7;
+    reg  [31:0] rd_acc_8;
+    reg  [31:0] rd_acc_9;
+    reg  [31:0] rd_acc_10;
+    reg  [31:0] rd_acc_11;
+    reg  [31:0] rd_acc_12;
+    reg  [31:0] rd_acc_13;
+    reg  [31:0] rd_acc_14;
+    reg  [31:0] rd_acc_15;
+    reg  [31:0] c0_mask;
     reg  wb;
     reg  in_pipe;
     reg  busy;
@@ -20149,6 +20226,11 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .q(wb_v_5_q),
         .clock(wb_v_5_clock)
     );
+    ttu_dff_w1 wb_v_6(
+        .d(wb_v_6_d),
+        .q(wb_v_6_q),
+        .clock(wb_v_6_clock)
+    );
     ttu_dff_w8 wb_row_0(
         .d(wb_row_0_d),
         .q(wb_row_0_q),
@@ -20179,6 +20261,11 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .q(wb_row_5_q),
         .clock(wb_row_5_clock)
     );
+    ttu_dff_w8 wb_row_6(
+        .d(wb_row_6_d),
+        .q(wb_row_6_q),
+        .clock(wb_row_6_clock)
+    );
     ttu_dff_w1 wb_fin_0(
         .d(wb_fin_0_d),
         .q(wb_fin_0_q),
@@ -20208,6 +20295,11 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .d(wb_fin_5_d),
         .q(wb_fin_5_q),
         .clock(wb_fin_5_clock)
+    );
+    ttu_dff_w1 wb_fin_6(
+        .d(wb_fin_6_d),
+        .q(wb_fin_6_q),
+        .clock(wb_fin_6_clock)
     );
     ttu_dff_w8 inflight(
         .d(inflight_d),
@@ -21534,6 +21626,91 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .q(dr_last_q),
         .clock(dr_last_clock)
     );
+    ttu_dff_w8 rd_row(
+        .d(rd_row_d),
+        .q(rd_row_q),
+        .clock(rd_row_clock)
+    );
+    ttu_dff_w32 rd_mask_0(
+        .d(rd_mask_0_d),
+        .q(rd_mask_0_q),
+        .clock(rd_mask_0_clock)
+    );
+    ttu_dff_w32 rd_mask_1(
+        .d(rd_mask_1_d),
+        .q(rd_mask_1_q),
+        .clock(rd_mask_1_clock)
+    );
+    ttu_dff_w32 rd_mask_2(
+        .d(rd_mask_2_d),
+        .q(rd_mask_2_q),
+        .clock(rd_mask_2_clock)
+    );
+    ttu_dff_w32 rd_mask_3(
+        .d(rd_mask_3_d),
+        .q(rd_mask_3_q),
+        .clock(rd_mask_3_clock)
+    );
+    ttu_dff_w32 rd_mask_4(
+        .d(rd_mask_4_d),
+        .q(rd_mask_4_q),
+        .clock(rd_mask_4_clock)
+    );
+    ttu_dff_w32 rd_mask_5(
+        .d(rd_mask_5_d),
+        .q(rd_mask_5_q),
+        .clock(rd_mask_5_clock)
+    );
+    ttu_dff_w32 rd_mask_6(
+        .d(rd_mask_6_d),
+        .q(rd_mask_6_q),
+        .clock(rd_mask_6_clock)
+    );
+    ttu_dff_w32 rd_mask_7(
+        .d(rd_mask_7_d),
+        .q(rd_mask_7_q),
+        .clock(rd_mask_7_clock)
+    );
+    ttu_dff_w32 rd_mask_8(
+        .d(rd_mask_8_d),
+        .q(rd_mask_8_q),
+        .clock(rd_mask_8_clock)
+    );
+    ttu_dff_w32 rd_mask_9(
+        .d(rd_mask_9_d),
+        .q(rd_mask_9_q),
+        .clock(rd_mask_9_clock)
+    );
+    ttu_dff_w32 rd_mask_10(
+        .d(rd_mask_10_d),
+        .q(rd_mask_10_q),
+        .clock(rd_mask_10_clock)
+    );
+    ttu_dff_w32 rd_mask_11(
+        .d(rd_mask_11_d),
+        .q(rd_mask_11_q),
+        .clock(rd_mask_11_clock)
+    );
+    ttu_dff_w32 rd_mask_12(
+        .d(rd_mask_12_d),
+        .q(rd_mask_12_q),
+        .clock(rd_mask_12_clock)
+    );
+    ttu_dff_w32 rd_mask_13(
+        .d(rd_mask_13_d),
+        .q(rd_mask_13_q),
+        .clock(rd_mask_13_clock)
+    );
+    ttu_dff_w32 rd_mask_14(
+        .d(rd_mask_14_d),
+        .q(rd_mask_14_q),
+        .clock(rd_mask_14_clock)
+    );
+    ttu_dff_w32 rd_mask_15(
+        .d(rd_mask_15_d),
+        .q(rd_mask_15_q),
+        .clock(rd_mask_15_clock)
+    );
     ttu_dff_w1 acc_final(
         .d(acc_final_d),
         .q(acc_final_q),
@@ -21577,6 +21754,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         drain_left_clock = clock;
         dr_first_clock = clock;
         dr_last_clock = clock;
+        rd_row_clock = clock;
         acc_final_clock = clock;
         out_left_clock = clock;
         busy_q_clock = clock;
@@ -21593,6 +21771,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         drain_left_d = drain_left_q;
         dr_first_d = dr_first_q;
         dr_last_d = dr_last_q;
+        rd_row_d = rd_row_q;
         acc_final_d = acc_final_q;
         out_left_d = out_left_q;
         busy_q_d = busy_q_q;
@@ -21605,96 +21784,128 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         asc_c_0_d = asc_c_0_q;
         sh_asc_0_clock = clock;
         sh_asc_0_d = sh_asc_0_q;
+        rd_mask_0_clock = clock;
+        rd_mask_0_d = rd_mask_0_q;
         asc_q_1_clock = clock;
         asc_q_1_d = asc_q_1_q;
         asc_c_1_clock = clock;
         asc_c_1_d = asc_c_1_q;
         sh_asc_1_clock = clock;
         sh_asc_1_d = sh_asc_1_q;
+        rd_mask_1_clock = clock;
+        rd_mask_1_d = rd_mask_1_q;
         asc_q_2_clock = clock;
         asc_q_2_d = asc_q_2_q;
         asc_c_2_clock = clock;
         asc_c_2_d = asc_c_2_q;
         sh_asc_2_clock = clock;
         sh_asc_2_d = sh_asc_2_q;
+        rd_mask_2_clock = clock;
+        rd_mask_2_d = rd_mask_2_q;
         asc_q_3_clock = clock;
         asc_q_3_d = asc_q_3_q;
         asc_c_3_clock = clock;
         asc_c_3_d = asc_c_3_q;
         sh_asc_3_clock = clock;
         sh_asc_3_d = sh_asc_3_q;
+        rd_mask_3_clock = clock;
+        rd_mask_3_d = rd_mask_3_q;
         asc_q_4_clock = clock;
         asc_q_4_d = asc_q_4_q;
         asc_c_4_clock = clock;
         asc_c_4_d = asc_c_4_q;
         sh_asc_4_clock = clock;
         sh_asc_4_d = sh_asc_4_q;
+        rd_mask_4_clock = clock;
+        rd_mask_4_d = rd_mask_4_q;
         asc_q_5_clock = clock;
         asc_q_5_d = asc_q_5_q;
         asc_c_5_clock = clock;
         asc_c_5_d = asc_c_5_q;
         sh_asc_5_clock = clock;
         sh_asc_5_d = sh_asc_5_q;
+        rd_mask_5_clock = clock;
+        rd_mask_5_d = rd_mask_5_q;
         asc_q_6_clock = clock;
         asc_q_6_d = asc_q_6_q;
         asc_c_6_clock = clock;
         asc_c_6_d = asc_c_6_q;
         sh_asc_6_clock = clock;
         sh_asc_6_d = sh_asc_6_q;
+        rd_mask_6_clock = clock;
+        rd_mask_6_d = rd_mask_6_q;
         asc_q_7_clock = clock;
         asc_q_7_d = asc_q_7_q;
         asc_c_7_clock = clock;
         asc_c_7_d = asc_c_7_q;
         sh_asc_7_clock = clock;
         sh_asc_7_d = sh_asc_7_q;
+        rd_mask_7_clock = clock;
+        rd_mask_7_d = rd_mask_7_q;
         asc_q_8_clock = clock;
         asc_q_8_d = asc_q_8_q;
         asc_c_8_clock = clock;
         asc_c_8_d = asc_c_8_q;
         sh_asc_8_clock = clock;
         sh_asc_8_d = sh_asc_8_q;
+        rd_mask_8_clock = clock;
+        rd_mask_8_d = rd_mask_8_q;
         asc_q_9_clock = clock;
         asc_q_9_d = asc_q_9_q;
         asc_c_9_clock = clock;
         asc_c_9_d = asc_c_9_q;
         sh_asc_9_clock = clock;
         sh_asc_9_d = sh_asc_9_q;
+        rd_mask_9_clock = clock;
+        rd_mask_9_d = rd_mask_9_q;
         asc_q_10_clock = clock;
         asc_q_10_d = asc_q_10_q;
         asc_c_10_clock = clock;
         asc_c_10_d = asc_c_10_q;
         sh_asc_10_clock = clock;
         sh_asc_10_d = sh_asc_10_q;
+        rd_mask_10_clock = clock;
+        rd_mask_10_d = rd_mask_10_q;
         asc_q_11_clock = clock;
         asc_q_11_d = asc_q_11_q;
         asc_c_11_clock = clock;
         asc_c_11_d = asc_c_11_q;
         sh_asc_11_clock = clock;
         sh_asc_11_d = sh_asc_11_q;
+        rd_mask_11_clock = clock;
+        rd_mask_11_d = rd_mask_11_q;
         asc_q_12_clock = clock;
         asc_q_12_d = asc_q_12_q;
         asc_c_12_clock = clock;
         asc_c_12_d = asc_c_12_q;
         sh_asc_12_clock = clock;
         sh_asc_12_d = sh_asc_12_q;
+        rd_mask_12_clock = clock;
+        rd_mask_12_d = rd_mask_12_q;
         asc_q_13_clock = clock;
         asc_q_13_d = asc_q_13_q;
         asc_c_13_clock = clock;
         asc_c_13_d = asc_c_13_q;
         sh_asc_13_clock = clock;
         sh_asc_13_d = sh_asc_13_q;
+        rd_mask_13_clock = clock;
+        rd_mask_13_d = rd_mask_13_q;
         asc_q_14_clock = clock;
         asc_q_14_d = asc_q_14_q;
         asc_c_14_clock = clock;
         asc_c_14_d = asc_c_14_q;
         sh_asc_14_clock = clock;
         sh_asc_14_d = sh_asc_14_q;
+        rd_mask_14_clock = clock;
+        rd_mask_14_d = rd_mask_14_q;
         asc_q_15_clock = clock;
         asc_q_15_d = asc_q_15_q;
         asc_c_15_clock = clock;
         asc_c_15_d = asc_c_15_q;
         sh_asc_15_clock = clock;
         sh_asc_15_d = sh_asc_15_q;
+        rd_mask_15_clock = clock;
+        rd_mask_15_d = rd_mask_15_q;
         bsc_q_0_clock = clock;
         bsc_q_0_d = bsc_q_0_q;
         bsc_c_0_clock = clock;
@@ -24931,6 +25142,12 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         wb_row_5_d = wb_row_5_q;
         wb_fin_5_clock = clock;
         wb_fin_5_d = wb_fin_5_q;
+        wb_v_6_clock = clock;
+        wb_v_6_d = wb_v_6_q;
+        wb_row_6_clock = clock;
+        wb_row_6_d = wb_row_6_q;
+        wb_fin_6_clock = clock;
+        wb_fin_6_d = wb_fin_6_q;
         dual = (fmt_a == f_e2m1) & (fmt_b == f_e2m1);
         last_beat = beat_cnt_q == bpb1;
         if (dual) begin
@@ -24942,7 +25159,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         need_c0 = dr_first_q & use_c0;
         step = |drain_left_q & (inflight_q < rows_c) & (~need_c0 | c0_valid);
         if (dr_first_q & (drain_left_q == rows_c)) begin
-            step = |drain_left_q & ~|inflight_q & (~acc_final_q | copy_now) & (~need_c0 | c0_valid);
+            step = |drain_left_q & ((~|inflight_q & (~acc_final_q | copy_now)) | ((inflight_q < rows_c) & ~|out_left_q)) & (~need_c0 | c0_valid);
         end
         capture = blk_done_q & (~|drain_left_q | ((drain_left_q == one8) & step));
         go = ~blk_done_q | capture;
@@ -27482,7 +27699,27 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             bsc_c_14_d = bsc_q_14_q;
             bsc_c_15_d = bsc_q_15_q;
         end
-        rd_row = rows_c - drain_left_q;
+        c0_mask = zero32;
+        if (dr_first_q & use_c0) begin
+            c0_mask = ones32;
+        end
+        rd_acc_0 = c0_data_0 & c0_mask;
+        rd_acc_0 = rd_acc_0 | (acc_0_q & rd_mask_0_q);
+        rd_acc_0 = rd_acc_0 | (acc_16_q & rd_mask_1_q);
+        rd_acc_0 = rd_acc_0 | (acc_32_q & rd_mask_2_q);
+        rd_acc_0 = rd_acc_0 | (acc_48_q & rd_mask_3_q);
+        rd_acc_0 = rd_acc_0 | (acc_64_q & rd_mask_4_q);
+        rd_acc_0 = rd_acc_0 | (acc_80_q & rd_mask_5_q);
+        rd_acc_0 = rd_acc_0 | (acc_96_q & rd_mask_6_q);
+        rd_acc_0 = rd_acc_0 | (acc_112_q & rd_mask_7_q);
+        rd_acc_0 = rd_acc_0 | (acc_128_q & rd_mask_8_q);
+        rd_acc_0 = rd_acc_0 | (acc_144_q & rd_mask_9_q);
+        rd_acc_0 = rd_acc_0 | (acc_160_q & rd_mask_10_q);
+        rd_acc_0 = rd_acc_0 | (acc_176_q & rd_mask_11_q);
+        rd_acc_0 = rd_acc_0 | (acc_192_q & rd_mask_12_q);
+        rd_acc_0 = rd_acc_0 | (acc_208_q & rd_mask_13_q);
+        rd_acc_0 = rd_acc_0 | (acc_224_q & rd_mask_14_q);
+        rd_acc_0 = rd_acc_0 | (acc_240_q & rd_mask_15_q);
         mxacc_0_clock = clock;
         mxacc_0_sum = sh_sum_0_q;
         mxacc_0_nan = sh_nan_0_q;
@@ -27490,7 +27727,24 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_0_ninf = sh_ninf_0_q;
         mxacc_0_scale_a = sh_asc_0_q;
         mxacc_0_scale_b = sh_bsc_0_q;
-        mxacc_0_acc = acc_0_q;
+        mxacc_0_acc = rd_acc_0;
+        rd_acc_1 = c0_data_1 & c0_mask;
+        rd_acc_1 = rd_acc_1 | (acc_1_q & rd_mask_0_q);
+        rd_acc_1 = rd_acc_1 | (acc_17_q & rd_mask_1_q);
+        rd_acc_1 = rd_acc_1 | (acc_33_q & rd_mask_2_q);
+        rd_acc_1 = rd_acc_1 | (acc_49_q & rd_mask_3_q);
+        rd_acc_1 = rd_acc_1 | (acc_65_q & rd_mask_4_q);
+        rd_acc_1 = rd_acc_1 | (acc_81_q & rd_mask_5_q);
+        rd_acc_1 = rd_acc_1 | (acc_97_q & rd_mask_6_q);
+        rd_acc_1 = rd_acc_1 | (acc_113_q & rd_mask_7_q);
+        rd_acc_1 = rd_acc_1 | (acc_129_q & rd_mask_8_q);
+        rd_acc_1 = rd_acc_1 | (acc_145_q & rd_mask_9_q);
+        rd_acc_1 = rd_acc_1 | (acc_161_q & rd_mask_10_q);
+        rd_acc_1 = rd_acc_1 | (acc_177_q & rd_mask_11_q);
+        rd_acc_1 = rd_acc_1 | (acc_193_q & rd_mask_12_q);
+        rd_acc_1 = rd_acc_1 | (acc_209_q & rd_mask_13_q);
+        rd_acc_1 = rd_acc_1 | (acc_225_q & rd_mask_14_q);
+        rd_acc_1 = rd_acc_1 | (acc_241_q & rd_mask_15_q);
         mxacc_1_clock = clock;
         mxacc_1_sum = sh_sum_1_q;
         mxacc_1_nan = sh_nan_1_q;
@@ -27498,7 +27752,24 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_1_ninf = sh_ninf_1_q;
         mxacc_1_scale_a = sh_asc_0_q;
         mxacc_1_scale_b = sh_bsc_1_q;
-        mxacc_1_acc = acc_1_q;
+        mxacc_1_acc = rd_acc_1;
+        rd_acc_2 = c0_data_2 & c0_mask;
+        rd_acc_2 = rd_acc_2 | (acc_2_q & rd_mask_0_q);
+        rd_acc_2 = rd_acc_2 | (acc_18_q & rd_mask_1_q);
+        rd_acc_2 = rd_acc_2 | (acc_34_q & rd_mask_2_q);
+        rd_acc_2 = rd_acc_2 | (acc_50_q & rd_mask_3_q);
+        rd_acc_2 = rd_acc_2 | (acc_66_q & rd_mask_4_q);
+        rd_acc_2 = rd_acc_2 | (acc_82_q & rd_mask_5_q);
+        rd_acc_2 = rd_acc_2 | (acc_98_q & rd_mask_6_q);
+        rd_acc_2 = rd_acc_2 | (acc_114_q & rd_mask_7_q);
+        rd_acc_2 = rd_acc_2 | (acc_130_q & rd_mask_8_q);
+        rd_acc_2 = rd_acc_2 | (acc_146_q & rd_mask_9_q);
+        rd_acc_2 = rd_acc_2 | (acc_162_q & rd_mask_10_q);
+        rd_acc_2 = rd_acc_2 | (acc_178_q & rd_mask_11_q);
+        rd_acc_2 = rd_acc_2 | (acc_194_q & rd_mask_12_q);
+        rd_acc_2 = rd_acc_2 | (acc_210_q & rd_mask_13_q);
+        rd_acc_2 = rd_acc_2 | (acc_226_q & rd_mask_14_q);
+        rd_acc_2 = rd_acc_2 | (acc_242_q & rd_mask_15_q);
         mxacc_2_clock = clock;
         mxacc_2_sum = sh_sum_2_q;
         mxacc_2_nan = sh_nan_2_q;
@@ -27506,7 +27777,24 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_2_ninf = sh_ninf_2_q;
         mxacc_2_scale_a = sh_asc_0_q;
         mxacc_2_scale_b = sh_bsc_2_q;
-        mxacc_2_acc = acc_2_q;
+        mxacc_2_acc = rd_acc_2;
+        rd_acc_3 = c0_data_3 & c0_mask;
+        rd_acc_3 = rd_acc_3 | (acc_3_q & rd_mask_0_q);
+        rd_acc_3 = rd_acc_3 | (acc_19_q & rd_mask_1_q);
+        rd_acc_3 = rd_acc_3 | (acc_35_q & rd_mask_2_q);
+        rd_acc_3 = rd_acc_3 | (acc_51_q & rd_mask_3_q);
+        rd_acc_3 = rd_acc_3 | (acc_67_q & rd_mask_4_q);
+        rd_acc_3 = rd_acc_3 | (acc_83_q & rd_mask_5_q);
+        rd_acc_3 = rd_acc_3 | (acc_99_q & rd_mask_6_q);
+        rd_acc_3 = rd_acc_3 | (acc_115_q & rd_mask_7_q);
+        rd_acc_3 = rd_acc_3 | (acc_131_q & rd_mask_8_q);
+        rd_acc_3 = rd_acc_3 | (acc_147_q & rd_mask_9_q);
+        rd_acc_3 = rd_acc_3 | (acc_163_q & rd_mask_10_q);
+        rd_acc_3 = rd_acc_3 | (acc_179_q & rd_mask_11_q);
+        rd_acc_3 = rd_acc_3 | (acc_195_q & rd_mask_12_q);
+        rd_acc_3 = rd_acc_3 | (acc_211_q & rd_mask_13_q);
+        rd_acc_3 = rd_acc_3 | (acc_227_q & rd_mask_14_q);
+        rd_acc_3 = rd_acc_3 | (acc_243_q & rd_mask_15_q);
         mxacc_3_clock = clock;
         mxacc_3_sum = sh_sum_3_q;
         mxacc_3_nan = sh_nan_3_q;
@@ -27514,7 +27802,24 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_3_ninf = sh_ninf_3_q;
         mxacc_3_scale_a = sh_asc_0_q;
         mxacc_3_scale_b = sh_bsc_3_q;
-        mxacc_3_acc = acc_3_q;
+        mxacc_3_acc = rd_acc_3;
+        rd_acc_4 = c0_data_4 & c0_mask;
+        rd_acc_4 = rd_acc_4 | (acc_4_q & rd_mask_0_q);
+        rd_acc_4 = rd_acc_4 | (acc_20_q & rd_mask_1_q);
+        rd_acc_4 = rd_acc_4 | (acc_36_q & rd_mask_2_q);
+        rd_acc_4 = rd_acc_4 | (acc_52_q & rd_mask_3_q);
+        rd_acc_4 = rd_acc_4 | (acc_68_q & rd_mask_4_q);
+        rd_acc_4 = rd_acc_4 | (acc_84_q & rd_mask_5_q);
+        rd_acc_4 = rd_acc_4 | (acc_100_q & rd_mask_6_q);
+        rd_acc_4 = rd_acc_4 | (acc_116_q & rd_mask_7_q);
+        rd_acc_4 = rd_acc_4 | (acc_132_q & rd_mask_8_q);
+        rd_acc_4 = rd_acc_4 | (acc_148_q & rd_mask_9_q);
+        rd_acc_4 = rd_acc_4 | (acc_164_q & rd_mask_10_q);
+        rd_acc_4 = rd_acc_4 | (acc_180_q & rd_mask_11_q);
+        rd_acc_4 = rd_acc_4 | (acc_196_q & rd_mask_12_q);
+        rd_acc_4 = rd_acc_4 | (acc_212_q & rd_mask_13_q);
+        rd_acc_4 = rd_acc_4 | (acc_228_q & rd_mask_14_q);
+        rd_acc_4 = rd_acc_4 | (acc_244_q & rd_mask_15_q);
         mxacc_4_clock = clock;
         mxacc_4_sum = sh_sum_4_q;
         mxacc_4_nan = sh_nan_4_q;
@@ -27522,7 +27827,24 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_4_ninf = sh_ninf_4_q;
         mxacc_4_scale_a = sh_asc_0_q;
         mxacc_4_scale_b = sh_bsc_4_q;
-        mxacc_4_acc = acc_4_q;
+        mxacc_4_acc = rd_acc_4;
+        rd_acc_5 = c0_data_5 & c0_mask;
+        rd_acc_5 = rd_acc_5 | (acc_5_q & rd_mask_0_q);
+        rd_acc_5 = rd_acc_5 | (acc_21_q & rd_mask_1_q);
+        rd_acc_5 = rd_acc_5 | (acc_37_q & rd_mask_2_q);
+        rd_acc_5 = rd_acc_5 | (acc_53_q & rd_mask_3_q);
+        rd_acc_5 = rd_acc_5 | (acc_69_q & rd_mask_4_q);
+        rd_acc_5 = rd_acc_5 | (acc_85_q & rd_mask_5_q);
+        rd_acc_5 = rd_acc_5 | (acc_101_q & rd_mask_6_q);
+        rd_acc_5 = rd_acc_5 | (acc_117_q & rd_mask_7_q);
+        rd_acc_5 = rd_acc_5 | (acc_133_q & rd_mask_8_q);
+        rd_acc_5 = rd_acc_5 | (acc_149_q & rd_mask_9_q);
+        rd_acc_5 = rd_acc_5 | (acc_165_q & rd_mask_10_q);
+        rd_acc_5 = rd_acc_5 | (acc_181_q & rd_mask_11_q);
+        rd_acc_5 = rd_acc_5 | (acc_197_q & rd_mask_12_q);
+        rd_acc_5 = rd_acc_5 | (acc_213_q & rd_mask_13_q);
+        rd_acc_5 = rd_acc_5 | (acc_229_q & rd_mask_14_q);
+        rd_acc_5 = rd_acc_5 | (acc_245_q & rd_mask_15_q);
         mxacc_5_clock = clock;
         mxacc_5_sum = sh_sum_5_q;
         mxacc_5_nan = sh_nan_5_q;
@@ -27530,7 +27852,24 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_5_ninf = sh_ninf_5_q;
         mxacc_5_scale_a = sh_asc_0_q;
         mxacc_5_scale_b = sh_bsc_5_q;
-        mxacc_5_acc = acc_5_q;
+        mxacc_5_acc = rd_acc_5;
+        rd_acc_6 = c0_data_6 & c0_mask;
+        rd_acc_6 = rd_acc_6 | (acc_6_q & rd_mask_0_q);
+        rd_acc_6 = rd_acc_6 | (acc_22_q & rd_mask_1_q);
+        rd_acc_6 = rd_acc_6 | (acc_38_q & rd_mask_2_q);
+        rd_acc_6 = rd_acc_6 | (acc_54_q & rd_mask_3_q);
+        rd_acc_6 = rd_acc_6 | (acc_70_q & rd_mask_4_q);
+        rd_acc_6 = rd_acc_6 | (acc_86_q & rd_mask_5_q);
+        rd_acc_6 = rd_acc_6 | (acc_102_q & rd_mask_6_q);
+        rd_acc_6 = rd_acc_6 | (acc_118_q & rd_mask_7_q);
+        rd_acc_6 = rd_acc_6 | (acc_134_q & rd_mask_8_q);
+        rd_acc_6 = rd_acc_6 | (acc_150_q & rd_mask_9_q);
+        rd_acc_6 = rd_acc_6 | (acc_166_q & rd_mask_10_q);
+        rd_acc_6 = rd_acc_6 | (acc_182_q & rd_mask_11_q);
+        rd_acc_6 = rd_acc_6 | (acc_198_q & rd_mask_12_q);
+        rd_acc_6 = rd_acc_6 | (acc_214_q & rd_mask_13_q);
+        rd_acc_6 = rd_acc_6 | (acc_230_q & rd_mask_14_q);
+        rd_acc_6 = rd_acc_6 | (acc_246_q & rd_mask_15_q);
         mxacc_6_clock = clock;
         mxacc_6_sum = sh_sum_6_q;
         mxacc_6_nan = sh_nan_6_q;
@@ -27538,7 +27877,24 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_6_ninf = sh_ninf_6_q;
         mxacc_6_scale_a = sh_asc_0_q;
         mxacc_6_scale_b = sh_bsc_6_q;
-        mxacc_6_acc = acc_6_q;
+        mxacc_6_acc = rd_acc_6;
+        rd_acc_7 = c0_data_7 & c0_mask;
+        rd_acc_7 = rd_acc_7 | (acc_7_q & rd_mask_0_q);
+        rd_acc_7 = rd_acc_7 | (acc_23_q & rd_mask_1_q);
+        rd_acc_7 = rd_acc_7 | (acc_39_q & rd_mask_2_q);
+        rd_acc_7 = rd_acc_7 | (acc_55_q & rd_mask_3_q);
+        rd_acc_7 = rd_acc_7 | (acc_71_q & rd_mask_4_q);
+        rd_acc_7 = rd_acc_7 | (acc_87_q & rd_mask_5_q);
+        rd_acc_7 = rd_acc_7 | (acc_103_q & rd_mask_6_q);
+        rd_acc_7 = rd_acc_7 | (acc_119_q & rd_mask_7_q);
+        rd_acc_7 = rd_acc_7 | (acc_135_q & rd_mask_8_q);
+        rd_acc_7 = rd_acc_7 | (acc_151_q & rd_mask_9_q);
+        rd_acc_7 = rd_acc_7 | (acc_167_q & rd_mask_10_q);
+        rd_acc_7 = rd_acc_7 | (acc_183_q & rd_mask_11_q);
+        rd_acc_7 = rd_acc_7 | (acc_199_q & rd_mask_12_q);
+        rd_acc_7 = rd_acc_7 | (acc_215_q & rd_mask_13_q);
+        rd_acc_7 = rd_acc_7 | (acc_231_q & rd_mask_14_q);
+        rd_acc_7 = rd_acc_7 | (acc_247_q & rd_mask_15_q);
         mxacc_7_clock = clock;
         mxacc_7_sum = sh_sum_7_q;
         mxacc_7_nan = sh_nan_7_q;
@@ -27546,7 +27902,24 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_7_ninf = sh_ninf_7_q;
         mxacc_7_scale_a = sh_asc_0_q;
         mxacc_7_scale_b = sh_bsc_7_q;
-        mxacc_7_acc = acc_7_q;
+        mxacc_7_acc = rd_acc_7;
+        rd_acc_8 = c0_data_8 & c0_mask;
+        rd_acc_8 = rd_acc_8 | (acc_8_q & rd_mask_0_q);
+        rd_acc_8 = rd_acc_8 | (acc_24_q & rd_mask_1_q);
+        rd_acc_8 = rd_acc_8 | (acc_40_q & rd_mask_2_q);
+        rd_acc_8 = rd_acc_8 | (acc_56_q & rd_mask_3_q);
+        rd_acc_8 = rd_acc_8 | (acc_72_q & rd_mask_4_q);
+        rd_acc_8 = rd_acc_8 | (acc_88_q & rd_mask_5_q);
+        rd_acc_8 = rd_acc_8 | (acc_104_q & rd_mask_6_q);
+        rd_acc_8 = rd_acc_8 | (acc_120_q & rd_mask_7_q);
+        rd_acc_8 = rd_acc_8 | (acc_136_q & rd_mask_8_q);
+        rd_acc_8 = rd_acc_8 | (acc_152_q & rd_mask_9_q);
+        rd_acc_8 = rd_acc_8 | (acc_168_q & rd_mask_10_q);
+        rd_acc_8 = rd_acc_8 | (acc_184_q & rd_mask_11_q);
+        rd_acc_8 = rd_acc_8 | (acc_200_q & rd_mask_12_q);
+        rd_acc_8 = rd_acc_8 | (acc_216_q & rd_mask_13_q);
+        rd_acc_8 = rd_acc_8 | (acc_232_q & rd_mask_14_q);
+        rd_acc_8 = rd_acc_8 | (acc_248_q & rd_mask_15_q);
         mxacc_8_clock = clock;
         mxacc_8_sum = sh_sum_8_q;
         mxacc_8_nan = sh_nan_8_q;
@@ -27554,7 +27927,24 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_8_ninf = sh_ninf_8_q;
         mxacc_8_scale_a = sh_asc_0_q;
         mxacc_8_scale_b = sh_bsc_8_q;
-        mxacc_8_acc = acc_8_q;
+        mxacc_8_acc = rd_acc_8;
+        rd_acc_9 = c0_data_9 & c0_mask;
+        rd_acc_9 = rd_acc_9 | (acc_9_q & rd_mask_0_q);
+        rd_acc_9 = rd_acc_9 | (acc_25_q & rd_mask_1_q);
+        rd_acc_9 = rd_acc_9 | (acc_41_q & rd_mask_2_q);
+        rd_acc_9 = rd_acc_9 | (acc_57_q & rd_mask_3_q);
+        rd_acc_9 = rd_acc_9 | (acc_73_q & rd_mask_4_q);
+        rd_acc_9 = rd_acc_9 | (acc_89_q & rd_mask_5_q);
+        rd_acc_9 = rd_acc_9 | (acc_105_q & rd_mask_6_q);
+        rd_acc_9 = rd_acc_9 | (acc_121_q & rd_mask_7_q);
+        rd_acc_9 = rd_acc_9 | (acc_137_q & rd_mask_8_q);
+        rd_acc_9 = rd_acc_9 | (acc_153_q & rd_mask_9_q);
+        rd_acc_9 = rd_acc_9 | (acc_169_q & rd_mask_10_q);
+        rd_acc_9 = rd_acc_9 | (acc_185_q & rd_mask_11_q);
+        rd_acc_9 = rd_acc_9 | (acc_201_q & rd_mask_12_q);
+        rd_acc_9 = rd_acc_9 | (acc_217_q & rd_mask_13_q);
+        rd_acc_9 = rd_acc_9 | (acc_233_q & rd_mask_14_q);
+        rd_acc_9 = rd_acc_9 | (acc_249_q & rd_mask_15_q);
         mxacc_9_clock = clock;
         mxacc_9_sum = sh_sum_9_q;
         mxacc_9_nan = sh_nan_9_q;
@@ -27562,7 +27952,24 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_9_ninf = sh_ninf_9_q;
         mxacc_9_scale_a = sh_asc_0_q;
         mxacc_9_scale_b = sh_bsc_9_q;
-        mxacc_9_acc = acc_9_q;
+        mxacc_9_acc = rd_acc_9;
+        rd_acc_10 = c0_data_10 & c0_mask;
+        rd_acc_10 = rd_acc_10 | (acc_10_q & rd_mask_0_q);
+        rd_acc_10 = rd_acc_10 | (acc_26_q & rd_mask_1_q);
+        rd_acc_10 = rd_acc_10 | (acc_42_q & rd_mask_2_q);
+        rd_acc_10 = rd_acc_10 | (acc_58_q & rd_mask_3_q);
+        rd_acc_10 = rd_acc_10 | (acc_74_q & rd_mask_4_q);
+        rd_acc_10 = rd_acc_10 | (acc_90_q & rd_mask_5_q);
+        rd_acc_10 = rd_acc_10 | (acc_106_q & rd_mask_6_q);
+        rd_acc_10 = rd_acc_10 | (acc_122_q & rd_mask_7_q);
+        rd_acc_10 = rd_acc_10 | (acc_138_q & rd_mask_8_q);
+        rd_acc_10 = rd_acc_10 | (acc_154_q & rd_mask_9_q);
+        rd_acc_10 = rd_acc_10 | (acc_170_q & rd_mask_10_q);
+        rd_acc_10 = rd_acc_10 | (acc_186_q & rd_mask_11_q);
+        rd_acc_10 = rd_acc_10 | (acc_202_q & rd_mask_12_q);
+        rd_acc_10 = rd_acc_10 | (acc_218_q & rd_mask_13_q);
+        rd_acc_10 = rd_acc_10 | (acc_234_q & rd_mask_14_q);
+        rd_acc_10 = rd_acc_10 | (acc_250_q & rd_mask_15_q);
         mxacc_10_clock = clock;
         mxacc_10_sum = sh_sum_10_q;
         mxacc_10_nan = sh_nan_10_q;
@@ -27570,7 +27977,24 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_10_ninf = sh_ninf_10_q;
         mxacc_10_scale_a = sh_asc_0_q;
         mxacc_10_scale_b = sh_bsc_10_q;
-        mxacc_10_acc = acc_10_q;
+        mxacc_10_acc = rd_acc_10;
+        rd_acc_11 = c0_data_11 & c0_mask;
+        rd_acc_11 = rd_acc_11 | (acc_11_q & rd_mask_0_q);
+        rd_acc_11 = rd_acc_11 | (acc_27_q & rd_mask_1_q);
+        rd_acc_11 = rd_acc_11 | (acc_43_q & rd_mask_2_q);
+        rd_acc_11 = rd_acc_11 | (acc_59_q & rd_mask_3_q);
+        rd_acc_11 = rd_acc_11 | (acc_75_q & rd_mask_4_q);
+        rd_acc_11 = rd_acc_11 | (acc_91_q & rd_mask_5_q);
+        rd_acc_11 = rd_acc_11 | (acc_107_q & rd_mask_6_q);
+        rd_acc_11 = rd_acc_11 | (acc_123_q & rd_mask_7_q);
+        rd_acc_11 = rd_acc_11 | (acc_139_q & rd_mask_8_q);
+        rd_acc_11 = rd_acc_11 | (acc_155_q & rd_mask_9_q);
+        rd_acc_11 = rd_acc_11 | (acc_171_q & rd_mask_10_q);
+        rd_acc_11 = rd_acc_11 | (acc_187_q & rd_mask_11_q);
+        rd_acc_11 = rd_acc_11 | (acc_203_q & rd_mask_12_q);
+        rd_acc_11 = rd_acc_11 | (acc_219_q & rd_mask_13_q);
+        rd_acc_11 = rd_acc_11 | (acc_235_q & rd_mask_14_q);
+        rd_acc_11 = rd_acc_11 | (acc_251_q & rd_mask_15_q);
         mxacc_11_clock = clock;
         mxacc_11_sum = sh_sum_11_q;
         mxacc_11_nan = sh_nan_11_q;
@@ -27578,7 +28002,24 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_11_ninf = sh_ninf_11_q;
         mxacc_11_scale_a = sh_asc_0_q;
         mxacc_11_scale_b = sh_bsc_11_q;
-        mxacc_11_acc = acc_11_q;
+        mxacc_11_acc = rd_acc_11;
+        rd_acc_12 = c0_data_12 & c0_mask;
+        rd_acc_12 = rd_acc_12 | (acc_12_q & rd_mask_0_q);
+        rd_acc_12 = rd_acc_12 | (acc_28_q & rd_mask_1_q);
+        rd_acc_12 = rd_acc_12 | (acc_44_q & rd_mask_2_q);
+        rd_acc_12 = rd_acc_12 | (acc_60_q & rd_mask_3_q);
+        rd_acc_12 = rd_acc_12 | (acc_76_q & rd_mask_4_q);
+        rd_acc_12 = rd_acc_12 | (acc_92_q & rd_mask_5_q);
+        rd_acc_12 = rd_acc_12 | (acc_108_q & rd_mask_6_q);
+        rd_acc_12 = rd_acc_12 | (acc_124_q & rd_mask_7_q);
+        rd_acc_12 = rd_acc_12 | (acc_140_q & rd_mask_8_q);
+        rd_acc_12 = rd_acc_12 | (acc_156_q & rd_mask_9_q);
+        rd_acc_12 = rd_acc_12 | (acc_172_q & rd_mask_10_q);
+        rd_acc_12 = rd_acc_12 | (acc_188_q & rd_mask_11_q);
+        rd_acc_12 = rd_acc_12 | (acc_204_q & rd_mask_12_q);
+        rd_acc_12 = rd_acc_12 | (acc_220_q & rd_mask_13_q);
+        rd_acc_12 = rd_acc_12 | (acc_236_q & rd_mask_14_q);
+        rd_acc_12 = rd_acc_12 | (acc_252_q & rd_mask_15_q);
         mxacc_12_clock = clock;
         mxacc_12_sum = sh_sum_12_q;
         mxacc_12_nan = sh_nan_12_q;
@@ -27586,7 +28027,24 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_12_ninf = sh_ninf_12_q;
         mxacc_12_scale_a = sh_asc_0_q;
         mxacc_12_scale_b = sh_bsc_12_q;
-        mxacc_12_acc = acc_12_q;
+        mxacc_12_acc = rd_acc_12;
+        rd_acc_13 = c0_data_13 & c0_mask;
+        rd_acc_13 = rd_acc_13 | (acc_13_q & rd_mask_0_q);
+        rd_acc_13 = rd_acc_13 | (acc_29_q & rd_mask_1_q);
+        rd_acc_13 = rd_acc_13 | (acc_45_q & rd_mask_2_q);
+        rd_acc_13 = rd_acc_13 | (acc_61_q & rd_mask_3_q);
+        rd_acc_13 = rd_acc_13 | (acc_77_q & rd_mask_4_q);
+        rd_acc_13 = rd_acc_13 | (acc_93_q & rd_mask_5_q);
+        rd_acc_13 = rd_acc_13 | (acc_109_q & rd_mask_6_q);
+        rd_acc_13 = rd_acc_13 | (acc_125_q & rd_mask_7_q);
+        rd_acc_13 = rd_acc_13 | (acc_141_q & rd_mask_8_q);
+        rd_acc_13 = rd_acc_13 | (acc_157_q & rd_mask_9_q);
+        rd_acc_13 = rd_acc_13 | (acc_173_q & rd_mask_10_q);
+        rd_acc_13 = rd_acc_13 | (acc_189_q & rd_mask_11_q);
+        rd_acc_13 = rd_acc_13 | (acc_205_q & rd_mask_12_q);
+        rd_acc_13 = rd_acc_13 | (acc_221_q & rd_mask_13_q);
+        rd_acc_13 = rd_acc_13 | (acc_237_q & rd_mask_14_q);
+        rd_acc_13 = rd_acc_13 | (acc_253_q & rd_mask_15_q);
         mxacc_13_clock = clock;
         mxacc_13_sum = sh_sum_13_q;
         mxacc_13_nan = sh_nan_13_q;
@@ -27594,7 +28052,24 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_13_ninf = sh_ninf_13_q;
         mxacc_13_scale_a = sh_asc_0_q;
         mxacc_13_scale_b = sh_bsc_13_q;
-        mxacc_13_acc = acc_13_q;
+        mxacc_13_acc = rd_acc_13;
+        rd_acc_14 = c0_data_14 & c0_mask;
+        rd_acc_14 = rd_acc_14 | (acc_14_q & rd_mask_0_q);
+        rd_acc_14 = rd_acc_14 | (acc_30_q & rd_mask_1_q);
+        rd_acc_14 = rd_acc_14 | (acc_46_q & rd_mask_2_q);
+        rd_acc_14 = rd_acc_14 | (acc_62_q & rd_mask_3_q);
+        rd_acc_14 = rd_acc_14 | (acc_78_q & rd_mask_4_q);
+        rd_acc_14 = rd_acc_14 | (acc_94_q & rd_mask_5_q);
+        rd_acc_14 = rd_acc_14 | (acc_110_q & rd_mask_6_q);
+        rd_acc_14 = rd_acc_14 | (acc_126_q & rd_mask_7_q);
+        rd_acc_14 = rd_acc_14 | (acc_142_q & rd_mask_8_q);
+        rd_acc_14 = rd_acc_14 | (acc_158_q & rd_mask_9_q);
+        rd_acc_14 = rd_acc_14 | (acc_174_q & rd_mask_10_q);
+        rd_acc_14 = rd_acc_14 | (acc_190_q & rd_mask_11_q);
+        rd_acc_14 = rd_acc_14 | (acc_206_q & rd_mask_12_q);
+        rd_acc_14 = rd_acc_14 | (acc_222_q & rd_mask_13_q);
+        rd_acc_14 = rd_acc_14 | (acc_238_q & rd_mask_14_q);
+        rd_acc_14 = rd_acc_14 | (acc_254_q & rd_mask_15_q);
         mxacc_14_clock = clock;
         mxacc_14_sum = sh_sum_14_q;
         mxacc_14_nan = sh_nan_14_q;
@@ -27602,7 +28077,24 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_14_ninf = sh_ninf_14_q;
         mxacc_14_scale_a = sh_asc_0_q;
         mxacc_14_scale_b = sh_bsc_14_q;
-        mxacc_14_acc = acc_14_q;
+        mxacc_14_acc = rd_acc_14;
+        rd_acc_15 = c0_data_15 & c0_mask;
+        rd_acc_15 = rd_acc_15 | (acc_15_q & rd_mask_0_q);
+        rd_acc_15 = rd_acc_15 | (acc_31_q & rd_mask_1_q);
+        rd_acc_15 = rd_acc_15 | (acc_47_q & rd_mask_2_q);
+        rd_acc_15 = rd_acc_15 | (acc_63_q & rd_mask_3_q);
+        rd_acc_15 = rd_acc_15 | (acc_79_q & rd_mask_4_q);
+        rd_acc_15 = rd_acc_15 | (acc_95_q & rd_mask_5_q);
+        rd_acc_15 = rd_acc_15 | (acc_111_q & rd_mask_6_q);
+        rd_acc_15 = rd_acc_15 | (acc_127_q & rd_mask_7_q);
+        rd_acc_15 = rd_acc_15 | (acc_143_q & rd_mask_8_q);
+        rd_acc_15 = rd_acc_15 | (acc_159_q & rd_mask_9_q);
+        rd_acc_15 = rd_acc_15 | (acc_175_q & rd_mask_10_q);
+        rd_acc_15 = rd_acc_15 | (acc_191_q & rd_mask_11_q);
+        rd_acc_15 = rd_acc_15 | (acc_207_q & rd_mask_12_q);
+        rd_acc_15 = rd_acc_15 | (acc_223_q & rd_mask_13_q);
+        rd_acc_15 = rd_acc_15 | (acc_239_q & rd_mask_14_q);
+        rd_acc_15 = rd_acc_15 | (acc_255_q & rd_mask_15_q);
         mxacc_15_clock = clock;
         mxacc_15_sum = sh_sum_15_q;
         mxacc_15_nan = sh_nan_15_q;
@@ -27610,346 +28102,27 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_15_ninf = sh_ninf_15_q;
         mxacc_15_scale_a = sh_asc_0_q;
         mxacc_15_scale_b = sh_bsc_15_q;
-        mxacc_15_acc = acc_15_q;
-        if (rd_row == row_id_1) begin
-            mxacc_0_acc = acc_16_q;
-            mxacc_1_acc = acc_17_q;
-            mxacc_2_acc = acc_18_q;
-            mxacc_3_acc = acc_19_q;
-            mxacc_4_acc = acc_20_q;
-            mxacc_5_acc = acc_21_q;
-            mxacc_6_acc = acc_22_q;
-            mxacc_7_acc = acc_23_q;
-            mxacc_8_acc = acc_24_q;
-            mxacc_9_acc = acc_25_q;
-            mxacc_10_acc = acc_26_q;
-            mxacc_11_acc = acc_27_q;
-            mxacc_12_acc = acc_28_q;
-            mxacc_13_acc = acc_29_q;
-            mxacc_14_acc = acc_30_q;
-            mxacc_15_acc = acc_31_q;
-        end
-        if (rd_row == row_id_2) begin
-            mxacc_0_acc = acc_32_q;
-            mxacc_1_acc = acc_33_q;
-            mxacc_2_acc = acc_34_q;
-            mxacc_3_acc = acc_35_q;
-            mxacc_4_acc = acc_36_q;
-            mxacc_5_acc = acc_37_q;
-            mxacc_6_acc = acc_38_q;
-            mxacc_7_acc = acc_39_q;
-            mxacc_8_acc = acc_40_q;
-            mxacc_9_acc = acc_41_q;
-            mxacc_10_acc = acc_42_q;
-            mxacc_11_acc = acc_43_q;
-            mxacc_12_acc = acc_44_q;
-            mxacc_13_acc = acc_45_q;
-            mxacc_14_acc = acc_46_q;
-            mxacc_15_acc = acc_47_q;
-        end
-        if (rd_row == row_id_3) begin
-            mxacc_0_acc = acc_48_q;
-            mxacc_1_acc = acc_49_q;
-            mxacc_2_acc = acc_50_q;
-            mxacc_3_acc = acc_51_q;
-            mxacc_4_acc = acc_52_q;
-            mxacc_5_acc = acc_53_q;
-            mxacc_6_acc = acc_54_q;
-            mxacc_7_acc = acc_55_q;
-            mxacc_8_acc = acc_56_q;
-            mxacc_9_acc = acc_57_q;
-            mxacc_10_acc = acc_58_q;
-            mxacc_11_acc = acc_59_q;
-            mxacc_12_acc = acc_60_q;
-            mxacc_13_acc = acc_61_q;
-            mxacc_14_acc = acc_62_q;
-            mxacc_15_acc = acc_63_q;
-        end
-        if (rd_row == row_id_4) begin
-            mxacc_0_acc = acc_64_q;
-            mxacc_1_acc = acc_65_q;
-            mxacc_2_acc = acc_66_q;
-            mxacc_3_acc = acc_67_q;
-            mxacc_4_acc = acc_68_q;
-            mxacc_5_acc = acc_69_q;
-            mxacc_6_acc = acc_70_q;
-            mxacc_7_acc = acc_71_q;
-            mxacc_8_acc = acc_72_q;
-            mxacc_9_acc = acc_73_q;
-            mxacc_10_acc = acc_74_q;
-            mxacc_11_acc = acc_75_q;
-            mxacc_12_acc = acc_76_q;
-            mxacc_13_acc = acc_77_q;
-            mxacc_14_acc = acc_78_q;
-            mxacc_15_acc = acc_79_q;
-        end
-        if (rd_row == row_id_5) begin
-            mxacc_0_acc = acc_80_q;
-            mxacc_1_acc = acc_81_q;
-            mxacc_2_acc = acc_82_q;
-            mxacc_3_acc = acc_83_q;
-            mxacc_4_acc = acc_84_q;
-            mxacc_5_acc = acc_85_q;
-            mxacc_6_acc = acc_86_q;
-            mxacc_7_acc = acc_87_q;
-            mxacc_8_acc = acc_88_q;
-            mxacc_9_acc = acc_89_q;
-            mxacc_10_acc = acc_90_q;
-            mxacc_11_acc = acc_91_q;
-            mxacc_12_acc = acc_92_q;
-            mxacc_13_acc = acc_93_q;
-            mxacc_14_acc = acc_94_q;
-            mxacc_15_acc = acc_95_q;
-        end
-        if (rd_row == row_id_6) begin
-            mxacc_0_acc = acc_96_q;
-            mxacc_1_acc = acc_97_q;
-            mxacc_2_acc = acc_98_q;
-            mxacc_3_acc = acc_99_q;
-            mxacc_4_acc = acc_100_q;
-            mxacc_5_acc = acc_101_q;
-            mxacc_6_acc = acc_102_q;
-            mxacc_7_acc = acc_103_q;
-            mxacc_8_acc = acc_104_q;
-            mxacc_9_acc = acc_105_q;
-            mxacc_10_acc = acc_106_q;
-            mxacc_11_acc = acc_107_q;
-            mxacc_12_acc = acc_108_q;
-            mxacc_13_acc = acc_109_q;
-            mxacc_14_acc = acc_110_q;
-            mxacc_15_acc = acc_111_q;
-        end
-        if (rd_row == row_id_7) begin
-            mxacc_0_acc = acc_112_q;
-            mxacc_1_acc = acc_113_q;
-            mxacc_2_acc = acc_114_q;
-            mxacc_3_acc = acc_115_q;
-            mxacc_4_acc = acc_116_q;
-            mxacc_5_acc = acc_117_q;
-            mxacc_6_acc = acc_118_q;
-            mxacc_7_acc = acc_119_q;
-            mxacc_8_acc = acc_120_q;
-            mxacc_9_acc = acc_121_q;
-            mxacc_10_acc = acc_122_q;
-            mxacc_11_acc = acc_123_q;
-            mxacc_12_acc = acc_124_q;
-            mxacc_13_acc = acc_125_q;
-            mxacc_14_acc = acc_126_q;
-            mxacc_15_acc = acc_127_q;
-        end
-        if (rd_row == row_id_8) begin
-            mxacc_0_acc = acc_128_q;
-            mxacc_1_acc = acc_129_q;
-            mxacc_2_acc = acc_130_q;
-            mxacc_3_acc = acc_131_q;
-            mxacc_4_acc = acc_132_q;
-            mxacc_5_acc = acc_133_q;
-            mxacc_6_acc = acc_134_q;
-            mxacc_7_acc = acc_135_q;
-            mxacc_8_acc = acc_136_q;
-            mxacc_9_acc = acc_137_q;
-            mxacc_10_acc = acc_138_q;
-            mxacc_11_acc = acc_139_q;
-            mxacc_12_acc = acc_140_q;
-            mxacc_13_acc = acc_141_q;
-            mxacc_14_acc = acc_142_q;
-            mxacc_15_acc = acc_143_q;
-        end
-        if (rd_row == row_id_9) begin
-            mxacc_0_acc = acc_144_q;
-            mxacc_1_acc = acc_145_q;
-            mxacc_2_acc = acc_146_q;
-            mxacc_3_acc = acc_147_q;
-            mxacc_4_acc = acc_148_q;
-            mxacc_5_acc = acc_149_q;
-            mxacc_6_acc = acc_150_q;
-            mxacc_7_acc = acc_151_q;
-            mxacc_8_acc = acc_152_q;
-            mxacc_9_acc = acc_153_q;
-            mxacc_10_acc = acc_154_q;
-            mxacc_11_acc = acc_155_q;
-            mxacc_12_acc = acc_156_q;
-            mxacc_13_acc = acc_157_q;
-            mxacc_14_acc = acc_158_q;
-            mxacc_15_acc = acc_159_q;
-        end
-        if (rd_row == row_id_10) begin
-            mxacc_0_acc = acc_160_q;
-            mxacc_1_acc = acc_161_q;
-            mxacc_2_acc = acc_162_q;
-            mxacc_3_acc = acc_163_q;
-            mxacc_4_acc = acc_164_q;
-            mxacc_5_acc = acc_165_q;
-            mxacc_6_acc = acc_166_q;
-            mxacc_7_acc = acc_167_q;
-            mxacc_8_acc = acc_168_q;
-            mxacc_9_acc = acc_169_q;
-            mxacc_10_acc = acc_170_q;
-            mxacc_11_acc = acc_171_q;
-            mxacc_12_acc = acc_172_q;
-            mxacc_13_acc = acc_173_q;
-            mxacc_14_acc = acc_174_q;
-            mxacc_15_acc = acc_175_q;
-        end
-        if (rd_row == row_id_11) begin
-            mxacc_0_acc = acc_176_q;
-            mxacc_1_acc = acc_177_q;
-            mxacc_2_acc = acc_178_q;
-            mxacc_3_acc = acc_179_q;
-            mxacc_4_acc = acc_180_q;
-            mxacc_5_acc = acc_181_q;
-            mxacc_6_acc = acc_182_q;
-            mxacc_7_acc = acc_183_q;
-            mxacc_8_acc = acc_184_q;
-            mxacc_9_acc = acc_185_q;
-            mxacc_10_acc = acc_186_q;
-            mxacc_11_acc = acc_187_q;
-            mxacc_12_acc = acc_188_q;
-            mxacc_13_acc = acc_189_q;
-            mxacc_14_acc = acc_190_q;
-            mxacc_15_acc = acc_191_q;
-        end
-        if (rd_row == row_id_12) begin
-            mxacc_0_acc = acc_192_q;
-            mxacc_1_acc = acc_193_q;
-            mxacc_2_acc = acc_194_q;
-            mxacc_3_acc = acc_195_q;
-            mxacc_4_acc = acc_196_q;
-            mxacc_5_acc = acc_197_q;
-            mxacc_6_acc = acc_198_q;
-            mxacc_7_acc = acc_199_q;
-            mxacc_8_acc = acc_200_q;
-            mxacc_9_acc = acc_201_q;
-            mxacc_10_acc = acc_202_q;
-            mxacc_11_acc = acc_203_q;
-            mxacc_12_acc = acc_204_q;
-            mxacc_13_acc = acc_205_q;
-            mxacc_14_acc = acc_206_q;
-            mxacc_15_acc = acc_207_q;
-        end
-        if (rd_row == row_id_13) begin
-            mxacc_0_acc = acc_208_q;
-            mxacc_1_acc = acc_209_q;
-            mxacc_2_acc = acc_210_q;
-            mxacc_3_acc = acc_211_q;
-            mxacc_4_acc = acc_212_q;
-            mxacc_5_acc = acc_213_q;
-            mxacc_6_acc = acc_214_q;
-            mxacc_7_acc = acc_215_q;
-            mxacc_8_acc = acc_216_q;
-            mxacc_9_acc = acc_217_q;
-            mxacc_10_acc = acc_218_q;
-            mxacc_11_acc = acc_219_q;
-            mxacc_12_acc = acc_220_q;
-            mxacc_13_acc = acc_221_q;
-            mxacc_14_acc = acc_222_q;
-            mxacc_15_acc = acc_223_q;
-        end
-        if (rd_row == row_id_14) begin
-            mxacc_0_acc = acc_224_q;
-            mxacc_1_acc = acc_225_q;
-            mxacc_2_acc = acc_226_q;
-            mxacc_3_acc = acc_227_q;
-            mxacc_4_acc = acc_228_q;
-            mxacc_5_acc = acc_229_q;
-            mxacc_6_acc = acc_230_q;
-            mxacc_7_acc = acc_231_q;
-            mxacc_8_acc = acc_232_q;
-            mxacc_9_acc = acc_233_q;
-            mxacc_10_acc = acc_234_q;
-            mxacc_11_acc = acc_235_q;
-            mxacc_12_acc = acc_236_q;
-            mxacc_13_acc = acc_237_q;
-            mxacc_14_acc = acc_238_q;
-            mxacc_15_acc = acc_239_q;
-        end
-        if (rd_row == row_id_15) begin
-            mxacc_0_acc = acc_240_q;
-            mxacc_1_acc = acc_241_q;
-            mxacc_2_acc = acc_242_q;
-            mxacc_3_acc = acc_243_q;
-            mxacc_4_acc = acc_244_q;
-            mxacc_5_acc = acc_245_q;
-            mxacc_6_acc = acc_246_q;
-            mxacc_7_acc = acc_247_q;
-            mxacc_8_acc = acc_248_q;
-            mxacc_9_acc = acc_249_q;
-            mxacc_10_acc = acc_250_q;
-            mxacc_11_acc = acc_251_q;
-            mxacc_12_acc = acc_252_q;
-            mxacc_13_acc = acc_253_q;
-            mxacc_14_acc = acc_254_q;
-            mxacc_15_acc = acc_255_q;
-        end
-        if (dr_first_q) begin
-            mxacc_0_acc = zero32;
-            if (use_c0) begin
-                mxacc_0_acc = c0_data_0;
-            end
-            mxacc_1_acc = zero32;
-            if (use_c0) begin
-                mxacc_1_acc = c0_data_1;
-            end
-            mxacc_2_acc = zero32;
-            if (use_c0) begin
-                mxacc_2_acc = c0_data_2;
-            end
-            mxacc_3_acc = zero32;
-            if (use_c0) begin
-                mxacc_3_acc = c0_data_3;
-            end
-            mxacc_4_acc = zero32;
-            if (use_c0) begin
-                mxacc_4_acc = c0_data_4;
-            end
-            mxacc_5_acc = zero32;
-            if (use_c0) begin
-                mxacc_5_acc = c0_data_5;
-            end
-            mxacc_6_acc = zero32;
-            if (use_c0) begin
-                mxacc_6_acc = c0_data_6;
-            end
-            mxacc_7_acc = zero32;
-            if (use_c0) begin
-                mxacc_7_acc = c0_data_7;
-            end
-            mxacc_8_acc = zero32;
-            if (use_c0) begin
-                mxacc_8_acc = c0_data_8;
-            end
-            mxacc_9_acc = zero32;
-            if (use_c0) begin
-                mxacc_9_acc = c0_data_9;
-            end
-            mxacc_10_acc = zero32;
-            if (use_c0) begin
-                mxacc_10_acc = c0_data_10;
-            end
-            mxacc_11_acc = zero32;
-            if (use_c0) begin
-                mxacc_11_acc = c0_data_11;
-            end
-            mxacc_12_acc = zero32;
-            if (use_c0) begin
-                mxacc_12_acc = c0_data_12;
-            end
-            mxacc_13_acc = zero32;
-            if (use_c0) begin
-                mxacc_13_acc = c0_data_13;
-            end
-            mxacc_14_acc = zero32;
-            if (use_c0) begin
-                mxacc_14_acc = c0_data_14;
-            end
-            mxacc_15_acc = zero32;
-            if (use_c0) begin
-                mxacc_15_acc = c0_data_15;
-            end
-        end
+        mxacc_15_acc = rd_acc_15;
         if (step) begin
             if (~capture) begin
                 drain_left_d = drain_left_q - one8;
+                rd_row_d = rd_row_q + one8;
+                rd_mask_0_d = zero32;
+                rd_mask_1_d = rd_mask_0_q;
+                rd_mask_2_d = rd_mask_1_q;
+                rd_mask_3_d = rd_mask_2_q;
+                rd_mask_4_d = rd_mask_3_q;
+                rd_mask_5_d = rd_mask_4_q;
+                rd_mask_6_d = rd_mask_5_q;
+                rd_mask_7_d = rd_mask_6_q;
+                rd_mask_8_d = rd_mask_7_q;
+                rd_mask_9_d = rd_mask_8_q;
+                rd_mask_10_d = rd_mask_9_q;
+                rd_mask_11_d = rd_mask_10_q;
+                rd_mask_12_d = rd_mask_11_q;
+                rd_mask_13_d = rd_mask_12_q;
+                rd_mask_14_d = rd_mask_13_q;
+                rd_mask_15_d = rd_mask_14_q;
             end
             sh_asc_0_d = sh_asc_1_q;
             sh_sum_0_d = sh_sum_16_q;
@@ -28934,6 +29107,26 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             dr_first_d = bd_first_q;
             dr_last_d = bd_last_q;
             drain_left_d = rows_c;
+            rd_row_d = zero8;
+            rd_mask_0_d = ones32;
+            if (bd_first_q) begin
+                rd_mask_0_d = zero32;
+            end
+            rd_mask_1_d = zero32;
+            rd_mask_2_d = zero32;
+            rd_mask_3_d = zero32;
+            rd_mask_4_d = zero32;
+            rd_mask_5_d = zero32;
+            rd_mask_6_d = zero32;
+            rd_mask_7_d = zero32;
+            rd_mask_8_d = zero32;
+            rd_mask_9_d = zero32;
+            rd_mask_10_d = zero32;
+            rd_mask_11_d = zero32;
+            rd_mask_12_d = zero32;
+            rd_mask_13_d = zero32;
+            rd_mask_14_d = zero32;
+            rd_mask_15_d = zero32;
             sh_asc_0_d = asc_c_0_q;
             sh_sum_0_d = pe_0_sum;
             sh_nan_0_d = pe_0_nan;
@@ -29992,8 +30185,8 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             sh_bsc_15_d = bsc_c_15_q;
         end
         wb_v_0_d = step;
-        wb_row_0_d = rd_row;
-        wb_fin_0_d = dr_last_q & (rd_row == rows_m1);
+        wb_row_0_d = rd_row_q;
+        wb_fin_0_d = dr_last_q & (rd_row_q == rows_m1);
         wb_v_1_d = wb_v_0_q;
         wb_row_1_d = wb_row_0_q;
         wb_fin_1_d = wb_fin_0_q;
@@ -30009,9 +30202,12 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         wb_v_5_d = wb_v_4_q;
         wb_row_5_d = wb_row_4_q;
         wb_fin_5_d = wb_fin_4_q;
+        wb_v_6_d = wb_v_5_q;
+        wb_row_6_d = wb_row_5_q;
+        wb_fin_6_d = wb_fin_5_q;
         wb = 1'b0;
-        wb = wb_v_5_q;
-        if (wb_v_5_q & (wb_row_5_q == row_id_0)) begin
+        wb = wb_v_6_q;
+        if (wb_v_6_q & (wb_row_6_q == row_id_0)) begin
             acc_0_d = mxacc_0_res;
             acc_1_d = mxacc_1_res;
             acc_2_d = mxacc_2_res;
@@ -30029,7 +30225,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_14_d = mxacc_14_res;
             acc_15_d = mxacc_15_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_1)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_1)) begin
             acc_16_d = mxacc_0_res;
             acc_17_d = mxacc_1_res;
             acc_18_d = mxacc_2_res;
@@ -30047,7 +30243,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_30_d = mxacc_14_res;
             acc_31_d = mxacc_15_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_2)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_2)) begin
             acc_32_d = mxacc_0_res;
             acc_33_d = mxacc_1_res;
             acc_34_d = mxacc_2_res;
@@ -30065,7 +30261,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_46_d = mxacc_14_res;
             acc_47_d = mxacc_15_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_3)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_3)) begin
             acc_48_d = mxacc_0_res;
             acc_49_d = mxacc_1_res;
             acc_50_d = mxacc_2_res;
@@ -30083,7 +30279,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_62_d = mxacc_14_res;
             acc_63_d = mxacc_15_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_4)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_4)) begin
             acc_64_d = mxacc_0_res;
             acc_65_d = mxacc_1_res;
             acc_66_d = mxacc_2_res;
@@ -30101,7 +30297,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_78_d = mxacc_14_res;
             acc_79_d = mxacc_15_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_5)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_5)) begin
             acc_80_d = mxacc_0_res;
             acc_81_d = mxacc_1_res;
             acc_82_d = mxacc_2_res;
@@ -30119,7 +30315,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_94_d = mxacc_14_res;
             acc_95_d = mxacc_15_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_6)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_6)) begin
             acc_96_d = mxacc_0_res;
             acc_97_d = mxacc_1_res;
             acc_98_d = mxacc_2_res;
@@ -30137,7 +30333,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_110_d = mxacc_14_res;
             acc_111_d = mxacc_15_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_7)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_7)) begin
             acc_112_d = mxacc_0_res;
             acc_113_d = mxacc_1_res;
             acc_114_d = mxacc_2_res;
@@ -30155,7 +30351,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_126_d = mxacc_14_res;
             acc_127_d = mxacc_15_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_8)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_8)) begin
             acc_128_d = mxacc_0_res;
             acc_129_d = mxacc_1_res;
             acc_130_d = mxacc_2_res;
@@ -30173,7 +30369,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_142_d = mxacc_14_res;
             acc_143_d = mxacc_15_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_9)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_9)) begin
             acc_144_d = mxacc_0_res;
             acc_145_d = mxacc_1_res;
             acc_146_d = mxacc_2_res;
@@ -30191,7 +30387,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_158_d = mxacc_14_res;
             acc_159_d = mxacc_15_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_10)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_10)) begin
             acc_160_d = mxacc_0_res;
             acc_161_d = mxacc_1_res;
             acc_162_d = mxacc_2_res;
@@ -30209,7 +30405,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_174_d = mxacc_14_res;
             acc_175_d = mxacc_15_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_11)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_11)) begin
             acc_176_d = mxacc_0_res;
             acc_177_d = mxacc_1_res;
             acc_178_d = mxacc_2_res;
@@ -30227,7 +30423,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_190_d = mxacc_14_res;
             acc_191_d = mxacc_15_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_12)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_12)) begin
             acc_192_d = mxacc_0_res;
             acc_193_d = mxacc_1_res;
             acc_194_d = mxacc_2_res;
@@ -30245,7 +30441,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_206_d = mxacc_14_res;
             acc_207_d = mxacc_15_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_13)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_13)) begin
             acc_208_d = mxacc_0_res;
             acc_209_d = mxacc_1_res;
             acc_210_d = mxacc_2_res;
@@ -30263,7 +30459,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_222_d = mxacc_14_res;
             acc_223_d = mxacc_15_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_14)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_14)) begin
             acc_224_d = mxacc_0_res;
             acc_225_d = mxacc_1_res;
             acc_226_d = mxacc_2_res;
@@ -30281,7 +30477,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             acc_238_d = mxacc_14_res;
             acc_239_d = mxacc_15_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_15)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_15)) begin
             acc_240_d = mxacc_0_res;
             acc_241_d = mxacc_1_res;
             acc_242_d = mxacc_2_res;
@@ -30809,7 +31005,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             out_254_d = acc_254_q;
             out_255_d = acc_255_q;
         end
-        if (wb_v_5_q & wb_fin_5_q) begin
+        if (wb_v_6_q & wb_fin_6_q) begin
             acc_final_d = 1'b1;
         end
         res_valid = |out_left_q;
@@ -30868,6 +31064,23 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             blk_cnt_d = zero16;
             blk_done_d = 1'b0;
             drain_left_d = zero8;
+            rd_row_d = zero8;
+            rd_mask_0_d = zero32;
+            rd_mask_1_d = zero32;
+            rd_mask_2_d = zero32;
+            rd_mask_3_d = zero32;
+            rd_mask_4_d = zero32;
+            rd_mask_5_d = zero32;
+            rd_mask_6_d = zero32;
+            rd_mask_7_d = zero32;
+            rd_mask_8_d = zero32;
+            rd_mask_9_d = zero32;
+            rd_mask_10_d = zero32;
+            rd_mask_11_d = zero32;
+            rd_mask_12_d = zero32;
+            rd_mask_13_d = zero32;
+            rd_mask_14_d = zero32;
+            rd_mask_15_d = zero32;
             acc_final_d = 1'b0;
             out_left_d = zero8;
             inflight_d = zero8;
@@ -30881,6 +31094,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             wb_v_3_d = 1'b0;
             wb_v_4_d = 1'b0;
             wb_v_5_d = 1'b0;
+            wb_v_6_d = 1'b0;
             busy_q_d = zero48;
             macs_q_d = zero48;
             starved_q_d = zero48;
@@ -31212,6 +31426,7 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
 
     // Constant declarations
     localparam  half_w = 70'h200000000000000000;
+    localparam  keep0 = 1'b1;
     localparam  keep2 = 1'b1;
     localparam  keep4 = 1'b1;
     localparam  keep6 = 1'b1;
@@ -31252,6 +31467,27 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
     reg  [11:0] round_amt;
     wire  [99:0] round_y;
     wire  round_sticky;
+    reg  s0_sx_d;
+    wire  s0_sx_q;
+    reg  s0_sx_clock;
+    reg  [69:0] s0_magx_d;
+    wire  [69:0] s0_magx_q;
+    reg  s0_magx_clock;
+    reg  [11:0] s0_ex_d;
+    wire  [11:0] s0_ex_q;
+    reg  s0_ex_clock;
+    reg  s0_sa_d;
+    wire  s0_sa_q;
+    reg  s0_sa_clock;
+    reg  [23:0] s0_ma_d;
+    wire  [23:0] s0_ma_q;
+    reg  s0_ma_clock;
+    reg  [11:0] s0_ea_d;
+    wire  [11:0] s0_ea_q;
+    reg  s0_ea_clock;
+    reg  [4:0] s0_fl_d;
+    wire  [4:0] s0_fl_q;
+    reg  s0_fl_clock;
     reg  [99:0] s1_big_d;
     wire  [99:0] s1_big_q;
     reg  s1_big_clock;
@@ -31355,10 +31591,21 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
     reg  a_inf;
     reg  [23:0] ma;
     reg  [11:0] ea;
+    reg  [4:0] c0_fl;
+    reg  nan0;
+    reg  u0_sx;
+    reg  [69:0] u0_magx;
+    reg  [11:0] u0_ex;
+    reg  u0_sa;
+    reg  [23:0] u0_ma;
+    reg  [11:0] u0_ea;
+    reg  [4:0] u0_fl;
     reg  [99:0] pa;
     reg  x_big;
     reg  [4:0] fl0;
     reg  nan_o;
+    reg  ninf1;
+    reg  ainf1;
     reg  binf;
     reg  [99:0] c2_smallj;
     reg  [99:0] u2_big;
@@ -31409,6 +31656,41 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
         .amt(round_amt),
         .y(round_y),
         .sticky(round_sticky)
+    );
+    ttu_dff_w1 s0_sx(
+        .d(s0_sx_d),
+        .q(s0_sx_q),
+        .clock(s0_sx_clock)
+    );
+    ttu_dff_w70 s0_magx(
+        .d(s0_magx_d),
+        .q(s0_magx_q),
+        .clock(s0_magx_clock)
+    );
+    ttu_dff_w12 s0_ex(
+        .d(s0_ex_d),
+        .q(s0_ex_q),
+        .clock(s0_ex_clock)
+    );
+    ttu_dff_w1 s0_sa(
+        .d(s0_sa_d),
+        .q(s0_sa_q),
+        .clock(s0_sa_clock)
+    );
+    ttu_dff_w24 s0_ma(
+        .d(s0_ma_d),
+        .q(s0_ma_q),
+        .clock(s0_ma_clock)
+    );
+    ttu_dff_w12 s0_ea(
+        .d(s0_ea_d),
+        .q(s0_ea_q),
+        .clock(s0_ea_clock)
+    );
+    ttu_dff_w5 s0_fl(
+        .d(s0_fl_d),
+        .q(s0_fl_q),
+        .clock(s0_fl_clock)
     );
     ttu_dff_w100 s1_big(
         .d(s1_big_d),
@@ -31563,6 +31845,13 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
 
     // Update code
     always @(*) begin
+        s0_sx_clock = clock;
+        s0_magx_clock = clock;
+        s0_ex_clock = clock;
+        s0_sa_clock = clock;
+        s0_ma_clock = clock;
+        s0_ea_clock = clock;
+        s0_fl_clock = clock;
         s1_big_clock = clock;
         s1_lesser_clock = clock;
         s1_d_clock = clock;
@@ -31593,6 +31882,13 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
         s6_er_clock = clock;
         s6_sz_clock = clock;
         s6_fl_clock = clock;
+        s0_sx_d = s0_sx_q;
+        s0_magx_d = s0_magx_q;
+        s0_ex_d = s0_ex_q;
+        s0_sa_d = s0_sa_q;
+        s0_ma_d = s0_ma_q;
+        s0_ea_d = s0_ea_q;
+        s0_fl_d = s0_fl_q;
         s1_big_d = s1_big_q;
         s1_lesser_d = s1_lesser_q;
         s1_d_d = s1_d_q;
@@ -31632,7 +31928,6 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
         if (~|sum) begin
             ex = zero12;
         end
-        px = {30'b0, magx} << k_px;
         sa = acc[32'h1f];
         aexp = acc[(32'h17)+:(8)];
         afrac = acc[(32'h0)+:(23)];
@@ -31647,25 +31942,53 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
         if (~|ma) begin
             ea = zero12;
         end
-        pa = {76'h0, ma} << k_pa;
-        x_big = ex >= ea;
+        nan0 = nan | (pinf & ninf) | (scale_a == ff8) | (scale_b == ff8);
+        c0_fl = {4'h0, nan0} | ({4'h0, a_nan} << 32'h1) | ({4'h0, a_inf} << 32'h2) | ({4'h0, pinf} << 32'h3) | ({4'h0, ninf} << 32'h4);
+        s0_sx_d = sx;
+        s0_magx_d = magx;
+        s0_ex_d = ex;
+        s0_sa_d = sa;
+        s0_ma_d = ma;
+        s0_ea_d = ea;
+        s0_fl_d = c0_fl;
+        u0_sx = sx;
+        u0_magx = magx;
+        u0_ex = ex;
+        u0_sa = sa;
+        u0_ma = ma;
+        u0_ea = ea;
+        u0_fl = c0_fl;
+        if (keep0) begin
+            u0_sx = s0_sx_q;
+            u0_magx = s0_magx_q;
+            u0_ex = s0_ex_q;
+            u0_sa = s0_sa_q;
+            u0_ma = s0_ma_q;
+            u0_ea = s0_ea_q;
+            u0_fl = s0_fl_q;
+        end
+        px = {30'b0, u0_magx} << k_px;
+        pa = {76'h0, u0_ma} << k_pa;
+        x_big = u0_ex >= u0_ea;
         s1_big_d = pa;
         s1_lesser_d = px;
-        s1_sbig_d = sa;
-        s1_ssmall_d = sx;
-        s1_ebig_d = ea;
-        s1_d_d = ea - ex;
+        s1_sbig_d = u0_sa;
+        s1_ssmall_d = u0_sx;
+        s1_ebig_d = u0_ea;
+        s1_d_d = u0_ea - u0_ex;
         if (x_big) begin
             s1_big_d = px;
             s1_lesser_d = pa;
-            s1_sbig_d = sx;
-            s1_ssmall_d = sa;
-            s1_ebig_d = ex;
-            s1_d_d = ex - ea;
+            s1_sbig_d = u0_sx;
+            s1_ssmall_d = u0_sa;
+            s1_ebig_d = u0_ex;
+            s1_d_d = u0_ex - u0_ea;
         end
-        nan_o = nan | (pinf & ninf) | (scale_a == ff8) | (scale_b == ff8) | a_nan | (a_inf & (pinf | ninf) & (sa != ninf));
-        binf = pinf | ninf;
-        fl0 = {4'h0, nan_o} | ({4'h0, binf} << 32'h1) | ({4'h0, ninf} << 32'h2) | ({4'h0, a_inf} << 32'h3) | ({4'h0, sa} << 32'h4);
+        nan_o = u0_fl[32'h0] | u0_fl[32'h1] | (u0_fl[32'h2] & (u0_fl[32'h3] | u0_fl[32'h4]) & (u0_sa != u0_fl[32'h4]));
+        binf = u0_fl[32'h3] | u0_fl[32'h4];
+        ninf1 = u0_fl[32'h4];
+        ainf1 = u0_fl[32'h2];
+        fl0 = {4'h0, nan_o} | ({4'h0, binf} << 32'h1) | ({4'h0, ninf1} << 32'h2) | ({4'h0, ainf1} << 32'h3) | ({4'h0, u0_sa} << 32'h4);
         s1_fl_d = fl0;
         align_x = s1_lesser_q;
         align_amt = s1_d_q;
@@ -31961,23 +32284,6 @@ module ttu_norm_lo(x,y,lz);
     end
 endmodule // ttu_norm_lo
 
-module ttu_dff_w100(d,q,clock);
-
-    // Module arguments
-    input wire  [99:0] d;
-    output reg  [99:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 100'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-endmodule // ttu_dff_w100
-
 module ttu_dff_w12(d,q,clock);
 
     // Module arguments
@@ -32012,23 +32318,6 @@ module ttu_dff_w5(d,q,clock);
     end
 endmodule // ttu_dff_w5
 
-module ttu_dff_w2(d,q,clock);
-
-    // Module arguments
-    input wire  [1:0] d;
-    output reg  [1:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 2'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-endmodule // ttu_dff_w2
-
 module ttu_dff_w24(d,q,clock);
 
     // Module arguments
@@ -32045,6 +32334,57 @@ module ttu_dff_w24(d,q,clock);
        q <= d;
     end
 endmodule // ttu_dff_w24
+
+module ttu_dff_w70(d,q,clock);
+
+    // Module arguments
+    input wire  [69:0] d;
+    output reg  [69:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 70'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w70
+
+module ttu_dff_w100(d,q,clock);
+
+    // Module arguments
+    input wire  [99:0] d;
+    output reg  [99:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 100'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w100
+
+module ttu_dff_w2(d,q,clock);
+
+    // Module arguments
+    input wire  [1:0] d;
+    output reg  [1:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 2'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w2
 
 module ttu_pe(clock,go,v,first,dual,a0,a1,b0,b1,sum,nan,pinf,ninf);
 
@@ -32369,23 +32709,6 @@ module ttu_pe(clock,go,v,first,dual,a0,a1,b0,b1,sum,nan,pinf,ninf);
         ninf = f_ninf_q;
     end
 endmodule // ttu_pe
-
-module ttu_dff_w70(d,q,clock);
-
-    // Module arguments
-    input wire  [69:0] d;
-    output reg  [69:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 70'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-endmodule // ttu_dff_w70
 
 module ttu_mul0(a,b,p);
 

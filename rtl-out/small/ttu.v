@@ -63,6 +63,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     localparam  zero16 = 16'h0;
     localparam  one16 = 16'h1;
     localparam  zero32 = 32'h0;
+    localparam  ones32 = 32'hffffffff;
     localparam  zero48 = 48'h0;
     localparam  one48 = 48'h1;
     localparam  macs1 = 48'h10;
@@ -742,6 +743,9 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  wb_v_5_d;
     wire  wb_v_5_q;
     reg  wb_v_5_clock;
+    reg  wb_v_6_d;
+    wire  wb_v_6_q;
+    reg  wb_v_6_clock;
     reg  [7:0] wb_row_0_d;
     wire  [7:0] wb_row_0_q;
     reg  wb_row_0_clock;
@@ -760,6 +764,9 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  [7:0] wb_row_5_d;
     wire  [7:0] wb_row_5_q;
     reg  wb_row_5_clock;
+    reg  [7:0] wb_row_6_d;
+    wire  [7:0] wb_row_6_q;
+    reg  wb_row_6_clock;
     reg  wb_fin_0_d;
     wire  wb_fin_0_q;
     reg  wb_fin_0_clock;
@@ -778,6 +785,9 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  wb_fin_5_d;
     wire  wb_fin_5_q;
     reg  wb_fin_5_clock;
+    reg  wb_fin_6_d;
+    wire  wb_fin_6_q;
+    reg  wb_fin_6_clock;
     reg  [7:0] inflight_d;
     wire  [7:0] inflight_q;
     reg  inflight_clock;
@@ -853,6 +863,21 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  dr_last_d;
     wire  dr_last_q;
     reg  dr_last_clock;
+    reg  [7:0] rd_row_d;
+    wire  [7:0] rd_row_q;
+    reg  rd_row_clock;
+    reg  [31:0] rd_mask_0_d;
+    wire  [31:0] rd_mask_0_q;
+    reg  rd_mask_0_clock;
+    reg  [31:0] rd_mask_1_d;
+    wire  [31:0] rd_mask_1_q;
+    reg  rd_mask_1_clock;
+    reg  [31:0] rd_mask_2_d;
+    wire  [31:0] rd_mask_2_q;
+    reg  rd_mask_2_clock;
+    reg  [31:0] rd_mask_3_d;
+    wire  [31:0] rd_mask_3_q;
+    reg  rd_mask_3_clock;
     reg  acc_final_d;
     wire  acc_final_q;
     reg  acc_final_clock;
@@ -884,7 +909,11 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
     reg  copy_now;
     reg  res_xfer;
     reg  need_c0;
-    reg  [7:0] rd_row;
+    reg  [31:0] rd_acc_0;
+    reg  [31:0] rd_acc_1;
+    reg  [31:0] rd_acc_2;
+    reg  [31:0] rd_acc_3;
+    reg  [31:0] c0_mask;
     reg  wb;
     reg  in_pipe;
     reg  busy;
@@ -1873,6 +1902,11 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .q(wb_v_5_q),
         .clock(wb_v_5_clock)
     );
+    ttu_dff_w1 wb_v_6(
+        .d(wb_v_6_d),
+        .q(wb_v_6_q),
+        .clock(wb_v_6_clock)
+    );
     ttu_dff_w8 wb_row_0(
         .d(wb_row_0_d),
         .q(wb_row_0_q),
@@ -1903,6 +1937,11 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .q(wb_row_5_q),
         .clock(wb_row_5_clock)
     );
+    ttu_dff_w8 wb_row_6(
+        .d(wb_row_6_d),
+        .q(wb_row_6_q),
+        .clock(wb_row_6_clock)
+    );
     ttu_dff_w1 wb_fin_0(
         .d(wb_fin_0_d),
         .q(wb_fin_0_q),
@@ -1932,6 +1971,11 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .d(wb_fin_5_d),
         .q(wb_fin_5_q),
         .clock(wb_fin_5_clock)
+    );
+    ttu_dff_w1 wb_fin_6(
+        .d(wb_fin_6_d),
+        .q(wb_fin_6_q),
+        .clock(wb_fin_6_clock)
     );
     ttu_dff_w8 inflight(
         .d(inflight_d),
@@ -2058,6 +2102,31 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         .q(dr_last_q),
         .clock(dr_last_clock)
     );
+    ttu_dff_w8 rd_row(
+        .d(rd_row_d),
+        .q(rd_row_q),
+        .clock(rd_row_clock)
+    );
+    ttu_dff_w32 rd_mask_0(
+        .d(rd_mask_0_d),
+        .q(rd_mask_0_q),
+        .clock(rd_mask_0_clock)
+    );
+    ttu_dff_w32 rd_mask_1(
+        .d(rd_mask_1_d),
+        .q(rd_mask_1_q),
+        .clock(rd_mask_1_clock)
+    );
+    ttu_dff_w32 rd_mask_2(
+        .d(rd_mask_2_d),
+        .q(rd_mask_2_q),
+        .clock(rd_mask_2_clock)
+    );
+    ttu_dff_w32 rd_mask_3(
+        .d(rd_mask_3_d),
+        .q(rd_mask_3_q),
+        .clock(rd_mask_3_clock)
+    );
     ttu_dff_w1 acc_final(
         .d(acc_final_d),
         .q(acc_final_q),
@@ -2101,6 +2170,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         drain_left_clock = clock;
         dr_first_clock = clock;
         dr_last_clock = clock;
+        rd_row_clock = clock;
         acc_final_clock = clock;
         out_left_clock = clock;
         busy_q_clock = clock;
@@ -2117,6 +2187,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         drain_left_d = drain_left_q;
         dr_first_d = dr_first_q;
         dr_last_d = dr_last_q;
+        rd_row_d = rd_row_q;
         acc_final_d = acc_final_q;
         out_left_d = out_left_q;
         busy_q_d = busy_q_q;
@@ -2129,24 +2200,32 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         asc_c_0_d = asc_c_0_q;
         sh_asc_0_clock = clock;
         sh_asc_0_d = sh_asc_0_q;
+        rd_mask_0_clock = clock;
+        rd_mask_0_d = rd_mask_0_q;
         asc_q_1_clock = clock;
         asc_q_1_d = asc_q_1_q;
         asc_c_1_clock = clock;
         asc_c_1_d = asc_c_1_q;
         sh_asc_1_clock = clock;
         sh_asc_1_d = sh_asc_1_q;
+        rd_mask_1_clock = clock;
+        rd_mask_1_d = rd_mask_1_q;
         asc_q_2_clock = clock;
         asc_q_2_d = asc_q_2_q;
         asc_c_2_clock = clock;
         asc_c_2_d = asc_c_2_q;
         sh_asc_2_clock = clock;
         sh_asc_2_d = sh_asc_2_q;
+        rd_mask_2_clock = clock;
+        rd_mask_2_d = rd_mask_2_q;
         asc_q_3_clock = clock;
         asc_q_3_d = asc_q_3_q;
         asc_c_3_clock = clock;
         asc_c_3_d = asc_c_3_q;
         sh_asc_3_clock = clock;
         sh_asc_3_d = sh_asc_3_q;
+        rd_mask_3_clock = clock;
+        rd_mask_3_d = rd_mask_3_q;
         bsc_q_0_clock = clock;
         bsc_q_0_d = bsc_q_0_q;
         bsc_c_0_clock = clock;
@@ -2431,6 +2510,12 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         wb_row_5_d = wb_row_5_q;
         wb_fin_5_clock = clock;
         wb_fin_5_d = wb_fin_5_q;
+        wb_v_6_clock = clock;
+        wb_v_6_d = wb_v_6_q;
+        wb_row_6_clock = clock;
+        wb_row_6_d = wb_row_6_q;
+        wb_fin_6_clock = clock;
+        wb_fin_6_d = wb_fin_6_q;
         dual = (fmt_a == f_e2m1) & (fmt_b == f_e2m1);
         last_beat = beat_cnt_q == bpb1;
         if (dual) begin
@@ -2442,7 +2527,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         need_c0 = dr_first_q & use_c0;
         step = |drain_left_q & (inflight_q < rows_c) & (~need_c0 | c0_valid);
         if (dr_first_q & (drain_left_q == rows_c)) begin
-            step = |drain_left_q & ~|inflight_q & (~acc_final_q | copy_now) & (~need_c0 | c0_valid);
+            step = |drain_left_q & ((~|inflight_q & (~acc_final_q | copy_now)) | ((inflight_q < rows_c) & ~|out_left_q)) & (~need_c0 | c0_valid);
         end
         capture = blk_done_q & (~|drain_left_q | ((drain_left_q == one8) & step));
         go = ~blk_done_q | capture;
@@ -2678,7 +2763,15 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             bsc_c_2_d = bsc_q_2_q;
             bsc_c_3_d = bsc_q_3_q;
         end
-        rd_row = rows_c - drain_left_q;
+        c0_mask = zero32;
+        if (dr_first_q & use_c0) begin
+            c0_mask = ones32;
+        end
+        rd_acc_0 = c0_data_0 & c0_mask;
+        rd_acc_0 = rd_acc_0 | (acc_0_q & rd_mask_0_q);
+        rd_acc_0 = rd_acc_0 | (acc_4_q & rd_mask_1_q);
+        rd_acc_0 = rd_acc_0 | (acc_8_q & rd_mask_2_q);
+        rd_acc_0 = rd_acc_0 | (acc_12_q & rd_mask_3_q);
         mxacc_0_clock = clock;
         mxacc_0_sum = sh_sum_0_q;
         mxacc_0_nan = sh_nan_0_q;
@@ -2686,7 +2779,12 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_0_ninf = sh_ninf_0_q;
         mxacc_0_scale_a = sh_asc_0_q;
         mxacc_0_scale_b = sh_bsc_0_q;
-        mxacc_0_acc = acc_0_q;
+        mxacc_0_acc = rd_acc_0;
+        rd_acc_1 = c0_data_1 & c0_mask;
+        rd_acc_1 = rd_acc_1 | (acc_1_q & rd_mask_0_q);
+        rd_acc_1 = rd_acc_1 | (acc_5_q & rd_mask_1_q);
+        rd_acc_1 = rd_acc_1 | (acc_9_q & rd_mask_2_q);
+        rd_acc_1 = rd_acc_1 | (acc_13_q & rd_mask_3_q);
         mxacc_1_clock = clock;
         mxacc_1_sum = sh_sum_1_q;
         mxacc_1_nan = sh_nan_1_q;
@@ -2694,7 +2792,12 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_1_ninf = sh_ninf_1_q;
         mxacc_1_scale_a = sh_asc_0_q;
         mxacc_1_scale_b = sh_bsc_1_q;
-        mxacc_1_acc = acc_1_q;
+        mxacc_1_acc = rd_acc_1;
+        rd_acc_2 = c0_data_2 & c0_mask;
+        rd_acc_2 = rd_acc_2 | (acc_2_q & rd_mask_0_q);
+        rd_acc_2 = rd_acc_2 | (acc_6_q & rd_mask_1_q);
+        rd_acc_2 = rd_acc_2 | (acc_10_q & rd_mask_2_q);
+        rd_acc_2 = rd_acc_2 | (acc_14_q & rd_mask_3_q);
         mxacc_2_clock = clock;
         mxacc_2_sum = sh_sum_2_q;
         mxacc_2_nan = sh_nan_2_q;
@@ -2702,7 +2805,12 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_2_ninf = sh_ninf_2_q;
         mxacc_2_scale_a = sh_asc_0_q;
         mxacc_2_scale_b = sh_bsc_2_q;
-        mxacc_2_acc = acc_2_q;
+        mxacc_2_acc = rd_acc_2;
+        rd_acc_3 = c0_data_3 & c0_mask;
+        rd_acc_3 = rd_acc_3 | (acc_3_q & rd_mask_0_q);
+        rd_acc_3 = rd_acc_3 | (acc_7_q & rd_mask_1_q);
+        rd_acc_3 = rd_acc_3 | (acc_11_q & rd_mask_2_q);
+        rd_acc_3 = rd_acc_3 | (acc_15_q & rd_mask_3_q);
         mxacc_3_clock = clock;
         mxacc_3_sum = sh_sum_3_q;
         mxacc_3_nan = sh_nan_3_q;
@@ -2710,46 +2818,15 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         mxacc_3_ninf = sh_ninf_3_q;
         mxacc_3_scale_a = sh_asc_0_q;
         mxacc_3_scale_b = sh_bsc_3_q;
-        mxacc_3_acc = acc_3_q;
-        if (rd_row == row_id_1) begin
-            mxacc_0_acc = acc_4_q;
-            mxacc_1_acc = acc_5_q;
-            mxacc_2_acc = acc_6_q;
-            mxacc_3_acc = acc_7_q;
-        end
-        if (rd_row == row_id_2) begin
-            mxacc_0_acc = acc_8_q;
-            mxacc_1_acc = acc_9_q;
-            mxacc_2_acc = acc_10_q;
-            mxacc_3_acc = acc_11_q;
-        end
-        if (rd_row == row_id_3) begin
-            mxacc_0_acc = acc_12_q;
-            mxacc_1_acc = acc_13_q;
-            mxacc_2_acc = acc_14_q;
-            mxacc_3_acc = acc_15_q;
-        end
-        if (dr_first_q) begin
-            mxacc_0_acc = zero32;
-            if (use_c0) begin
-                mxacc_0_acc = c0_data_0;
-            end
-            mxacc_1_acc = zero32;
-            if (use_c0) begin
-                mxacc_1_acc = c0_data_1;
-            end
-            mxacc_2_acc = zero32;
-            if (use_c0) begin
-                mxacc_2_acc = c0_data_2;
-            end
-            mxacc_3_acc = zero32;
-            if (use_c0) begin
-                mxacc_3_acc = c0_data_3;
-            end
-        end
+        mxacc_3_acc = rd_acc_3;
         if (step) begin
             if (~capture) begin
                 drain_left_d = drain_left_q - one8;
+                rd_row_d = rd_row_q + one8;
+                rd_mask_0_d = zero32;
+                rd_mask_1_d = rd_mask_0_q;
+                rd_mask_2_d = rd_mask_1_q;
+                rd_mask_3_d = rd_mask_2_q;
             end
             sh_asc_0_d = sh_asc_1_q;
             sh_sum_0_d = sh_sum_4_q;
@@ -2810,6 +2887,14 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             dr_first_d = bd_first_q;
             dr_last_d = bd_last_q;
             drain_left_d = rows_c;
+            rd_row_d = zero8;
+            rd_mask_0_d = ones32;
+            if (bd_first_q) begin
+                rd_mask_0_d = zero32;
+            end
+            rd_mask_1_d = zero32;
+            rd_mask_2_d = zero32;
+            rd_mask_3_d = zero32;
             sh_asc_0_d = asc_c_0_q;
             sh_sum_0_d = pe_0_sum;
             sh_nan_0_d = pe_0_nan;
@@ -2884,8 +2969,8 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             sh_bsc_3_d = bsc_c_3_q;
         end
         wb_v_0_d = step;
-        wb_row_0_d = rd_row;
-        wb_fin_0_d = dr_last_q & (rd_row == rows_m1);
+        wb_row_0_d = rd_row_q;
+        wb_fin_0_d = dr_last_q & (rd_row_q == rows_m1);
         wb_v_1_d = wb_v_0_q;
         wb_row_1_d = wb_row_0_q;
         wb_fin_1_d = wb_fin_0_q;
@@ -2901,27 +2986,30 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
         wb_v_5_d = wb_v_4_q;
         wb_row_5_d = wb_row_4_q;
         wb_fin_5_d = wb_fin_4_q;
+        wb_v_6_d = wb_v_5_q;
+        wb_row_6_d = wb_row_5_q;
+        wb_fin_6_d = wb_fin_5_q;
         wb = 1'b0;
-        wb = wb_v_5_q;
-        if (wb_v_5_q & (wb_row_5_q == row_id_0)) begin
+        wb = wb_v_6_q;
+        if (wb_v_6_q & (wb_row_6_q == row_id_0)) begin
             acc_0_d = mxacc_0_res;
             acc_1_d = mxacc_1_res;
             acc_2_d = mxacc_2_res;
             acc_3_d = mxacc_3_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_1)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_1)) begin
             acc_4_d = mxacc_0_res;
             acc_5_d = mxacc_1_res;
             acc_6_d = mxacc_2_res;
             acc_7_d = mxacc_3_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_2)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_2)) begin
             acc_8_d = mxacc_0_res;
             acc_9_d = mxacc_1_res;
             acc_10_d = mxacc_2_res;
             acc_11_d = mxacc_3_res;
         end
-        if (wb_v_5_q & (wb_row_5_q == row_id_3)) begin
+        if (wb_v_6_q & (wb_row_6_q == row_id_3)) begin
             acc_12_d = mxacc_0_res;
             acc_13_d = mxacc_1_res;
             acc_14_d = mxacc_2_res;
@@ -2969,7 +3057,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             out_14_d = acc_14_q;
             out_15_d = acc_15_q;
         end
-        if (wb_v_5_q & wb_fin_5_q) begin
+        if (wb_v_6_q & wb_fin_6_q) begin
             acc_final_d = 1'b1;
         end
         res_valid = |out_left_q;
@@ -3016,6 +3104,11 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             blk_cnt_d = zero16;
             blk_done_d = 1'b0;
             drain_left_d = zero8;
+            rd_row_d = zero8;
+            rd_mask_0_d = zero32;
+            rd_mask_1_d = zero32;
+            rd_mask_2_d = zero32;
+            rd_mask_3_d = zero32;
             acc_final_d = 1'b0;
             out_left_d = zero8;
             inflight_d = zero8;
@@ -3029,6 +3122,7 @@ module ttu(clock,reset,fmt_a,fmt_b,kblocks,use_c0,a_valid,a_ready,a_codes_0,a_co
             wb_v_3_d = 1'b0;
             wb_v_4_d = 1'b0;
             wb_v_5_d = 1'b0;
+            wb_v_6_d = 1'b0;
             busy_q_d = zero48;
             macs_q_d = zero48;
             starved_q_d = zero48;
@@ -3360,6 +3454,7 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
 
     // Constant declarations
     localparam  half_w = 42'h20000000000;
+    localparam  keep0 = 1'b1;
     localparam  keep2 = 1'b1;
     localparam  keep4 = 1'b1;
     localparam  keep6 = 1'b1;
@@ -3400,6 +3495,27 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
     reg  [11:0] round_amt;
     wire  [71:0] round_y;
     wire  round_sticky;
+    reg  s0_sx_d;
+    wire  s0_sx_q;
+    reg  s0_sx_clock;
+    reg  [41:0] s0_magx_d;
+    wire  [41:0] s0_magx_q;
+    reg  s0_magx_clock;
+    reg  [11:0] s0_ex_d;
+    wire  [11:0] s0_ex_q;
+    reg  s0_ex_clock;
+    reg  s0_sa_d;
+    wire  s0_sa_q;
+    reg  s0_sa_clock;
+    reg  [23:0] s0_ma_d;
+    wire  [23:0] s0_ma_q;
+    reg  s0_ma_clock;
+    reg  [11:0] s0_ea_d;
+    wire  [11:0] s0_ea_q;
+    reg  s0_ea_clock;
+    reg  [4:0] s0_fl_d;
+    wire  [4:0] s0_fl_q;
+    reg  s0_fl_clock;
     reg  [71:0] s1_big_d;
     wire  [71:0] s1_big_q;
     reg  s1_big_clock;
@@ -3503,10 +3619,21 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
     reg  a_inf;
     reg  [23:0] ma;
     reg  [11:0] ea;
+    reg  [4:0] c0_fl;
+    reg  nan0;
+    reg  u0_sx;
+    reg  [41:0] u0_magx;
+    reg  [11:0] u0_ex;
+    reg  u0_sa;
+    reg  [23:0] u0_ma;
+    reg  [11:0] u0_ea;
+    reg  [4:0] u0_fl;
     reg  [71:0] pa;
     reg  x_big;
     reg  [4:0] fl0;
     reg  nan_o;
+    reg  ninf1;
+    reg  ainf1;
     reg  binf;
     reg  [71:0] c2_smallj;
     reg  [71:0] u2_big;
@@ -3557,6 +3684,41 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
         .amt(round_amt),
         .y(round_y),
         .sticky(round_sticky)
+    );
+    ttu_dff_w1 s0_sx(
+        .d(s0_sx_d),
+        .q(s0_sx_q),
+        .clock(s0_sx_clock)
+    );
+    ttu_dff_w42 s0_magx(
+        .d(s0_magx_d),
+        .q(s0_magx_q),
+        .clock(s0_magx_clock)
+    );
+    ttu_dff_w12 s0_ex(
+        .d(s0_ex_d),
+        .q(s0_ex_q),
+        .clock(s0_ex_clock)
+    );
+    ttu_dff_w1 s0_sa(
+        .d(s0_sa_d),
+        .q(s0_sa_q),
+        .clock(s0_sa_clock)
+    );
+    ttu_dff_w24 s0_ma(
+        .d(s0_ma_d),
+        .q(s0_ma_q),
+        .clock(s0_ma_clock)
+    );
+    ttu_dff_w12 s0_ea(
+        .d(s0_ea_d),
+        .q(s0_ea_q),
+        .clock(s0_ea_clock)
+    );
+    ttu_dff_w5 s0_fl(
+        .d(s0_fl_d),
+        .q(s0_fl_q),
+        .clock(s0_fl_clock)
     );
     ttu_dff_w72 s1_big(
         .d(s1_big_d),
@@ -3711,6 +3873,13 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
 
     // Update code
     always @(*) begin
+        s0_sx_clock = clock;
+        s0_magx_clock = clock;
+        s0_ex_clock = clock;
+        s0_sa_clock = clock;
+        s0_ma_clock = clock;
+        s0_ea_clock = clock;
+        s0_fl_clock = clock;
         s1_big_clock = clock;
         s1_lesser_clock = clock;
         s1_d_clock = clock;
@@ -3741,6 +3910,13 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
         s6_er_clock = clock;
         s6_sz_clock = clock;
         s6_fl_clock = clock;
+        s0_sx_d = s0_sx_q;
+        s0_magx_d = s0_magx_q;
+        s0_ex_d = s0_ex_q;
+        s0_sa_d = s0_sa_q;
+        s0_ma_d = s0_ma_q;
+        s0_ea_d = s0_ea_q;
+        s0_fl_d = s0_fl_q;
         s1_big_d = s1_big_q;
         s1_lesser_d = s1_lesser_q;
         s1_d_d = s1_d_q;
@@ -3780,7 +3956,6 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
         if (~|sum) begin
             ex = zero12;
         end
-        px = {30'b0, magx} << k_px;
         sa = acc[32'h1f];
         aexp = acc[(32'h17)+:(8)];
         afrac = acc[(32'h0)+:(23)];
@@ -3795,25 +3970,53 @@ module ttu_mxacc(clock,sum,nan,pinf,ninf,scale_a,scale_b,acc,res);
         if (~|ma) begin
             ea = zero12;
         end
-        pa = {48'h0, ma} << k_pa;
-        x_big = ex >= ea;
+        nan0 = nan | (pinf & ninf) | (scale_a == ff8) | (scale_b == ff8);
+        c0_fl = {4'h0, nan0} | ({4'h0, a_nan} << 32'h1) | ({4'h0, a_inf} << 32'h2) | ({4'h0, pinf} << 32'h3) | ({4'h0, ninf} << 32'h4);
+        s0_sx_d = sx;
+        s0_magx_d = magx;
+        s0_ex_d = ex;
+        s0_sa_d = sa;
+        s0_ma_d = ma;
+        s0_ea_d = ea;
+        s0_fl_d = c0_fl;
+        u0_sx = sx;
+        u0_magx = magx;
+        u0_ex = ex;
+        u0_sa = sa;
+        u0_ma = ma;
+        u0_ea = ea;
+        u0_fl = c0_fl;
+        if (keep0) begin
+            u0_sx = s0_sx_q;
+            u0_magx = s0_magx_q;
+            u0_ex = s0_ex_q;
+            u0_sa = s0_sa_q;
+            u0_ma = s0_ma_q;
+            u0_ea = s0_ea_q;
+            u0_fl = s0_fl_q;
+        end
+        px = {30'b0, u0_magx} << k_px;
+        pa = {48'h0, u0_ma} << k_pa;
+        x_big = u0_ex >= u0_ea;
         s1_big_d = pa;
         s1_lesser_d = px;
-        s1_sbig_d = sa;
-        s1_ssmall_d = sx;
-        s1_ebig_d = ea;
-        s1_d_d = ea - ex;
+        s1_sbig_d = u0_sa;
+        s1_ssmall_d = u0_sx;
+        s1_ebig_d = u0_ea;
+        s1_d_d = u0_ea - u0_ex;
         if (x_big) begin
             s1_big_d = px;
             s1_lesser_d = pa;
-            s1_sbig_d = sx;
-            s1_ssmall_d = sa;
-            s1_ebig_d = ex;
-            s1_d_d = ex - ea;
+            s1_sbig_d = u0_sx;
+            s1_ssmall_d = u0_sa;
+            s1_ebig_d = u0_ex;
+            s1_d_d = u0_ex - u0_ea;
         end
-        nan_o = nan | (pinf & ninf) | (scale_a == ff8) | (scale_b == ff8) | a_nan | (a_inf & (pinf | ninf) & (sa != ninf));
-        binf = pinf | ninf;
-        fl0 = {4'h0, nan_o} | ({4'h0, binf} << 32'h1) | ({4'h0, ninf} << 32'h2) | ({4'h0, a_inf} << 32'h3) | ({4'h0, sa} << 32'h4);
+        nan_o = u0_fl[32'h0] | u0_fl[32'h1] | (u0_fl[32'h2] & (u0_fl[32'h3] | u0_fl[32'h4]) & (u0_sa != u0_fl[32'h4]));
+        binf = u0_fl[32'h3] | u0_fl[32'h4];
+        ninf1 = u0_fl[32'h4];
+        ainf1 = u0_fl[32'h2];
+        fl0 = {4'h0, nan_o} | ({4'h0, binf} << 32'h1) | ({4'h0, ninf1} << 32'h2) | ({4'h0, ainf1} << 32'h3) | ({4'h0, u0_sa} << 32'h4);
         s1_fl_d = fl0;
         align_x = s1_lesser_q;
         align_amt = s1_d_q;
@@ -4109,23 +4312,6 @@ module ttu_norm_lo(x,y,lz);
     end
 endmodule // ttu_norm_lo
 
-module ttu_dff_w72(d,q,clock);
-
-    // Module arguments
-    input wire  [71:0] d;
-    output reg  [71:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 72'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-endmodule // ttu_dff_w72
-
 module ttu_dff_w12(d,q,clock);
 
     // Module arguments
@@ -4160,23 +4346,6 @@ module ttu_dff_w5(d,q,clock);
     end
 endmodule // ttu_dff_w5
 
-module ttu_dff_w2(d,q,clock);
-
-    // Module arguments
-    input wire  [1:0] d;
-    output reg  [1:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 2'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-endmodule // ttu_dff_w2
-
 module ttu_dff_w24(d,q,clock);
 
     // Module arguments
@@ -4193,6 +4362,57 @@ module ttu_dff_w24(d,q,clock);
        q <= d;
     end
 endmodule // ttu_dff_w24
+
+module ttu_dff_w42(d,q,clock);
+
+    // Module arguments
+    input wire  [41:0] d;
+    output reg  [41:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 42'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w42
+
+module ttu_dff_w72(d,q,clock);
+
+    // Module arguments
+    input wire  [71:0] d;
+    output reg  [71:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 72'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w72
+
+module ttu_dff_w2(d,q,clock);
+
+    // Module arguments
+    input wire  [1:0] d;
+    output reg  [1:0] q;
+    input wire  clock;
+
+    // Update code (custom)
+    initial begin
+       q = 2'h0;
+    end
+
+    always @(posedge clock) begin
+       q <= d;
+    end
+endmodule // ttu_dff_w2
 
 module ttu_pe(clock,go,v,first,dual,a0,a1,b0,b1,sum,nan,pinf,ninf);
 
@@ -4517,23 +4737,6 @@ module ttu_pe(clock,go,v,first,dual,a0,a1,b0,b1,sum,nan,pinf,ninf);
         ninf = f_ninf_q;
     end
 endmodule // ttu_pe
-
-module ttu_dff_w42(d,q,clock);
-
-    // Module arguments
-    input wire  [41:0] d;
-    output reg  [41:0] q;
-    input wire  clock;
-
-    // Update code (custom)
-    initial begin
-       q = 42'h0;
-    end
-
-    always @(posedge clock) begin
-       q <= d;
-    end
-endmodule // ttu_dff_w42
 
 module ttu_mul0(a,b,p);
 
