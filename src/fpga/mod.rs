@@ -305,8 +305,17 @@ fn prepare(root: &Path, req: &BuildRequest) -> Result<Prepared> {
         .unwrap()
         .to_string_lossy()
         .to_string();
-    std::fs::copy(&constraints, req.out.join(&cons_name))
+    let cons_text = std::fs::read_to_string(&constraints)
         .with_context(|| format!("cannot read {}", constraints.display()))?;
+    // A unit in the harness is timed against `--freq`, not the oscillator: nextpnr-ecp5 takes an
+    // LPF `FREQUENCY` constraint over its `--freq` argument, so the harness clock's line is
+    // rewritten to the target (the board top keeps the oscillator's real frequency).
+    let cons_text = if req.harnessed {
+        retarget_frequency(&cons_text, info.harness_pins.0, req.target_mhz)
+    } else {
+        cons_text
+    };
+    std::fs::write(req.out.join(&cons_name), cons_text)?;
     std::fs::write(
         req.out.join("synth.ys"),
         synth_script(info.family, &files, &top, true),
@@ -317,6 +326,23 @@ fn prepare(root: &Path, req: &BuildRequest) -> Result<Prepared> {
         files,
         cons_name,
     })
+}
+
+/// `lpf` with the `FREQUENCY PORT "<clock>" ... ;` line of `clock` set to `mhz` (other lines and
+/// files without such a line, like iCE40 PCFs, are returned unchanged).
+pub fn retarget_frequency(lpf: &str, clock: &str, mhz: f64) -> String {
+    let prefix = format!("FREQUENCY PORT \"{clock}\"");
+    lpf.lines()
+        .map(|l| {
+            if l.trim_start().starts_with(&prefix) {
+                format!("{prefix} {mhz} MHZ;")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
 }
 
 /// The yosys script: read the Verilog, synthesize for the family (flattened for the build;
@@ -492,4 +518,33 @@ pub fn build(req: &BuildRequest) -> Result<Outcome> {
     rep.breakdown = breakdown;
     write(&rep)?;
     Ok(Outcome::Built(rep))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn harness_clock_frequency_follows_the_target() {
+        let lpf = "LOCATE COMP \"clk_25mhz\" SITE \"G2\";\nFREQUENCY PORT \"clk_25mhz\" 25 MHZ;\nFREQUENCY PORT \"other\" 10 MHZ;\n";
+        let out = retarget_frequency(lpf, "clk_25mhz", 60.0);
+        assert!(out.contains("FREQUENCY PORT \"clk_25mhz\" 60 MHZ;"));
+        assert!(!out.contains("25 MHZ"));
+        assert!(out.contains("FREQUENCY PORT \"other\" 10 MHZ;"));
+        assert!(out.contains("SITE \"G2\""));
+        let pcf = "set_io CLK 35\n";
+        assert_eq!(retarget_frequency(pcf, "CLK", 20.0), pcf);
+    }
+
+    #[test]
+    fn the_ulx3s_constraints_hold_the_harness_clock_line() {
+        let lpf =
+            std::fs::read_to_string(project_root().join(Board::Ulx3s.info().constraints)).unwrap();
+        let clock = Board::Ulx3s.info().harness_pins.0;
+        let out = retarget_frequency(&lpf, clock, 60.0);
+        assert!(
+            out.contains(&format!("FREQUENCY PORT \"{clock}\" 60 MHZ;")),
+            "{out}"
+        );
+    }
 }
