@@ -151,17 +151,7 @@ pub fn run(a: VecArgs) -> anyhow::Result<()> {
     if CONVERSIONS.contains(&op_name) {
         return convert(&a, &cfg, op_name, inp, out);
     }
-    for (given, flag) in [
-        (a.format.is_some(), "--format"),
-        (a.scales.is_some(), "--scales"),
-        (a.block.is_some(), "--block"),
-    ] {
-        if given {
-            return usage(format!(
-                "{flag} is for the MX conversions (mxenc, mxdec, scale), not --op {op_name}"
-            ));
-        }
-    }
+    reject_mx_flags(&a, op_name)?;
     let x = read_f32(inp, "--in")?;
     let xb: Vec<u32> = x.data.iter().map(|v| v.to_bits()).collect();
     let rows = |cols: usize| xb.chunks(cols.max(1)).collect::<Vec<_>>();
@@ -269,6 +259,22 @@ fn mx_params(
     Ok((fmt, rule, k))
 }
 
+/// `--format`, `--scales` and `--block` belong to the MX conversions only: refuse them elsewhere.
+fn reject_mx_flags(a: &VecArgs, op: &str) -> anyhow::Result<()> {
+    for (given, flag) in [
+        (a.format.is_some(), "--format"),
+        (a.scales.is_some(), "--scales"),
+        (a.block.is_some(), "--block"),
+    ] {
+        if given {
+            return usage(format!(
+                "{flag} is for the MX conversions (mxenc, mxdec, scale), not --op {op}"
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn format_list(cfg: &Config) -> String {
     cfg.ttu
         .formats
@@ -285,17 +291,7 @@ fn convert(a: &VecArgs, cfg: &Config, op: &str, inp: &Path, out: &Path) -> anyho
     let mx = if is_mx {
         Some(mx_params(a, cfg, op)?)
     } else {
-        for (given, flag) in [
-            (a.format.is_some(), "--format"),
-            (a.scales.is_some(), "--scales"),
-            (a.block.is_some(), "--block"),
-        ] {
-            if given {
-                return usage(format!(
-                    "{flag} is for mxenc, mxdec and scale, not --op {op}"
-                ));
-            }
-        }
+        reject_mx_flags(a, op)?;
         None
     };
     for (given, flag) in [
